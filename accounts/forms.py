@@ -1,0 +1,102 @@
+from django import forms
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
+from django.contrib.auth.forms import SetPasswordMixin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
+
+from accounts import throttle
+from accounts.models import User
+from accounts.usernames import validate_username
+from homeportal.net import client_ip
+from sessions_admin.services import record_login
+
+USERNAME_ATTRS = {"autocomplete": "username", "autofocus": True, "autocapitalize": "none"}
+LOGIN_FAILED = _lazy("Wrong username or password.")
+
+
+def wait_message(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    return ngettext(
+        "Too many failed attempts. Try again in %(n)d minute.",
+        "Too many failed attempts. Try again in %(n)d minutes.",
+        minutes,
+    ) % {"n": minutes}
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(
+        label=_lazy("Username"), max_length=150,
+        widget=forms.TextInput(attrs=USERNAME_ATTRS),
+    )  # fmt: skip
+    password = forms.CharField(
+        label=_lazy("Password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )  # fmt: skip
+    remember = forms.BooleanField(label=_lazy("Remember me for 30 days"), required=False)
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        self.user = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        username = self.cleaned_data.get("username", "").strip()
+        password = self.cleaned_data.get("password")
+        if not username or password is None:
+            return self.cleaned_data
+        ip = client_ip(self.request)
+        wait = throttle.locked_for(ip, username)
+        if wait:
+            record_login(self.request, username=username, provider="credentials",
+                         success=False, reason="throttled")  # fmt: skip
+            raise ValidationError(wait_message(wait), code="throttled")
+        self.user = authenticate(self.request, username=username, password=password)
+        if self.user is None:
+            throttle.register_failure(ip, username)
+            record_login(self.request, username=username, provider="credentials",
+                         success=False, reason="invalid credentials")  # fmt: skip
+            raise ValidationError(LOGIN_FAILED, code="invalid_login")
+        throttle.register_success(username)
+        return self.cleaned_data
+
+
+class OnboardingForm(SetPasswordMixin, forms.Form):
+    username = forms.CharField(
+        label=_lazy("Username"), max_length=32, validators=[validate_username],
+        widget=forms.TextInput(attrs=USERNAME_ATTRS),
+    )  # fmt: skip
+    display_name = forms.CharField(label=_lazy("Display name"), max_length=150, required=False)
+    password1, password2 = SetPasswordMixin.create_password_fields(
+        label1=_lazy("Password"), label2=_lazy("Password again")
+    )
+
+    def clean_username(self):
+        return self.cleaned_data["username"].lower()
+
+    def clean(self):
+        self.validate_passwords()
+        candidate = User(
+            username=self.cleaned_data.get("username", ""),
+            display_name=self.cleaned_data.get("display_name", ""),
+        )
+        self.validate_password_for_user(candidate)
+        return super().clean()
+
+
+class PasswordChangeForm(DjangoPasswordChangeForm):
+    """Django's form (old password, new password twice, policy) with our field labels."""
+
+    error_messages = {
+        **DjangoPasswordChangeForm.error_messages,
+        "password_incorrect": _lazy("Your current password is wrong."),
+    }
+
+    def clean(self):
+        cleaned = super().clean()
+        old, new = cleaned.get("old_password"), cleaned.get("new_password1")
+        if old and new and old == new:
+            self.add_error("new_password1", _("Choose a password different from the current one."))
+        return cleaned

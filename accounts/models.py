@@ -1,0 +1,111 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import _user_has_perm
+from django.db import models
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.usernames import MAX_LENGTH, MIN_LENGTH, validate_username
+
+
+class Provider(models.TextChoices):
+    CREDENTIALS = "credentials", _("Password")
+    LDAP = "ldap", _("LDAP")
+    OIDC = "oidc", _("Single sign-on")
+    PROXY = "proxy", _("Reverse proxy")
+
+
+class ColorScheme(models.TextChoices):
+    AUTO = "auto", _("Automatic")
+    LIGHT = "light", _("Light")
+    DARK = "dark", _("Dark")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str) -> "User":
+        return self.get(username=username.lower())
+
+    def create_user(self, username: str, password: str | None = None, **fields) -> "User":
+        user = self.model(username=username.lower(), **fields)
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+
+class User(AbstractBaseUser):
+    """A person who can log in. Global permissions come from groups only (groups.resolver)."""
+
+    username = models.CharField(
+        _("username"), max_length=MAX_LENGTH, unique=True, validators=[validate_username]
+    )
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    provider = models.CharField(
+        _("provider"), max_length=16, choices=Provider.choices, default=Provider.CREDENTIALS
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_owner = models.BooleanField(_("owner"), default=False, editable=False)
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    color_scheme = models.CharField(
+        _("color scheme"), max_length=8, choices=ColorScheme.choices, default=ColorScheme.AUTO
+    )
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(username=Lower("username")), name="user_username_lowercase"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(GreaterThanOrEqual(Length("username"), MIN_LENGTH))
+                & models.Q(LessThanOrEqual(Length("username"), MAX_LENGTH)),
+                name="user_username_length",
+            ),
+            models.UniqueConstraint(
+                fields=["is_owner"], condition=models.Q(is_owner=True), name="user_single_owner"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_owner=False) | models.Q(is_active=True),
+                name="user_owner_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    def clean(self) -> None:
+        super().clean()
+        self.username = self.username.lower()
+
+    def get_full_name(self) -> str:
+        return self.display_name or self.username
+
+    def get_short_name(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_local(self) -> bool:
+        return self.provider == Provider.CREDENTIALS
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        return self.is_active and _user_has_perm(self, perm, obj)
+
+    def has_perms(self, perm_list, obj=None) -> bool:
+        return all(self.has_perm(perm, obj) for perm in perm_list)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return False

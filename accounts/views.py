@@ -1,0 +1,125 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from accounts.forms import LoginForm, OnboardingForm, PasswordChangeForm
+from accounts.models import Provider, User
+from groups.models import Group, Membership
+from groups.permissions import ADMIN
+from groups.resolver import bump_version
+from homeportal.middleware import ONBOARDED_KEY
+from homeportal.net import client_ip
+from sessions_admin import audit
+from sessions_admin.services import revoke_sessions, start_session
+
+
+def safe_next(request: HttpRequest, fallback: str = "home") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return redirect(fallback).url
+
+
+def complete_login(request: HttpRequest, user: User, *, provider: str, remember: bool,
+                   backend: str) -> None:  # fmt: skip
+    """Logs `user` in on this request and records the session; every provider ends here."""
+    auth_login(request, user, backend=backend)
+    start_session(request, user, provider=provider, remember=remember)
+
+
+@sensitive_post_parameters("password")
+@never_cache
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(safe_next(request))
+    form = LoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        complete_login(
+            request, form.user, provider=Provider.CREDENTIALS,
+            remember=form.cleaned_data["remember"], backend=form.user.backend,
+        )  # fmt: skip
+        return redirect(safe_next(request))
+    context = {"form": form, "next": safe_next(request) if "next" in request.GET else ""}
+    return render(request, "accounts/login.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    auth_logout(request)
+    return redirect(settings.AUTH_LOGOUT_REDIRECT_URL or "accounts:login")
+
+
+@sensitive_post_parameters("password1", "password2")
+@never_cache
+def onboarding_view(request: HttpRequest) -> HttpResponse:
+    if User.objects.exists():
+        raise Http404  # onboarding is over for good
+    form = OnboardingForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            owner = create_owner(form.cleaned_data, ip=client_ip(request))
+        except IntegrityError:
+            raise Http404 from None  # somebody else finished onboarding a moment earlier
+        cache.set(ONBOARDED_KEY, True, timeout=None)
+        complete_login(request, owner, provider=Provider.CREDENTIALS, remember=False,
+                       backend="accounts.backends.CredentialsBackend")  # fmt: skip
+        messages.success(request, _("Welcome! You are the owner of this homeportal."))
+        return redirect("home")
+    return render(request, "accounts/onboarding.html", {"form": form})
+
+
+def create_owner(data: dict, ip: str | None = None) -> User:
+    """Creates the owner and an `admins` group holding them, or raises IntegrityError when an
+    owner exists already (two onboardings racing: the unique owner constraint decides)."""
+    with transaction.atomic():
+        if User.objects.exists():
+            raise IntegrityError("already onboarded")
+        owner = User.objects.create_user(
+            data["username"], data["password1"], display_name=data.get("display_name", ""),
+            is_owner=True,
+        )  # fmt: skip
+        group = Group.objects.filter(name__iexact="admins").first() or Group(name="admins")
+        group.permissions = sorted({*group.permissions, ADMIN})
+        group.save()
+        Membership.objects.create(user=owner, group=group)
+        bump_version()
+        audit.record("instance.onboarded", actor=owner, target=owner, ip=ip,
+                     details={"group": group.name})  # fmt: skip
+    return owner
+
+
+@login_required
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@never_cache
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_local:
+        messages.info(request, _("Your password is managed by %(provider)s.") %
+                      {"provider": user.get_provider_display()})  # fmt: skip
+        return redirect("home")
+    form = PasswordChangeForm(user, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        User.objects.filter(pk=user.pk).update(must_change_password=False)
+        user.must_change_password = False
+        update_session_auth_hash(request, user)
+        revoked = revoke_sessions(user, keep_session_key=request.session.session_key)
+        audit.record("user.password_changed", actor=user, target=user, ip=client_ip(request),
+                     details={"other_sessions_ended": revoked})  # fmt: skip
+        messages.success(request, _("Your password was changed. Your other sessions were ended."))
+        return redirect("home")
+    return render(request, "accounts/password_change.html", {"form": form})

@@ -1,0 +1,184 @@
+"""The permission resolver: what a user may do, computed once and asked everywhere.
+
+A user's grants are their global permissions (the union over their groups, `everyone`
+included, with implications expanded) and their object ACL rows (their own and their groups',
+for every registered kind of object). They are computed with at most two queries, kept on the
+user object for the rest of the request, and cached across requests under a version number that
+every change to memberships, group permissions or ACL rows bumps. The version lives in the
+cache, so with REDIS_URL every server process sees a change on its next request.
+
+Views, templates and commands ask `grants_for(user)` (or `request.grants`); nothing else
+decides a permission.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+
+from django.core.cache import cache as default_cache
+from django.db import models, transaction
+from django.db.models import Q, Value
+
+from groups.permissions import ADMIN, expand
+
+VERSION_KEY = "grants-version"
+GRANTS_TIMEOUT = 3600
+
+
+@dataclass(frozen=True)
+class AclSpec:
+    """How one kind of object plugs into the resolver."""
+
+    kind: str  # "board"
+    row_model: type[models.Model]  # the AccessRow subclass
+    object_field: str  # the row's foreign key to the object, e.g. "board"
+    levels: tuple[str, ...]  # lowest first: ("view", "modify", "full")
+    all_permissions: tuple[str, ...]  # the global `*-all` permission for each level
+    owner_field: str = "owner"  # the object's foreign key to its creator
+    public_field: str | None = None  # a true value gives the lowest level to everybody
+
+
+_REGISTRY: dict[str, AclSpec] = {}
+
+
+def register_acl(spec: AclSpec) -> None:
+    _REGISTRY[spec.kind] = spec
+    for signal in (models.signals.post_save, models.signals.post_delete):
+        signal.connect(_bump_on_change, sender=spec.row_model, dispatch_uid=f"acl-{spec.kind}")
+
+
+def acl_spec(kind: str) -> AclSpec:
+    return _REGISTRY[kind]
+
+
+@dataclass
+class Grants:
+    user_id: int | None = None
+    is_owner: bool = False
+    permissions: frozenset[str] = frozenset()
+    group_ids: frozenset[int] = frozenset()
+    rows: dict[str, dict[int, int]] = field(default_factory=dict)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN in self.permissions
+
+    def has(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def level_index(self, kind: str, obj) -> int:
+        """The user's level on `obj` as an index into the kind's levels; -1 for none."""
+        spec = _REGISTRY[kind]
+        top = len(spec.levels) - 1
+        public = bool(spec.public_field and getattr(obj, spec.public_field))
+        if not self.is_authenticated:
+            return 0 if public else -1
+        if self.is_admin or getattr(obj, f"{spec.owner_field}_id", None) == self.user_id:
+            return top
+        best = 0 if public else -1
+        for index, permission in enumerate(spec.all_permissions):
+            if permission in self.permissions:
+                best = max(best, index)
+        return max(best, self.rows.get(kind, {}).get(obj.pk, -1))
+
+    def level(self, kind: str, obj) -> str | None:
+        index = self.level_index(kind, obj)
+        return _REGISTRY[kind].levels[index] if index >= 0 else None
+
+    def can(self, kind: str, obj, level: str) -> bool:
+        return self.level_index(kind, obj) >= _REGISTRY[kind].levels.index(level)
+
+    def visible(self, kind: str, queryset: models.QuerySet, level: str | None = None):
+        """`queryset` narrowed to the objects on which the user has at least `level`."""
+        spec = _REGISTRY[kind]
+        index = spec.levels.index(level or spec.levels[0])
+        public = (
+            Q(**{spec.public_field: True}) if spec.public_field and index == 0 else Q(pk__in=[])
+        )
+        if not self.is_authenticated:
+            return queryset.filter(public)
+        if self.is_admin or any(p in self.permissions for p in spec.all_permissions[index:]):
+            return queryset
+        ids = [pk for pk, got in self.rows.get(kind, {}).items() if got >= index]
+        return queryset.filter(Q(pk__in=ids) | Q(**{spec.owner_field: self.user_id}) | public)
+
+    def as_cached(self) -> tuple:
+        return (sorted(self.permissions), sorted(self.group_ids), self.rows)
+
+
+ANONYMOUS = Grants()
+
+
+def compute(user) -> Grants:
+    """Reads a user's grants from the database: two queries, whatever the data size."""
+    from groups.models import Group
+
+    groups = list(
+        Group.objects.filter(Q(memberships__user_id=user.pk) | Q(is_everyone=True))
+        .values_list("id", "permissions")
+        .distinct()
+    )
+    group_ids = frozenset(g for g, _ in groups)
+    permissions = expand(p for _, perms in groups for p in perms)
+    rows: dict[str, dict[int, int]] = {kind: {} for kind in _REGISTRY}
+    queries = [
+        spec.row_model.objects.filter(Q(user_id=user.pk) | Q(group_id__in=group_ids))
+        .annotate(kind=Value(spec.kind, output_field=models.CharField()))
+        .values_list("kind", f"{spec.object_field}_id", "level")
+        for spec in _REGISTRY.values()
+    ]
+    if queries:
+        union = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+        for kind, object_id, level in union:
+            levels = _REGISTRY[kind].levels
+            if level in levels:
+                index = levels.index(level)
+                rows[kind][object_id] = max(index, rows[kind].get(object_id, -1))
+    return Grants(user.pk, user.is_owner, permissions, group_ids, rows)
+
+
+def current_version(cache=default_cache) -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # A random start, so grants cached under a lost version can never be mistaken for new.
+        cache.add(VERSION_KEY, secrets.randbelow(2**40), timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def bump_version(cache=default_cache) -> None:
+    """Makes every process recompute grants on its next request."""
+
+    def bump() -> None:
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:
+            current_version(cache)
+
+    bump()  # at once, so this request and this transaction see the change...
+    transaction.on_commit(bump)  # ...and again once committed, so no process caches the old state.
+
+
+def grants_for(user, cache=default_cache, refresh: bool = False) -> Grants:
+    """The user's grants, cached on the user object and, across requests, in the cache."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ANONYMOUS
+    if not refresh and getattr(user, "_grants", None) is not None:
+        return user._grants
+    key = f"grants:{current_version(cache)}:{user.pk}"
+    cached = None if refresh else cache.get(key)
+    if cached is None:
+        grants = compute(user)
+        cache.set(key, grants.as_cached(), GRANTS_TIMEOUT)
+    else:
+        permissions, group_ids, rows = cached
+        grants = Grants(user.pk, user.is_owner, frozenset(permissions), frozenset(group_ids), rows)
+    user._grants = grants
+    return grants
+
+
+def _bump_on_change(sender, **kwargs) -> None:
+    bump_version()

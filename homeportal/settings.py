@@ -1,0 +1,293 @@
+"""homeportal's settings, all read from the environment (see the README's table).
+
+Defaults are safe for a first run: SQLite and a generated secret key in the data folder,
+DEBUG off, only local host names allowed.
+"""
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from homeportal.env import (
+    env_bool,
+    env_choice,
+    env_duration,
+    env_int,
+    env_list,
+    env_networks,
+    env_secret,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "data"))).resolve()
+DEBUG = env_bool("DEBUG", False)
+
+
+def _data_dir() -> Path:
+    try:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ImproperlyConfigured(f"DATA_DIR {DATA_DIR} cannot be created: {error}.") from None
+    return DATA_DIR
+
+
+def _generated_secret(file_name: str, make) -> str:
+    """A secret generated once into the data folder, readable by its owner only."""
+    path = _data_dir() / file_name
+    if not path.exists():
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process created it first; read theirs
+        else:
+            with os.fdopen(descriptor, "w") as f:
+                f.write(make())
+    return path.read_text().strip()
+
+
+SECRET_KEY = env_secret("SECRET_KEY") or _generated_secret(
+    "secret_key", lambda: secrets.token_urlsafe(50)
+)
+if len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
+
+# --- Hosts -----------------------------------------------------------------------------------
+BASE_URL = env_str("BASE_URL").rstrip("/")
+if BASE_URL:
+    _base = urlsplit(BASE_URL)
+    if _base.scheme not in ("http", "https") or not _base.hostname:
+        raise ImproperlyConfigured(
+            f"BASE_URL must look like https://home.example.org, not {BASE_URL!r}."
+        )
+    ALLOWED_HOSTS = [_base.hostname]
+    CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]
+    HTTPS = _base.scheme == "https"
+else:
+    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+    CSRF_TRUSTED_ORIGINS = []
+    HTTPS = False
+ALLOWED_HOSTS += env_list("ALLOWED_HOSTS")
+
+# Proxies whose X-Forwarded-For / X-Forwarded-Proto we believe (client address for throttling
+# and logs, HTTPS detection). Empty: the direct peer is the client.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Applications ----------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "accounts",
+    "groups",
+    "boards",
+    "integrations",
+    "invites",
+    "sessions_admin",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "homeportal.middleware.grants_middleware",
+    "sessions_admin.middleware.session_activity_middleware",
+    "homeportal.middleware.onboarding_middleware",
+    "accounts.middleware.password_change_required_middleware",
+    "homeportal.middleware.htmx_redirect_middleware",
+]
+
+ROOT_URLCONF = "homeportal.urls"
+WSGI_APPLICATION = "homeportal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "homeportal.context_processors.homeportal",
+            ],
+        },
+    },
+]
+
+# --- Database --------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{_data_dir() / 'homeportal.sqlite3'}"
+try:
+    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
+except ValueError as error:
+    raise ImproperlyConfigured(f"DATABASE_URL cannot be understood: {error}.") from None
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    _database["CONN_MAX_AGE"] = 0
+    _database["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+elif _database["ENGINE"] not in ("django.db.backends.postgresql",):
+    raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// URL.")
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache -----------------------------------------------------------------------------------
+# The cache holds login-throttling counters and the permission-cache version. With REDIS_URL
+# every server process shares them; without it they live in this process's memory, and the
+# server runs a single process (see gunicorn.conf.py) so nothing goes stale.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    if urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
+        raise ImproperlyConfigured("REDIS_URL must be a redis://, rediss:// or unix:// URL.")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "homeportal"),
+            "TIMEOUT": 3600,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "homeportal",
+            "TIMEOUT": 3600,
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+
+# --- Authentication --------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PROVIDERS = env_list("AUTH_PROVIDERS", ["credentials"])
+KNOWN_PROVIDERS = ("credentials", "ldap", "oidc", "proxy")
+for _provider in AUTH_PROVIDERS:
+    if _provider not in KNOWN_PROVIDERS:
+        raise ImproperlyConfigured(
+            f"AUTH_PROVIDERS lists {_provider!r}; known providers are {', '.join(KNOWN_PROVIDERS)}."
+        )
+if not AUTH_PROVIDERS:
+    raise ImproperlyConfigured("AUTH_PROVIDERS must name at least one provider.")
+
+PROVIDER_BACKENDS = {
+    "credentials": "accounts.backends.CredentialsBackend",
+}
+AUTHENTICATION_BACKENDS = [
+    PROVIDER_BACKENDS[p] for p in AUTH_PROVIDERS if p in PROVIDER_BACKENDS
+] + ["groups.backends.ResolverBackend"]
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "display_name", "email")},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+AUTH_LOGOUT_REDIRECT_URL = env_str("AUTH_LOGOUT_REDIRECT_URL")
+
+# Login throttling: failures per account and per client address within the window lock further
+# attempts for the lock-out time. Counted in the cache, so shared across processes with Redis.
+AUTH_THROTTLE_ACCOUNT_ATTEMPTS = env_int("AUTH_THROTTLE_ACCOUNT_ATTEMPTS", 5, minimum=1)
+AUTH_THROTTLE_IP_ATTEMPTS = env_int("AUTH_THROTTLE_IP_ATTEMPTS", 20, minimum=1)
+AUTH_THROTTLE_WINDOW = env_duration("AUTH_THROTTLE_WINDOW", "15m")
+AUTH_THROTTLE_LOCKOUT = env_duration("AUTH_THROTTLE_LOCKOUT", "15m")
+
+# --- Sessions --------------------------------------------------------------------------------
+SESSION_ENGINE = "sessions_admin.engine"
+AUTH_SESSION_IDLE_TIME = env_duration("AUTH_SESSION_IDLE_TIME", "24h")
+AUTH_SESSION_EXPIRY_TIME = env_duration("AUTH_SESSION_EXPIRY_TIME", "30d")
+SESSION_COOKIE_AGE = AUTH_SESSION_EXPIRY_TIME
+SESSION_COOKIE_NAME = "homeportal_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_NAME = "homeportal_csrf"
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "homeportal.views.csrf_failure"
+if HTTPS:
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+
+# --- Security headers ------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "https:", "http:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "frame-src": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+
+# --- Internationalisation --------------------------------------------------------------------
+LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ----------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- Logging ---------------------------------------------------------------------------------
+LOG_LEVEL = env_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), "info").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.security.DisallowedHost": {"level": "ERROR"},
+    },
+}
+
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

@@ -1,0 +1,16 @@
+from django.urls import include, path
+
+from accounts import views as account_views
+from homeportal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("onboarding/", account_views.onboarding_view, name="onboarding"),
+    path("accounts/", include("accounts.urls")),
+]
+
+handler400 = "homeportal.views.bad_request"
+handler403 = "homeportal.views.permission_denied"
+handler404 = "homeportal.views.page_not_found"
+handler500 = "homeportal.views.server_error"

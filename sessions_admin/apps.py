@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class SessionsAdminConfig(AppConfig):
+    name = "sessions_admin"

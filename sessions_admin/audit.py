@@ -1,0 +1,29 @@
+"""Writing the audit log. Callers pass what changed; secrets never go in `details`."""
+
+from sessions_admin.models import AuditEntry
+
+SECRET_WORDS = ("password", "secret", "token", "key")
+
+
+def _clean(details: dict) -> dict:
+    return {
+        k: ("[hidden]" if any(w in k.lower() for w in SECRET_WORDS) else v)
+        for k, v in details.items()
+    }
+
+
+def record(
+    action: str, *, actor=None, target=None, details: dict | None = None, ip: str | None = None
+) -> AuditEntry:
+    """Adds one audit entry. `actor` None means the system (a management command, a login)."""
+    actor_user = actor if actor is not None and getattr(actor, "pk", None) else None
+    return AuditEntry.objects.create(
+        actor=actor_user,
+        actor_name=str(actor_user) if actor_user else "system",
+        ip=ip or None,
+        action=action,
+        target_type=target._meta.model_name if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:200] if target is not None else "",
+        details=_clean(details or {}),
+    )

@@ -1,0 +1,63 @@
+"""Database sessions keyed by the hash of the cookie value, with the owner and device recorded
+on the row, so a user's sessions can be listed and revoked with one query."""
+
+from datetime import UTC, datetime
+
+from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
+from django.core.exceptions import SuspiciousOperation
+from django.utils import timezone
+
+from sessions_admin.models import UserSession, hash_session_key
+
+# Keys of session data that are copied onto the row.
+USER_ID = "_auth_user_id"
+PROVIDER = "_hp_provider"
+IP = "_hp_ip"
+USER_AGENT = "_hp_ua"
+CREATED = "_hp_created"
+SEEN = "_hp_seen"
+REMEMBER = "_hp_remember"
+
+
+def _from_epoch(value) -> datetime:
+    return datetime.fromtimestamp(value, UTC) if value else timezone.now()
+
+
+class SessionStore(DatabaseStore):
+    @classmethod
+    def get_model_class(cls):
+        return UserSession
+
+    def _get_session_from_db(self):
+        try:
+            return self.model.objects.get(
+                session_key=hash_session_key(self.session_key), expire_date__gt=timezone.now()
+            )
+        except (self.model.DoesNotExist, SuspiciousOperation):
+            self._session_key = None
+            return None
+
+    def exists(self, session_key) -> bool:
+        return self.model.objects.filter(session_key=hash_session_key(session_key)).exists()
+
+    def create_model_instance(self, data):
+        user_id = data.get(USER_ID)
+        return self.model(
+            session_key=hash_session_key(self._get_or_create_session_key()),
+            session_data=self.encode(data),
+            expire_date=self.get_expiry_date(),
+            user_id=int(user_id) if user_id else None,
+            provider=data.get(PROVIDER, ""),
+            ip=data.get(IP) or None,
+            user_agent=data.get(USER_AGENT, "")[:400],
+            remember=bool(data.get(REMEMBER)),
+            created=_from_epoch(data.get(CREATED)),
+            last_seen=_from_epoch(data.get(SEEN)),
+        )
+
+    def delete(self, session_key=None) -> None:
+        if session_key is None:
+            if self.session_key is None:
+                return
+            session_key = self.session_key
+        self.model.objects.filter(session_key=hash_session_key(session_key)).delete()
