@@ -8,6 +8,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("onboarding/", account_views.onboarding_view, name="onboarding"),
     path("accounts/", include("accounts.urls")),
+    path("boards/", include("boards.urls")),
+    path("settings/groups/", include("groups.urls")),
+    path("settings/sessions/", include("sessions_admin.urls")),
+    path("", include("invites.urls")),
 ]
 
 handler400 = "homeportal.views.bad_request"

@@ -1,0 +1,87 @@
+"""Fixtures shared by the whole suite: the personas every access test uses.
+
+- owner: the instance's owner, in `admins` (admin).
+- admin: a second admin, in `admins`.
+- user_manager: in `managers` (user-manage).
+- member: in `family` (no global permission; other apps give `family` object rows).
+- outsider: in no group but the computed `everyone`.
+- anonymous: nobody logged in.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from accounts.models import User
+from groups.models import Group, Membership
+
+PASSWORD = "correct-horse-battery-staple-9"
+PERSONAS = ("owner", "admin", "user_manager", "member", "outsider", "anonymous")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttling counters, grants and the onboarding flag never leak between tests."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_user(username: str, *groups: Group, **fields) -> User:
+    user = User.objects.create_user(username, PASSWORD, **fields)
+    for group in groups:
+        Membership.objects.create(user=user, group=group)
+    return user
+
+
+def make_group(name: str, *permissions: str, position: int = 10) -> Group:
+    return Group.objects.create(name=name, permissions=list(permissions), position=position)
+
+
+@dataclass
+class People:
+    owner: User
+    admin: User
+    user_manager: User
+    member: User
+    outsider: User
+    admins: Group
+    managers: Group
+    family: Group
+    everyone: Group
+
+    def get(self, persona: str) -> User | None:
+        return None if persona == "anonymous" else getattr(self, persona)
+
+
+@pytest.fixture
+def people(db) -> People:
+    admins = make_group("admins", "admin", position=1)
+    managers = make_group("managers", "user-manage", position=2)
+    family = make_group("family", position=3)
+    return People(
+        owner=make_user("olivia", admins, is_owner=True, display_name="Olivia Owner"),
+        admin=make_user("adam", admins, display_name="Adam Admin"),
+        user_manager=make_user("uma", managers, display_name="Uma Manager"),
+        member=make_user("mia", family, display_name="Mia Member"),
+        outsider=make_user("otto", display_name="Otto Outsider"),
+        admins=admins,
+        managers=managers,
+        family=family,
+        everyone=Group.objects.everyone(),
+    )
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user, backend="accounts.backends.CredentialsBackend")
+    return client
+
+
+@pytest.fixture
+def login():
+    """`login(user)` gives a test client logged in as `user` (None: anonymous)."""
+    return client_for
