@@ -105,13 +105,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "homeportal.middleware.htmx_redirect_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "homeportal.middleware.grants_middleware",
     "sessions_admin.middleware.session_activity_middleware",
     "homeportal.middleware.onboarding_middleware",
     "accounts.middleware.password_change_required_middleware",
-    "homeportal.middleware.htmx_redirect_middleware",
 ]
 
 ROOT_URLCONF = "homeportal.urls"

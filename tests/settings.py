@@ -18,3 +18,5 @@ CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405
 STATIC_ROOT = DATA_DIR / "static"  # noqa: F405
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # serve from the source folders; no collectstatic in tests
+# Each test run gets its own PostgreSQL test database, so runs on one server never collide.
+DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_homeportal_{os.getpid()}"  # noqa: F405
