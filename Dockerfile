@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# homeportal: a small image running gunicorn as an unprivileged user, data in /data.
+
+FROM python:3.13-slim AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
+WORKDIR /app
+RUN python -m venv /venv
+COPY pyproject.toml README.md ./
+RUN /venv/bin/pip install --quiet . && /venv/bin/pip uninstall --quiet --yes homeportal
+COPY . .
+RUN DATA_DIR=/tmp/build-data SECRET_KEY=build-only-key-never-used-at-runtime-0000000000 \
+    /venv/bin/python manage.py collectstatic --noinput -v0 \
+ && rm -rf /tmp/build-data tests bench .ci scripts
+
+FROM python:3.13-slim
+ENV PATH=/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    DATA_DIR=/data \
+    STATIC_ROOT=/app/staticfiles \
+    BIND=0.0.0.0:8000
+RUN groupadd --system --gid 1000 homeportal \
+ && useradd --system --uid 1000 --gid homeportal --home-dir /app --shell /usr/sbin/nologin homeportal \
+ && mkdir /data && chown homeportal:homeportal /data
+COPY --from=build /venv /venv
+COPY --from=build --chown=root:root /app /app
+WORKDIR /app
+USER 1000:1000
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
+ENTRYPOINT ["/app/docker-entrypoint.sh"]
+CMD ["gunicorn", "--config", "homeportal/gunicorn.conf.py", "homeportal.wsgi"]
