@@ -39,7 +39,9 @@ def validate_external_names(value) -> None:
 
 class GroupQuerySet(models.QuerySet):
     def everyone(self) -> "Group":
-        return self.get(is_everyone=True)
+        """The everyone row (made by a migration; made again if a database flush removed it)."""
+        group, _ = self.get_or_create(is_everyone=True, defaults={"name": EVERYONE})
+        return group
 
     def regular(self):
         return self.filter(is_everyone=False)

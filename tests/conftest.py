@@ -85,3 +85,47 @@ def client_for(user: User | None) -> Client:
 def login():
     """`login(user)` gives a test client logged in as `user` (None: anonymous)."""
     return client_for
+
+
+# --- Browser tests ------------------------------------------------------------------------
+# Playwright drives Debian's Chromium (tests/services/browser.py). Without Chromium the browser
+# tests are skipped on a developer's machine and fail in CI, where `make test` installs it.
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    from tests.services.browser import LAUNCH_ARGS
+
+    return {**browser_type_launch_args, **LAUNCH_ARGS}
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """pytest-base-url's fixture trips over pytest 9's fixture finalisers; tests pass full URLs
+    built from `live_server.url`, so no base URL is needed."""
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    import os
+
+    from tests.services.browser import chromium_available
+
+    if os.environ.get("CI") or chromium_available():
+        return
+    skip = pytest.mark.skip(
+        reason="Chromium or Playwright is not installed (make test installs them)"
+    )
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def artifacts():
+    """Folder for screenshots a person can look at: test-artifacts/ at the project's root."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder
