@@ -45,12 +45,10 @@ def run(repeat: int) -> None:
     from groups import resolver
     from groups.models import Group, Membership
 
-    print(
-        f"database: {connection.vendor}; cache: {type(caches['default']).__name__}; median of {repeat} runs"
-    )
-    print(
-        f"{'groups':>6} {'acl rows':>8} {'compute ms':>11} {'queries':>7} {'cached ms':>10} {'queries':>7}"
-    )
+    cache_name = type(caches["default"]).__name__
+    print(f"database: {connection.vendor}; cache: {cache_name}; median of {repeat} runs")
+    columns = ("groups", "acl rows", "compute ms", "queries", "cached ms", "queries")
+    print(" ".join(f"{c:>{w}}" for c, w in zip(columns, (6, 8, 11, 7, 10, 7), strict=True)))
     for size in (1, 50, 500):
         user = User.objects.create_user(f"bench{size}", "x" * 12)
         groups = Group.objects.bulk_create(

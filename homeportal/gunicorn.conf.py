@@ -24,3 +24,5 @@ forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "") or "127.0.0.1,::1"
 preload_app = True
 max_requests = 5000
 max_requests_jitter = 500
+# gunicorn's runtime control socket is not used, and the image's code folder is read-only.
+control_socket_disable = True
