@@ -20,7 +20,6 @@ import pytest
 from ldap.filter import escape_filter_chars
 
 from . import slapd
-from .browser import chromium, chromium_available
 from .nginx import AUTHELIA, AUTHENTIK, HeaderEchoServer, Nginx, ProxyUser
 from .oidc_provider import (
     ALICE,
@@ -381,25 +380,25 @@ def test_nginx_authentik_headers(echo: HeaderEchoServer) -> None:
 
 
 @pytest.mark.browser
+@pytest.mark.browser
 def test_chromium_signs_in_at_the_provider(
-    oidc: OidcProvider, rp: OidcClient, tmp_path: Path
+    oidc: OidcProvider, rp: OidcClient, tmp_path: Path, page
 ) -> None:
-    assert chromium_available(), "install Debian's chromium and the playwright package"
+    """Uses pytest-playwright's `page` (one Playwright per test session, shared with the
+    browser tests), launched with LAUNCH_ARGS by tests/conftest.py."""
     _, challenge = pkce_pair()
     url = authorization_url(oidc, rp, state="st", nonce="n", code_challenge=challenge)
-    with chromium() as browser:
-        page = browser.new_page()
-        page.goto(url)
-        page.fill("#username", ALICE.username)
-        page.fill("#password", "wrong")
-        page.click("button[type=submit]")
-        error = page.locator("[role=alert]").inner_text()
-        page.screenshot(path=tmp_path / "login-error.png")
-        page.fill("#password", ALICE.password)
-        page.click("button[type=submit]")
-        page.wait_for_url(rp.redirect_uris[0] + "?**")
-        landed = page.url
-        page.screenshot(path=tmp_path / "callback.png")
+    page.goto(url)
+    page.fill("#username", ALICE.username)
+    page.fill("#password", "wrong")
+    page.click("button[type=submit]")
+    error = page.locator("[role=alert]").inner_text()
+    page.screenshot(path=tmp_path / "login-error.png")
+    page.fill("#password", ALICE.password)
+    page.click("button[type=submit]")
+    page.wait_for_url(rp.redirect_uris[0] + "?**")
+    landed = page.url
+    page.screenshot(path=tmp_path / "callback.png")
     assert error == "Invalid username or password."
     assert callback_params(landed)["state"] == "st"
     assert "code" in callback_params(landed)
