@@ -56,7 +56,9 @@ class LoginForm(forms.Form):
         self.user = authenticate(self.request, username=username, password=password)
         if self.user is None:
             throttle.register_failure(ip, username)
-            record_login(self.request, username=username, provider="credentials",
+            # Attached to the account when it exists, so its owner sees attempts on it.
+            target = User.objects.filter(username=username.lower()).first()
+            record_login(self.request, user=target, username=username, provider="credentials",
                          success=False, reason="invalid credentials")  # fmt: skip
             raise ValidationError(LOGIN_FAILED, code="invalid_login")
         throttle.register_success(username)
