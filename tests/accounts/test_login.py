@@ -224,3 +224,17 @@ def test_htmx_request_to_a_protected_page_gets_hx_redirect(people):
     response = Client().get("/", headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert response["HX-Redirect"].startswith("/accounts/login/")
+
+
+def test_throttle_counts_are_shared_by_every_process(people, settings, monkeypatch, tmp_path):
+    """Failures counted by one server process lock the account for another one."""
+    from tests.groups.test_resolver import _second_client
+
+    settings.AUTH_THROTTLE_ACCOUNT_ATTEMPTS = 3
+    process_a, process_b = _second_client(tmp_path)
+    monkeypatch.setattr(throttle, "cache", process_a)
+    for _ in range(3):
+        throttle.register_failure("192.0.2.1", "mia")
+    monkeypatch.setattr(throttle, "cache", process_b)
+    assert throttle.locked_for("192.0.2.1", "mia") > 0
+    assert throttle.locked_for("192.0.2.1", "otto") == 0
