@@ -175,8 +175,7 @@ def reset_password(
             details={"via": via, "generated": generated, "force_change": force_change,
                      "sessions_ended": ended},
         )  # fmt: skip
-        username = user.username
-        transaction.on_commit(lambda: throttle.clear(username))
+    throttle.clear(user.username)  # once the reset is done; the lock lives in the cache
     return PasswordReset(user, password, generated, force_change, ended)
 
 
