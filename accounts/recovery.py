@@ -65,6 +65,12 @@ def require_credentials() -> None:
         )
 
 
+def cache_is_shared() -> bool:
+    """Whether this process shares the server's cache (REDIS_URL). Without it, login locks
+    live in the server's own memory and a command run beside it cannot lift them."""
+    return "LocMemCache" not in settings.CACHES["default"]["BACKEND"]
+
+
 def generate_password(user: User | None = None) -> str:
     """A random password of 48 letters and digits that also passes the password policy."""
     while True:

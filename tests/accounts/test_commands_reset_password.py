@@ -10,6 +10,7 @@ from django.test import Client
 
 from accounts import throttle
 from accounts.models import User
+from accounts.recovery import cache_is_shared
 from sessions_admin.models import AuditEntry, UserSession
 from tests.conftest import PASSWORD
 
@@ -274,6 +275,12 @@ def test_reset_unlocks_an_account_locked_by_failed_logins(people, settings):
 
     assert throttle.locked_for("203.0.113.9", "mia") == 0
     log_in("mia", NEW_PASSWORD)
+
+
+def test_output_says_when_a_login_lock_is_out_of_reach(people):
+    out, _ = reset("-u", "mia", "--generate")
+    # Without REDIS_URL the lock lives in the server process, which this command cannot reach.
+    assert ("kept in the server's memory" in out) is not cache_is_shared()
 
 
 def test_reset_is_audited_without_the_password(people):

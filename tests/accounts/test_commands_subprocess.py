@@ -24,6 +24,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 
+from accounts import throttle
+
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
 DATABASE = "homeportal.sqlite3"
 OLD_PASSWORD = "old-harbour-lantern-17"
@@ -181,6 +183,25 @@ def test_reset_password_failures_exit_non_zero_and_change_nothing(seeded, args, 
     assert seeded.user("alice")["password"] == before
     assert seeded.sessions_of(seeded.user("alice")["id"]) == 2
     assert seeded.audit("user.password_reset") == []
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL: a cache shared by processes")
+def test_reset_password_lifts_a_login_lock_held_in_the_shared_cache(seeded):
+    for _ in range(settings.AUTH_THROTTLE_ACCOUNT_ATTEMPTS):
+        throttle.register_failure("198.51.100.7", "alice")
+    assert throttle.locked_for("203.0.113.9", "alice") > 0
+    shared = {"REDIS_URL": settings.REDIS_URL,
+              "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"]}  # fmt: skip
+
+    result = subprocess.run(
+        [sys.executable, str(MANAGE), "reset_password", "-u", "alice", "--generate"],
+        env={**seeded.env, **shared}, capture_output=True, text=True, cwd=MANAGE.parent,
+        timeout=120, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert "server's memory" not in result.stdout
+    assert throttle.locked_for("203.0.113.9", "alice") == 0
 
 
 def test_reset_password_is_refused_when_password_login_is_turned_off(seeded):

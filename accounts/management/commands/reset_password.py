@@ -1,12 +1,14 @@
 import getpass
 import sys
 
+from django.conf import settings
 from django.core.management.base import CommandError
 
 from accounts.management.commands._recovery import RecoveryCommand
 from accounts.recovery import (
     GENERATED_LENGTH,
     RecoveryError,
+    cache_is_shared,
     check_password_policy,
     check_resettable,
     find_user,
@@ -32,9 +34,10 @@ The new password is:
 
 A typed password must pass the password policy (at least 10 characters, not a
 common password, not too close to the user's name). Then every session of the
-user is ended, the account is unlocked if failed logins had locked it, the
-user must choose a new password at the next login (unless --no-force-change),
-and the reset is written to the audit log.
+user is ended, the user must choose a new password at the next login (unless
+--no-force-change), and the reset is written to the audit log. A lock left by
+failed logins is lifted too when REDIS_URL is set; without it the lock lives in
+the server's memory and ends by itself (AUTH_THROTTLE_LOCKOUT) or at restart.
 
 Refused for users who log in through LDAP, single sign-on or the reverse proxy
 (their password is kept there), and when `credentials` is not in
@@ -87,6 +90,13 @@ examples:
         )
         if result.force_change:
             self.line(f"“{name}” must choose a new password at the next login.")
+        if not cache_is_shared():
+            minutes = max(1, round(settings.AUTH_THROTTLE_LOCKOUT / 60))
+            self.line(
+                "If failed logins locked the account, the lock ends by itself within "
+                f"{minutes} minute{'s' if minutes != 1 else ''} or when homeportal restarts: "
+                "without REDIS_URL it is kept in the server's memory, out of this command's reach."
+            )
         if not result.user.is_active:
             self.line(
                 self.style.WARNING(
