@@ -181,6 +181,16 @@ def test_resolve_suffix_gives_colliding_accounts_numbered_names(people):
     assert renames() == {"josé": "jose-1", "mary jane": "mary-jane-1", "mary/jane": "mary-jane-2"}
 
 
+def test_dry_run_with_resolve_shows_the_numbered_names_and_changes_nothing(people):
+    make_user("jose")
+    legacy("josé")
+    before = names()
+    out = fix("--dry-run", "--resolve", "suffix")
+    assert "Would rename “josé” to “jose-1” (collision on “jose”)." in out
+    assert names() == before
+    assert not renames()
+
+
 def test_numbered_names_skip_names_already_in_use(people):
     make_user("jose")
     make_user("jose-1")

@@ -12,6 +12,7 @@ from accounts import throttle
 from accounts.models import User
 from accounts.recovery import cache_is_shared
 from sessions_admin.models import AuditEntry, UserSession
+from tests.accounts.test_commands_fix_usernames import legacy, unchecked_database
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "lantern-orchard-velvet-42"
@@ -317,3 +318,15 @@ def test_an_error_midway_changes_nothing(people, monkeypatch):
         reset("-u", "mia")
     unchanged(people.member)
     assert UserSession.objects.filter(user=people.member).count() == 1
+
+
+def test_names_differing_only_in_case_in_old_data_need_the_exact_name(people):
+    with unchecked_database():
+        upper = legacy("Mia")  # people has "mia"
+    with pytest.raises(CommandError, match=r"Several accounts are named “MIA”.*Mia, mia"):
+        reset("-u", "MIA")
+    out, _ = reset("-u", "Mia")
+    upper.refresh_from_db()
+    assert upper.check_password(printed_password(out))
+    people.member.refresh_from_db()
+    assert people.member.check_password(PASSWORD)
