@@ -20,7 +20,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from accounts import throttle
+from accounts import throttle, two_factor
 from accounts.models import Provider, User
 from accounts.usernames import MAX_LENGTH, normalize_username, validate_username
 from groups.models import Group, Membership, validate_group_name
@@ -139,6 +139,7 @@ class PasswordReset:
     generated: bool
     force_change: bool
     sessions_ended: int
+    two_factor_disabled: bool = False
 
 
 def check_resettable(user: User) -> None:
@@ -160,6 +161,7 @@ def reset_password(
     actor: User | None = None,
     ip: str | None = None,
     via: str = "reset_password command",
+    disable_two_factor: bool = False,
 ) -> PasswordReset:
     """Sets a new password (the one given, checked against the policy, or a generated one),
     ends every session of the user, unlocks the account and writes an audit entry."""
@@ -176,13 +178,16 @@ def reset_password(
         user.must_change_password = force_change
         user.save(update_fields=["password", "must_change_password"])
         ended = revoke_sessions(user)
+        had_two_factor = disable_two_factor and two_factor.is_enabled(user)
+        if disable_two_factor:
+            two_factor.disable(user)
         audit.record(
             "user.password_reset", actor=actor, target=user, ip=ip,
             details={"via": via, "generated": generated, "force_change": force_change,
-                     "sessions_ended": ended},
+                     "sessions_ended": ended, "two_factor_disabled": had_two_factor},
         )  # fmt: skip
     throttle.clear(user.username)  # once the reset is done; the lock lives in the cache
-    return PasswordReset(user, password, generated, force_change, ended)
+    return PasswordReset(user, password, generated, force_change, ended, had_two_factor)
 
 
 # --- recreate_admin --------------------------------------------------------------------------

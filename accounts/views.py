@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts import two_factor, two_factor_views
 from accounts.forms import LoginForm, OnboardingForm, PasswordChangeForm
 from accounts.models import Provider, User
 from groups.models import Group, Membership
@@ -48,10 +49,14 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return redirect(safe_next(request))
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
-        complete_login(
-            request, form.user, provider=Provider.CREDENTIALS,
-            remember=form.cleaned_data["remember"], backend=form.user.backend,
-        )  # fmt: skip
+        user, remember = form.user, form.cleaned_data["remember"]
+        if two_factor.is_enabled(user):
+            return two_factor_views.begin(
+                request, user, backend=user.backend, remember=remember,
+                next_url=safe_next(request), provider=user.provider,
+            )  # fmt: skip
+        complete_login(request, user, provider=user.provider, remember=remember,
+                       backend=user.backend)  # fmt: skip
         return redirect(safe_next(request))
     context = {"form": form, "next": safe_next(request) if "next" in request.GET else ""}
     return render(request, "accounts/login.html", context, status=400 if form.errors else 200)

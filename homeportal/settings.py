@@ -57,6 +57,28 @@ SECRET_KEY = env_secret("SECRET_KEY") or _generated_secret(
 if len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
 
+
+def _encryption_key(name: str, value: str) -> bytes:
+    try:
+        key = bytes.fromhex(value)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise ImproperlyConfigured(f"{name} must be 64 hexadecimal characters (32 bytes).")
+    return key
+
+
+# Secrets at rest (2FA seeds, integration credentials) are sealed with this key. Unset, it is
+# generated into the data folder; in production set it, and keep it apart from database backups.
+SECRET_ENCRYPTION_KEY = _encryption_key(
+    "SECRET_ENCRYPTION_KEY",
+    env_secret("SECRET_ENCRYPTION_KEY")
+    or _generated_secret("encryption_key", lambda: secrets.token_hex(32)),
+)
+SECRET_ENCRYPTION_OLD_KEYS = [
+    _encryption_key("SECRET_ENCRYPTION_OLD_KEYS", k) for k in env_list("SECRET_ENCRYPTION_OLD_KEYS")
+]
+
 # --- Hosts -----------------------------------------------------------------------------------
 BASE_URL = env_str("BASE_URL").rstrip("/")
 if BASE_URL:

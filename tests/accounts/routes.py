@@ -17,3 +17,29 @@ ROUTES = {
         post_data={"old_password": "wrong", "new_password1": "x", "new_password2": "y"},
     ),
 }
+
+LOGGED_IN_PAGE = {"anonymous": 302, "*": 200}
+ROUTES.update(
+    {
+        "accounts:two_factor": Route("/accounts/2fa/", get=LOGGED_IN_PAGE, post={"*": 405}),
+        "accounts:two_factor_setup": Route(
+            "/accounts/2fa/setup/", get={"*": 405}, post={"*": 302}, post_data={"action": "start"}
+        ),
+        "accounts:two_factor_disable": Route(
+            "/accounts/2fa/disable/",
+            get={"*": 405},
+            post={"*": 302},
+            post_data={"password": "wrong", "code": "000000"},
+        ),
+        "accounts:two_factor_codes": Route(
+            "/accounts/2fa/recovery-codes/",
+            get={"*": 405},
+            post={"*": 302},
+            post_data={"code": "000000"},
+        ),
+        # Without a pending login (password given a moment ago) it leads back to the login page.
+        "accounts:two_factor_verify": Route(
+            "/accounts/2fa/verify/", get={"*": 302}, post={"*": 302}, post_data={"code": "1"}
+        ),
+    }
+)

@@ -294,7 +294,7 @@ def test_reset_is_audited_without_the_password(people):
     assert entry.target_id == str(people.member.pk)
     assert entry.details == {
         "via": "reset_password command", "generated": True, "force_change": True,
-        "sessions_ended": 1,
+        "sessions_ended": 1, "two_factor_disabled": False,
     }  # fmt: skip
     assert password not in str(entry.details)
     assert client.get("/").status_code == 302

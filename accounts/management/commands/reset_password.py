@@ -64,14 +64,23 @@ examples:
             "--no-force-change", dest="force_change", action="store_false",
             help="Do not make the user choose a new password at the next login.",
         )  # fmt: skip
+        parser.add_argument(
+            "--disable-2fa", dest="disable_two_factor", action="store_true",
+            help="Also turn off two-factor login (a lost phone and lost recovery codes).",
+        )  # fmt: skip
 
-    def handle(self, *args, username: str, generate: bool, force_change: bool, **options):
+    def handle(
+        self, *args, username: str, generate: bool, force_change: bool,
+        disable_two_factor: bool = False, **options,
+    ):  # fmt: skip
         stdin = options.get("stdin") or sys.stdin
         with self.refusals():
             user = find_user(username)
             check_resettable(user)
             password = None if generate else self.read_password(user, stdin)
-            result = reset_password(user, password, force_change=force_change)
+            result = reset_password(
+                user, password, force_change=force_change, disable_two_factor=disable_two_factor
+            )
 
         name = result.user.username
         self.line(self.style.SUCCESS(f"The password of “{name}” was reset."))
@@ -90,6 +99,8 @@ examples:
         )
         if result.force_change:
             self.line(f"“{name}” must choose a new password at the next login.")
+        if result.two_factor_disabled:
+            self.line(f"Two-factor login of “{name}” is off; they can set it up again.")
         if not cache_is_shared():
             minutes = max(1, round(settings.AUTH_THROTTLE_LOCKOUT / 60))
             self.line(

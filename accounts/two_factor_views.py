@@ -1,0 +1,160 @@
+"""Two-factor pages: the login's second step, and setting up, renewing and turning off 2FA."""
+
+import time
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts import throttle, two_factor
+from accounts.forms import wait_message
+from accounts.models import TwoFactor, User
+from homeportal.net import client_ip
+from sessions_admin import audit
+from sessions_admin.services import record_login
+
+PENDING = "_hp_2fa_pending"
+PENDING_TTL = 300  # seconds to enter the code after the password
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_lazy("Code"), max_length=32,
+        help_text=_lazy("The 6 digits from your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True,
+                                      "inputmode": "text", "autocapitalize": "none"}),
+    )  # fmt: skip
+
+
+class DisableForm(CodeForm):
+    password = forms.CharField(
+        label=_lazy("Password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )  # fmt: skip
+
+
+def begin(request: HttpRequest, user: User, *, backend: str, remember: bool, next_url: str,
+          provider: str) -> HttpResponse:  # fmt: skip
+    """Called by the login page once the password is right: the session is not logged in yet,
+    it only remembers who must now give a second factor, for a few minutes."""
+    request.session[PENDING] = {
+        "user": user.pk, "backend": backend, "remember": remember, "next": next_url,
+        "provider": provider, "started": time.time(),
+    }  # fmt: skip
+    return redirect("accounts:two_factor_verify")
+
+
+@sensitive_post_parameters("code")
+@never_cache
+def verify_view(request: HttpRequest) -> HttpResponse:
+    from accounts.views import complete_login
+
+    pending = request.session.get(PENDING)
+    user = None
+    if pending and time.time() - pending["started"] <= PENDING_TTL:
+        user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    if user is None:
+        request.session.pop(PENDING, None)
+        messages.error(request, _("Your login took too long. Enter your password again."))
+        return redirect("accounts:login")
+    form = CodeForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ip = client_ip(request)
+        wait = throttle.locked_for(ip, user.username)
+        if wait:
+            form.add_error(None, wait_message(wait))
+        elif two_factor.check_second_factor(user, form.cleaned_data["code"]):
+            del request.session[PENDING]
+            throttle.register_success(user.username)
+            complete_login(request, user, provider=pending["provider"],
+                           remember=pending["remember"], backend=pending["backend"])  # fmt: skip
+            return redirect(pending["next"])
+        else:
+            throttle.register_failure(ip, user.username)
+            record_login(request, user=user, username=user.username, success=False,
+                         provider=pending["provider"], reason="wrong second factor")  # fmt: skip
+            form.add_error(None, _("That code is not valid. Try the next one from your app."))
+    status = 400 if form.errors else 200
+    return render(request, "accounts/two_factor_verify.html", {"form": form}, status=status)
+
+
+@require_safe
+@login_required
+@never_cache
+def settings_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    pending = TwoFactor.objects.filter(user=user, confirmed=False).first()
+    context = {
+        "enabled": two_factor.is_enabled(user),
+        "remaining": two_factor.remaining_recovery_codes(user),
+        "pending": pending,
+        "qr": two_factor.qr_svg(pending) if pending else "",
+        "secret": two_factor.secret(pending) if pending else "",
+        "form": CodeForm(),
+        "disable_form": DisableForm(),
+    }
+    return render(request, "accounts/two_factor.html", context)
+
+
+@require_POST
+@login_required
+@never_cache
+def setup_view(request: HttpRequest) -> HttpResponse:
+    """`start` makes a new seed to scan; `confirm` turns 2FA on with a code from it."""
+    user = request.user
+    if request.POST.get("action") == "start":
+        two_factor.start_setup(user)
+        return redirect("accounts:two_factor")
+    pending = TwoFactor.objects.filter(user=user, confirmed=False).first()
+    form = CodeForm(data=request.POST)
+    if pending is None or not form.is_valid():
+        messages.error(request, _("Start the set-up again."))
+        return redirect("accounts:two_factor")
+    codes = two_factor.confirm(pending, form.cleaned_data["code"])
+    if codes is None:
+        messages.error(request, _("That code is not valid. Check your device's clock and retry."))
+        return redirect("accounts:two_factor")
+    audit.record("user.2fa_enabled", actor=user, target=user, ip=client_ip(request))
+    return render(request, "accounts/two_factor_codes.html", {"codes": codes})
+
+
+@require_POST
+@login_required
+@sensitive_post_parameters("password", "code")
+@never_cache
+def disable_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = DisableForm(data=request.POST)
+    if (
+        form.is_valid()
+        and user.check_password(form.cleaned_data["password"])
+        and two_factor.check_second_factor(user, form.cleaned_data["code"])
+    ):
+        two_factor.disable(user)
+        audit.record("user.2fa_disabled", actor=user, target=user, ip=client_ip(request))
+        messages.success(request, _("Two-factor login is off."))
+    else:
+        messages.error(request, _("Wrong password or code: two-factor login stays on."))
+    return redirect("accounts:two_factor")
+
+
+@require_POST
+@login_required
+@sensitive_post_parameters("code")
+@never_cache
+def recovery_codes_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = CodeForm(data=request.POST)
+    if not (form.is_valid() and two_factor.check_second_factor(user, form.cleaned_data["code"])):
+        messages.error(request, _("That code is not valid: your recovery codes are unchanged."))
+        return redirect("accounts:two_factor")
+    codes = two_factor.new_recovery_codes(user)
+    audit.record("user.2fa_recovery_codes_renewed", actor=user, target=user, ip=client_ip(request))
+    return render(request, "accounts/two_factor_codes.html", {"codes": codes})
