@@ -19,7 +19,10 @@ says exactly why, and local accounts keep working.
 """
 
 import logging
+import socket
+import ssl
 import uuid
+from urllib.parse import urlsplit
 
 import ldap
 import ldap.filter
@@ -190,16 +193,46 @@ def _remember_error(sender, context, user, request, exception, **kwargs):
 ldap_error.connect(_remember_error, dispatch_uid="homeportal-ldap-errors")
 
 
+def _tls_handshake_error(uri: str) -> str | None:
+    """Why a TLS handshake with the ldaps:// server fails ("" when it succeeds, None when
+    nothing answers): python-ldap only says "Can't contact LDAP server" for both."""
+    parts = urlsplit(uri)
+    host, port = parts.hostname or "localhost", parts.port or 636
+    context = ssl.create_default_context(cafile=settings.AUTH_LDAP_TLS_CA_FILE or None)
+    try:
+        with (
+            socket.create_connection((host, port), timeout=3) as sock,
+            context.wrap_socket(sock, server_hostname=host),
+        ):
+            return ""
+    except ssl.SSLError as error:
+        return getattr(error, "verify_message", "") or str(error)
+    except OSError:
+        return None
+
+
 def unavailable_reason(errors) -> str:
     _context, error = errors[-1]
     info = error.args[0] if error.args and isinstance(error.args[0], dict) else {}
     detail = "; ".join(str(info[k]) for k in ("desc", "info") if info.get(k)) or repr(error)
+    uri = settings.AUTH_LDAP_URI
     if isinstance(error, ldap.INVALID_CREDENTIALS):
         return f"the directory refused the service account AUTH_LDAP_BIND_DN ({detail})"
-    if isinstance(error, ldap.CONNECT_ERROR | ldap.SERVER_DOWN) and "certificate" in detail:
-        return f"the directory's TLS certificate was not accepted ({detail})"
+    if isinstance(error, ldap.CONNECT_ERROR) and settings.AUTH_LDAP_START_TLS:
+        return (
+            "StartTLS failed: the directory's TLS certificate was not accepted (check "
+            "AUTH_LDAP_TLS_CA_FILE and the certificate's host name) or the directory does not "
+            f"offer StartTLS ({detail})"
+        )
+    if isinstance(error, ldap.SERVER_DOWN) and uri.startswith("ldaps://"):
+        handshake = _tls_handshake_error(uri)
+        if handshake:
+            return (
+                f"the directory's TLS certificate was not accepted: {handshake} (check "
+                "AUTH_LDAP_TLS_CA_FILE and the certificate's host name)"
+            )
     if isinstance(error, ldap.SERVER_DOWN | ldap.CONNECT_ERROR | ldap.TIMEOUT):
-        return f"the directory at {settings.AUTH_LDAP_URI} cannot be reached ({detail})"
+        return f"the directory at {uri} cannot be reached ({detail})"
     return f"the directory answered with an error {type(error).__name__} ({detail})"
 
 
