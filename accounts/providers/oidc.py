@@ -20,7 +20,7 @@ What homeportal adds to the library (which leaves these to its users):
 import hashlib
 import logging
 import time
-from urllib.parse import quote_plus, urlencode, urlsplit
+from urllib.parse import parse_qs, quote_plus, urlencode, urlsplit
 
 import jwt
 import requests
@@ -55,7 +55,6 @@ logger = logging.getLogger("accounts.providers.oidc")
 
 ID_TOKEN = "oidc_id_token"
 EXPIRATION = "oidc_id_token_expiration"
-REMEMBER = "oidc_remember"
 REQUIRED_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 # Signing algorithms accepted for ID tokens when the provider's discovery document lists none.
 DEFAULT_ALGORITHMS = ("RS256",)
@@ -308,8 +307,23 @@ class OIDCLoginView(OIDCAuthenticationRequestView):
             return unavailable(request, error)
         self.OIDC_OP_AUTH_ENDPOINT = meta["authorization_endpoint"]
         self.OIDC_RP_CLIENT_ID = settings.AUTH_OIDC_CLIENT_ID
-        request.session[REMEMBER] = request.GET.get("remember") in ("1", "on", "true")
-        return super().get(request)
+        response = super().get(request)
+        remember_with_state(
+            request, response,
+            next=request.session.get("oidc_login_next"),
+            remember=request.GET.get("remember") in ("1", "on", "true"),
+        )  # fmt: skip
+        return response
+
+
+def remember_with_state(request, response, **values) -> None:
+    """Keeps `values` with the flow's state, so that sign-ins in several tabs (or a refresh
+    during a sign-in) each land where they started."""
+    state = parse_qs(urlsplit(response["Location"]).query).get("state", [""])[0]
+    states = request.session.get("oidc_states") or {}
+    if state in states:
+        states[state].update(values)
+        request.session["oidc_states"] = states
 
 
 class OIDCCallbackView(OIDCAuthenticationCallbackView):
@@ -341,6 +355,7 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
                 "unknown state in the callback",
             )  # fmt: skip
         flow = states.pop(state)
+        self.flow = flow
         request.session["oidc_states"] = states  # each state is used once
         request.session.save()
 
@@ -405,11 +420,11 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
 
             complete_login(
                 request, user, provider=Provider.OIDC,
-                remember=bool(request.session.pop(REMEMBER, False)), backend=user.backend,
+                remember=bool(self.flow.get("remember")), backend=user.backend,
             )  # fmt: skip
         request.session[ID_TOKEN] = getattr(request, "_oidc_id_token", None)
         request.session[EXPIRATION] = time.time() + settings.AUTH_OIDC_SESSION_REFRESH
-        return HttpResponseRedirect(self.success_url)
+        return HttpResponseRedirect(self.flow.get("next") or reverse(settings.LOGIN_REDIRECT_URL))
 
 
 def end_session_url(request) -> str | None:
@@ -489,13 +504,18 @@ class SessionRefreshMiddleware(SessionRefresh):
         self.OIDC_USE_NONCE = True
         self.OIDC_NONCE_SIZE = 32
         response = super().process_request(request)
-        if response is None or request.headers.get("HX-Request") != "true":
+        if response is None or response.status_code != 302:
+            return response
+        if request.headers.get("HX-Request") != "true":
+            remember_with_state(request, response, next=request.get_full_path())
             return response
         # Come back to the page the person is on, not to the fragment htmx asked for.
         current = urlsplit(request.headers.get("HX-Current-URL", ""))
         if current.netloc == request.get_host() and current.path.startswith("/"):
             page = current.path + (f"?{current.query}" if current.query else "")
-            request.session["oidc_login_next"] = page
+        else:
+            page = reverse(settings.LOGIN_REDIRECT_URL)
+        remember_with_state(request, response, next=page)
         htmx_response = HttpResponse(status=200)
         htmx_response["HX-Redirect"] = response["Location"]
         return htmx_response
