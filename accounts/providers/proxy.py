@@ -32,6 +32,7 @@ from accounts.identities import ExternalProfile, LoginRefused, login_external
 from accounts.models import Provider
 from accounts.providers.base import ExternalBackend, refuse
 from accounts.providers.presets import PROXY_PRESETS
+from homeportal.middleware import is_onboarded
 from homeportal.net import client_ip, peer_address
 from sessions_admin import engine
 
@@ -144,7 +145,9 @@ def ProxyLoginMiddleware(get_response):
     """After AuthenticationMiddleware: makes request.user follow the proxy's headers."""
 
     def middleware(request):
-        if enabled():
+        # Before onboarding nobody is logged in by a header: the first account must be the
+        # owner created in the browser, not whoever happens to pass the proxy first.
+        if enabled() and is_onboarded():
             follow_headers(request)
         return get_response(request)
 
