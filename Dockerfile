@@ -33,7 +33,7 @@ ENV PATH=/venv/bin:$PATH \
 RUN apt-get update \
  && ldap=$(apt-cache show libldap2 >/dev/null 2>&1 && echo libldap2 || echo libldap-2.5-0) \
  && apt-get install -y --no-install-recommends "$ldap" libsasl2-2 libldap-common \
- && rm -rf /var/lib/apt/lists/*
+ && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 RUN groupadd --system --gid 1000 homeportal \
  && useradd --system --uid 1000 --gid homeportal --home-dir /app --shell /usr/sbin/nologin homeportal \
  && mkdir /data && chown homeportal:homeportal /data
