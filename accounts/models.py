@@ -114,8 +114,8 @@ class User(AbstractBaseUser):
 class ExternalIdentity(models.Model):
     """Links a user to a person at an external provider, by a key that never changes there.
 
-    - ldap: issuer is the directory's base DN, subject its entryUUID / objectGUID (or the DN
-      when the directory has neither);
+    - ldap: issuer is `directory`, subject the entry's entryUUID / objectGUID (or its DN when
+      the directory has neither);
     - oidc: issuer is the ID token's `iss`, subject its `sub`;
     - proxy: issuer is the header the subject came from (`x-authentik-uid`, `remote-user`...),
       subject that header's value.

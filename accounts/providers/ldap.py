@@ -56,6 +56,10 @@ MEMBER_ATTRIBUTES = {
     "group": ("member", "dn"),  # Active Directory
 }
 STABLE_IDS = ("entryUUID", "objectGUID")
+# The issuer of LDAP identities. One directory is configured at a time and its entryUUIDs and
+# objectGUIDs are unique in it, so a constant keeps accounts linked when AUTH_LDAP_URI or
+# AUTH_LDAP_BASE change (a new host name, ldaps://, a narrower base).
+ISSUER = "directory"
 ERRORS = "_ldap_errors"
 
 
@@ -289,7 +293,7 @@ class LDAPBackend(ExternalBackend, DjangoLDAPBackend):
                 groups.append(name)
         profile = ExternalProfile(
             provider=Provider.LDAP,
-            issuer=settings.AUTH_LDAP_BASE.lower(),
+            issuer=ISSUER,
             subject=stable_id(ldap_user.dn, attrs),
             username=first(attrs, settings.AUTH_LDAP_USERNAME_ATTRIBUTE) or username,
             email=first(attrs, settings.AUTH_LDAP_USER_MAIL_ATTRIBUTE),

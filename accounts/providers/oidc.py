@@ -123,6 +123,13 @@ def oidc_setting(attr, *args):
     return import_from_settings(attr, *args)
 
 
+def not_verified_message() -> str:
+    return _(
+        "The sign-in with %(name)s could not be verified, so you are not logged in. "
+        "Please try again."
+    ) % {"name": settings.AUTH_OIDC_CLIENT_NAME}
+
+
 def login_url_after_failure() -> str:
     # `local` keeps AUTH_OIDC_AUTO_LOGIN from sending the person straight back.
     return reverse("accounts:login") + "?local=1"
@@ -223,7 +230,12 @@ class OIDCBackend(ExternalBackend, OIDCAuthenticationBackend):
         return claims
 
     def get_or_create_user(self, access_token, id_token, payload):
-        claims = self.claims(access_token, id_token, payload)
+        try:
+            claims = self.claims(access_token, id_token, payload)
+        except SuspiciousOperation as error:
+            refusal = LoginRefused(Provider.OIDC, not_verified_message(), str(error)[:200])
+            refuse(self.request, refusal)
+            return None
         name_claim = settings.AUTH_OIDC_NAME_ATTRIBUTE_OVERWRITE
         username = (
             _text(claims.get(name_claim)) if name_claim else ""
@@ -390,12 +402,7 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
         if refusal is not None:  # recorded and logged already
             messages.error(self.request, refusal.message)
             return HttpResponseRedirect(self.failure_url)
-        return provider_failed(
-            self.request,
-            _("The sign-in with %(name)s could not be verified, so you are not logged in. "
-              "Please try again.") % {"name": settings.AUTH_OIDC_CLIENT_NAME},
-            reason,
-        )  # fmt: skip
+        return provider_failed(self.request, not_verified_message(), reason)
 
     def provider_error(self, error: str, description: str) -> HttpResponse:
         request = self.request

@@ -50,7 +50,7 @@ def test_ldap_login_creates_a_directory_account_keyed_by_entry_uuid(ldap_on, dir
     assert user.email == slapd.ALICE.mail and user.display_name == slapd.ALICE.display_name
     assert not user.has_usable_password()
     identity = ExternalIdentity.objects.get(user=user)
-    assert (identity.provider, identity.issuer) == ("ldap", slapd.BASE_DN)
+    assert (identity.provider, identity.issuer) == ("ldap", "directory")
     assert identity.subject == entry_uuid(directory, slapd.ALICE.dn).lower()
     assert UserSession.objects.get(user=user).provider == "ldap"
     assert LoginRecord.objects.get(user=user, success=True).provider == "ldap"
