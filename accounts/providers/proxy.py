@@ -20,6 +20,7 @@ The rules (DESIGN.md, "Authentication chain"):
   login) are left alone while no header is present.
 """
 
+import contextlib
 import hashlib
 import ipaddress
 import logging
@@ -110,7 +111,11 @@ class ProxyBackend(ExternalBackend):
 def _header(request, name: str) -> str:
     if not name:
         return ""
-    return request.META.get(meta_key(name), "").strip()
+    value = request.META.get(meta_key(name), "")
+    # WSGI hands header bytes over as latin-1; proxies send names like "José" as UTF-8.
+    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+        value = value.encode("latin-1").decode("utf-8")
+    return value.strip()
 
 
 def profile_from_headers(request) -> ExternalProfile | None:

@@ -190,6 +190,15 @@ def test_underscore_header_through_djangos_wsgi_server_logs_nobody_in(settings, 
     assert request(live_server.url, headers={"Remote-User": "alice"})[0] == 200
 
 
+def test_utf8_names_in_headers_arrive_intact(settings, live_server, owner):
+    configure(settings, "authelia")
+    headers = {"Remote-User": "jose", "Remote-Name": "José Núñez".encode(),
+               "Remote-Email": "jose@example.org"}  # fmt: skip
+    status, _, body = request(live_server.url, headers=headers)
+    assert status == 200 and greeting(body) == "José Núñez"
+    assert User.objects.get(username="jose").display_name == "José Núñez"
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
