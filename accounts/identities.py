@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ExternalIdentity, Provider, User
 from accounts.usernames import is_reserved, normalize_username
+from sessions_admin import audit
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def _refuse_name(profile: ExternalProfile, username: str, why: str) -> LoginRefu
     )
 
 
-def _find_or_create(profile: ExternalProfile) -> User:
+def _find_or_create(profile: ExternalProfile, ip: str | None) -> User:
     identity = (
         ExternalIdentity.objects.select_related("user")
         .filter(provider=profile.provider, issuer=profile.issuer, subject=profile.subject)
@@ -124,6 +125,8 @@ def _find_or_create(profile: ExternalProfile) -> User:
         )  # fmt: skip
         logger.info("%s login linked %s to the account an admin prepared", profile.provider,
                     username)  # fmt: skip
+        details = {"provider": profile.provider, "subject": profile.subject}
+        audit.record("user.linked", target=existing, ip=ip, details=details)
         return existing
 
     if not _creation_allowed(profile.provider):
@@ -147,6 +150,8 @@ def _find_or_create(profile: ExternalProfile) -> User:
         provider=profile.provider, issuer=profile.issuer, subject=profile.subject, user=user
     )
     logger.info("%s login created the account %s", profile.provider, username)
+    details = {"provider": profile.provider, "subject": profile.subject}
+    audit.record("user.created", target=user, ip=ip, details=details)
     return user
 
 
@@ -162,10 +167,10 @@ def login_external(profile: ExternalProfile, *, ip: str | None = None) -> User:
         )
     try:
         with transaction.atomic():
-            user = _find_or_create(profile)
+            user = _find_or_create(profile, ip)
     except IntegrityError:
         # Two first logins of the same person at once: the other one created the account.
-        user = _find_or_create(profile)
+        user = _find_or_create(profile, ip)
     if not user.is_active:
         raise LoginRefused(
             profile.provider,

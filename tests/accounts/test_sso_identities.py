@@ -47,6 +47,10 @@ def test_first_login_creates_an_account_with_an_unusable_password():
         "oidc", ISSUER, "sub-1", user,
     )  # fmt: skip
     assert identity.last_login is not None
+    entry = AuditEntry.objects.get(action="user.created")
+    assert (entry.target_repr, entry.actor_name, entry.details["provider"]) == (
+        "alice", "system", "oidc",
+    )  # fmt: skip
 
 
 def test_later_logins_find_the_account_by_subject_not_by_name():
@@ -100,6 +104,7 @@ def test_an_account_an_admin_prepared_for_the_provider_is_linked():
     prepared = User.objects.create_user("carol", None, provider="oidc")
     assert login_external(profile(username="Carol", subject="carol-sub")) == prepared
     assert ExternalIdentity.objects.get().user == prepared
+    assert AuditEntry.objects.get(action="user.linked").target_repr == "carol"
 
 
 def test_reserved_names_are_refused():
