@@ -192,6 +192,16 @@ def test_logout_goes_to_the_logout_redirect_url(proxy_on):
     assert response["Location"] == "https://auth.example.org/logout"
 
 
+def test_proxy_only_login_page_explains_itself(proxy_on):
+    enable(proxy_on, "proxy")
+    page = via(STRANGER).get("/accounts/login/").content.decode()
+    assert "logs you in through the reverse proxy" in page and 'name="password"' not in page
+    assert (
+        via(STRANGER).post("/accounts/login/", {"username": "a", "password": "b"}).status_code
+        == 405
+    )
+
+
 # --- presets and groups ----------------------------------------------------------------------
 
 
