@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.contrib.auth.forms import SetPasswordMixin
@@ -15,6 +16,13 @@ from sessions_admin.services import record_login
 
 USERNAME_ATTRS = {"autocomplete": "username", "autofocus": True, "autocapitalize": "none"}
 LOGIN_FAILED = _lazy("Wrong username or password.")
+
+
+def password_provider() -> str:
+    """The provider a failed password login is recorded under."""
+    if "credentials" not in settings.AUTH_PROVIDERS and "ldap" in settings.AUTH_PROVIDERS:
+        return "ldap"
+    return "credentials"
 
 
 def wait_message(seconds: int) -> str:
@@ -50,16 +58,23 @@ class LoginForm(forms.Form):
         ip = client_ip(self.request)
         wait = throttle.locked_for(ip, username)
         if wait:
-            record_login(self.request, username=username, provider="credentials",
+            record_login(self.request, username=username, provider=password_provider(),
                          success=False, reason="throttled")  # fmt: skip
             raise ValidationError(wait_message(wait), code="throttled")
         self.user = authenticate(self.request, username=username, password=password)
         if self.user is None:
             throttle.register_failure(ip, username)
-            # Attached to the account when it exists, so its owner sees attempts on it.
+            # The LDAP provider leaves a reason when the directory is down or when it will
+            # not log a directory account in (accounts.providers.base.refuse). A failure is
+            # attached to the account when it exists, so its owner sees attempts on it.
+            refusal = getattr(self.request, "login_refusal", None)
             target = User.objects.filter(username=username.lower()).first()
-            record_login(self.request, user=target, username=username, provider="credentials",
-                         success=False, reason="invalid credentials")  # fmt: skip
+            record_login(self.request, user=target, username=username,
+                         provider=refusal.provider if refusal else password_provider(),
+                         success=False,
+                         reason=refusal.reason if refusal else "invalid credentials")  # fmt: skip
+            if refusal is not None:
+                raise ValidationError(refusal.message, code="refused")
             raise ValidationError(LOGIN_FAILED, code="invalid_login")
         throttle.register_success(username)
         return self.cleaned_data

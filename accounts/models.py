@@ -134,3 +134,38 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.user}"
+
+
+class ExternalIdentity(models.Model):
+    """Links a user to a person at an external provider, by a key that never changes there.
+
+    - ldap: issuer is `directory`, subject the entry's entryUUID / objectGUID (or its DN when
+      the directory has neither);
+    - oidc: issuer is the ID token's `iss`, subject its `sub`;
+    - proxy: issuer is the header the subject came from (`x-authentik-uid`, `remote-user`...),
+      subject that header's value.
+
+    Names and e-mail addresses are never used to find an account: they can change or be reused
+    at the provider, and a name that matches a local account must never take it over.
+    """
+
+    provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices)
+    issuer = models.CharField(_("issuer"), max_length=512)
+    subject = models.CharField(_("subject"), max_length=512)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="external_identities", verbose_name=_("user")
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_login = models.DateTimeField(_("last login"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("external identity")
+        verbose_name_plural = _("external identities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "issuer", "subject"], name="external_identity_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.subject} → {self.user}"

@@ -3,6 +3,7 @@
 import time
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -90,6 +91,9 @@ def verify_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 def settings_view(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if user.provider not in settings.PASSWORD_PROVIDERS:
+        # OIDC and proxy users never see our password form: their provider asks for factors.
+        return render(request, "accounts/two_factor.html", {"provider_managed": True})
     pending = TwoFactor.objects.filter(user=user, confirmed=False).first()
     context = {
         "enabled": two_factor.is_enabled(user),
@@ -109,6 +113,8 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 def setup_view(request: HttpRequest) -> HttpResponse:
     """`start` makes a new seed to scan; `confirm` turns 2FA on with a code from it."""
     user = request.user
+    if user.provider not in settings.PASSWORD_PROVIDERS:
+        return redirect("accounts:two_factor")
     if request.POST.get("action") == "start":
         two_factor.start_setup(user)
         return redirect("accounts:two_factor")

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -6,8 +8,9 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -45,8 +48,22 @@ def complete_login(request: HttpRequest, user: User, *, provider: str, remember:
 @sensitive_post_parameters("password")
 @never_cache
 def login_view(request: HttpRequest) -> HttpResponse:
+    """The login page: the password form (credentials, LDAP) and the single sign-on button
+    (OIDC), as AUTH_PROVIDERS says. With AUTH_OIDC_AUTO_LOGIN it goes straight to the OpenID
+    provider, unless `?local=1` asks for this page (failed sign-ins come back with it)."""
     if request.user.is_authenticated:
         return redirect(safe_next(request))
+    providers = settings.AUTH_PROVIDERS
+    password_form = any(p in providers for p in settings.PASSWORD_PROVIDERS)
+    sso = "oidc" in providers
+    if (
+        sso and settings.AUTH_OIDC_AUTO_LOGIN and request.method == "GET"
+        and "local" not in request.GET and not getattr(request, "login_refusal", None)
+        and not len(messages.get_messages(request))
+    ):  # fmt: skip
+        return redirect(sso_url(request))
+    if request.method == "POST" and not password_form:
+        return HttpResponseNotAllowed(["GET"])
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user, remember = form.user, form.cleaned_data["remember"]
@@ -58,13 +75,34 @@ def login_view(request: HttpRequest) -> HttpResponse:
         complete_login(request, user, provider=user.provider, remember=remember,
                        backend=user.backend)  # fmt: skip
         return redirect(safe_next(request))
-    context = {"form": form, "next": safe_next(request) if "next" in request.GET else ""}
+    refusal = getattr(request, "login_refusal", None)  # the reverse proxy's, for instance
+    context = {
+        "form": form,
+        "next": safe_next(request) if "next" in request.GET else "",
+        "show_password_form": password_form,
+        "sso_name": settings.AUTH_OIDC_CLIENT_NAME if sso else "",
+        "refusal": refusal if request.method == "GET" else None,
+    }
     return render(request, "accounts/login.html", context, status=400 if form.errors else 200)
+
+
+def sso_url(request: HttpRequest) -> str:
+    url = reverse("accounts:oidc_login")
+    if "next" in request.GET:
+        url += "?" + urlencode({"next": safe_next(request)})
+    return url
 
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """Ends the session; an OIDC session also ends at the provider (RP-initiated logout),
+    which then sends the browser to AUTH_LOGOUT_REDIRECT_URL or the login page."""
+    from accounts.providers.oidc import end_session_url
+
+    provider_logout = end_session_url(request)
     auth_logout(request)
+    if provider_logout:
+        return redirect(provider_logout)
     return redirect(settings.AUTH_LOGOUT_REDIRECT_URL or "accounts:login")
 
 

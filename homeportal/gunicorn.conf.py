@@ -21,6 +21,9 @@ accesslog = "-" if os.environ.get("ACCESS_LOG", "").lower() in ("1", "true", "ye
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "") or "127.0.0.1,::1"
+# Drop header names with underscores (gunicorn's default since 22, stated here on purpose): WSGI
+# would turn a client's `Remote_User` into HTTP_REMOTE_USER, the proxy login's `Remote-User`.
+header_map = "drop"
 preload_app = True
 max_requests = 5000
 max_requests_jitter = 500

@@ -202,22 +202,12 @@ else:
 
 # --- Authentication --------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTH_PROVIDERS = env_list("AUTH_PROVIDERS", ["credentials"])
-KNOWN_PROVIDERS = ("credentials", "ldap", "oidc", "proxy")
-for _provider in AUTH_PROVIDERS:
-    if _provider not in KNOWN_PROVIDERS:
-        raise ImproperlyConfigured(
-            f"AUTH_PROVIDERS lists {_provider!r}; known providers are {', '.join(KNOWN_PROVIDERS)}."
-        )
-if not AUTH_PROVIDERS:
-    raise ImproperlyConfigured("AUTH_PROVIDERS must name at least one provider.")
+# AUTH_PROVIDERS, AUTHENTICATION_BACKENDS, AUTH_LOGOUT_REDIRECT_URL and the settings of the
+# LDAP, OIDC and proxy providers live in their own module.
+from homeportal.auth_settings import *  # noqa: E402, F403
+from homeportal.auth_settings import auth_middleware  # noqa: E402
 
-PROVIDER_BACKENDS = {
-    "credentials": "accounts.backends.CredentialsBackend",
-}
-AUTHENTICATION_BACKENDS = [
-    PROVIDER_BACKENDS[p] for p in AUTH_PROVIDERS if p in PROVIDER_BACKENDS
-] + ["groups.backends.ResolverBackend"]
+MIDDLEWARE = auth_middleware(MIDDLEWARE)
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -238,7 +228,6 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
-AUTH_LOGOUT_REDIRECT_URL = env_str("AUTH_LOGOUT_REDIRECT_URL")
 
 # Login throttling: failures per account and per client address within the window lock further
 # attempts for the lock-out time. Counted in the cache, so shared across processes with Redis.
@@ -280,7 +269,7 @@ SECURE_CSP = {
     "connect-src": [CSP.SELF],
     "frame-src": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    "form-action": [CSP.SELF, *AUTH_FORM_ACTION_ORIGINS],  # noqa: F405
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],
 }

@@ -43,3 +43,11 @@ ROUTES.update(
         ),
     }
 )
+# Single sign-on (OIDC). The test settings run credentials only: the provider's URLs answer 404
+# to everybody until AUTH_PROVIDERS lists oidc (tests/accounts/test_oidc.py covers them on).
+ROUTES |= {
+    "accounts:oidc_login": Route("/accounts/oidc/login/", get={"*": 404}, post={"*": 405}),
+    "accounts:oidc_callback": Route(
+        "/accounts/oidc/callback/?code=x&state=y", get={"*": 404}, post={"*": 405}
+    ),
+}

@@ -204,10 +204,14 @@ def test_reset_password_lifts_a_login_lock_held_in_the_shared_cache(seeded):
     assert throttle.locked_for("203.0.113.9", "alice") == 0
 
 
+# A complete LDAP configuration (the directory is never contacted by reset_password).
+LDAP_ONLY = {"AUTH_LDAP_URI": "ldap://127.0.0.1:9", "AUTH_LDAP_BASE": "dc=example,dc=org"}
+
+
 def test_reset_password_is_refused_when_password_login_is_turned_off(seeded):
     env_result = subprocess.run(
         [sys.executable, str(MANAGE), "reset_password", "-u", "alice"],
-        env={**seeded.env, "AUTH_PROVIDERS": "ldap"}, capture_output=True, text=True,
+        env={**seeded.env, "AUTH_PROVIDERS": "ldap", **LDAP_ONLY}, capture_output=True, text=True,
         cwd=MANAGE.parent, timeout=120, check=False, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert env_result.returncode == 1

@@ -167,3 +167,12 @@ def test_reset_password_can_turn_off_two_factor_for_a_lost_phone(people):
     assert not two_factor.is_enabled(people.member)
     entry = AuditEntry.objects.filter(action="user.password_reset").latest("id")
     assert entry.details["two_factor_disabled"] is True
+
+
+def test_single_sign_on_users_are_sent_to_their_provider(people, login):
+    people.outsider.provider = "oidc"
+    people.outsider.save()
+    client = login(people.outsider)
+    assert b"it decides which second factor" in client.get("/accounts/2fa/").content
+    client.post("/accounts/2fa/setup/", {"action": "start"})
+    assert not TwoFactor.objects.filter(user=people.outsider).exists()

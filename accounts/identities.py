@@ -1,0 +1,204 @@
+"""Accounts for people who log in through LDAP, OIDC or a reverse proxy.
+
+Every external login ends in `login_external(profile)`: it finds the account linked to the
+provider's stable key (an `ExternalIdentity`), or links a placeholder an admin prepared, or
+creates one, then updates name and e-mail and mirrors group memberships. It never takes over
+an account because a name matches: when the provider's name, once normalised to homeportal's
+username rule, belongs to an account that is not linked to this person, the login is refused
+with a message that tells an admin what to do.
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import ExternalIdentity, Provider, User
+from accounts.usernames import is_reserved, normalize_username
+from sessions_admin import audit
+
+logger = logging.getLogger(__name__)
+
+PROVIDER_NAMES = {
+    Provider.LDAP: "LDAP",
+    Provider.OIDC: "single sign-on",
+    Provider.PROXY: "reverse proxy",
+}
+
+
+@dataclass(frozen=True)
+class ExternalProfile:
+    """What a provider says about the person who just proved who they are."""
+
+    provider: str
+    issuer: str
+    subject: str
+    username: str  # as the provider spells it; normalised before use
+    email: str = ""
+    display_name: str = ""
+    # None: the provider said nothing about groups (memberships are left alone).
+    groups: tuple[str, ...] | None = field(default=None)
+
+
+class LoginRefused(Exception):
+    """The person proved who they are at the provider, but homeportal will not log them in.
+
+    `message` is shown on the login page; `reason` goes to the login history and the log.
+    """
+
+    def __init__(self, provider: str, message: str, reason: str) -> None:
+        super().__init__(reason)
+        self.provider = provider
+        self.message = message
+        self.reason = reason
+
+
+def _clean_email(value: str) -> str:
+    value = (value or "").strip()
+    try:
+        validate_email(value)
+    except ValidationError:
+        return ""
+    return value[:254]
+
+
+def _creation_allowed(provider: str) -> bool:
+    return {
+        Provider.LDAP: settings.AUTH_LDAP_CREATE_USERS,
+        Provider.OIDC: settings.AUTH_OIDC_CREATE_USERS,
+        Provider.PROXY: settings.AUTH_PROXY_CREATE_USERS,
+    }[provider]
+
+
+def _refuse_name(profile: ExternalProfile, username: str, why: str) -> LoginRefused:
+    provider = PROVIDER_NAMES[profile.provider]
+    if why == "reserved":
+        message = _(
+            "Your %(provider)s account “%(name)s” would become the homeportal user “%(username)s”, "
+            "which is a reserved name. An admin can give you a different user name at the "
+            "provider."
+        )
+    else:
+        message = _(
+            "Your %(provider)s account “%(name)s” would become the homeportal user “%(username)s”, "
+            "but that name belongs to another account that is not linked to it. An admin can "
+            "rename or delete that account, then you can log in."
+        )
+    return LoginRefused(
+        profile.provider,
+        message % {"provider": provider, "name": profile.username, "username": username},
+        f"username {username!r} {'reserved' if why == 'reserved' else 'taken by another account'}",
+    )
+
+
+def _find_or_create(profile: ExternalProfile, ip: str | None) -> User:
+    identity = (
+        ExternalIdentity.objects.select_related("user")
+        .filter(provider=profile.provider, issuer=profile.issuer, subject=profile.subject)
+        .first()
+    )
+    if identity is not None:
+        return identity.user
+
+    username = normalize_username(profile.username or profile.subject)
+    if is_reserved(username):
+        raise _refuse_name(profile, username, "reserved")
+    existing = User.objects.filter(username=username).first()
+    if existing is not None:
+        # An account an admin created for this provider, never used and not linked yet, is
+        # a placeholder waiting for this person: link it. Anything else is somebody else's.
+        placeholder = (
+            existing.provider == profile.provider
+            and existing.last_login is None
+            and not existing.external_identities.filter(provider=profile.provider).exists()
+        )
+        if not placeholder:
+            raise _refuse_name(profile, username, "taken")
+        ExternalIdentity.objects.create(
+            provider=profile.provider, issuer=profile.issuer, subject=profile.subject,
+            user=existing,
+        )  # fmt: skip
+        logger.info("%s login linked %s to the account an admin prepared", profile.provider,
+                    username)  # fmt: skip
+        details = {"provider": profile.provider, "subject": profile.subject}
+        audit.record("user.linked", target=existing, ip=ip, details=details)
+        return existing
+
+    if not _creation_allowed(profile.provider):
+        raise LoginRefused(
+            profile.provider,
+            _(
+                "There is no homeportal account for “%(name)s” yet, and accounts are not "
+                "created automatically. Ask an admin to create the account “%(username)s”."
+            )
+            % {"name": profile.username, "username": username},
+            "no account, and creation is off",
+        )
+    user = User.objects.create_user(
+        username,
+        None,  # an unusable password: this person logs in through the provider only
+        provider=profile.provider,
+        email=_clean_email(profile.email),
+        display_name=profile.display_name.strip()[:150],
+    )
+    ExternalIdentity.objects.create(
+        provider=profile.provider, issuer=profile.issuer, subject=profile.subject, user=user
+    )
+    logger.info("%s login created the account %s", profile.provider, username)
+    details = {"provider": profile.provider, "subject": profile.subject}
+    audit.record("user.created", target=user, ip=ip, details=details)
+    return user
+
+
+def login_external(profile: ExternalProfile, *, ip: str | None = None) -> User:
+    """The active account for this person, up to date; raises LoginRefused otherwise."""
+    from accounts.groupsync import mirror_groups
+
+    if not profile.subject:
+        raise LoginRefused(
+            profile.provider,
+            _("The provider did not say who you are. Ask an admin to check its settings."),
+            "no subject",
+        )
+    try:
+        with transaction.atomic():
+            user = _find_or_create(profile, ip)
+    except IntegrityError:
+        # Two first logins of the same person at once: the other one created the account.
+        user = _find_or_create(profile, ip)
+    if not user.is_active:
+        raise LoginRefused(
+            profile.provider,
+            _("Your homeportal account is disabled. Ask an admin to enable it."),
+            "account disabled",
+        )
+    if user.provider != profile.provider:
+        # An admin switched the account to another provider: it no longer logs in this way.
+        raise LoginRefused(
+            profile.provider,
+            _("Your homeportal account does not log in this way any more. Ask an admin."),
+            f"account now uses {user.provider}",
+        )
+
+    changed = []
+    email = _clean_email(profile.email)
+    if email and email != user.email:
+        user.email = email
+        changed.append("email")
+    name = profile.display_name.strip()[:150]
+    if name and name != user.display_name:
+        user.display_name = name
+        changed.append("display_name")
+    if changed:
+        user.save(update_fields=changed)
+    ExternalIdentity.objects.filter(
+        provider=profile.provider, issuer=profile.issuer, subject=profile.subject
+    ).update(last_login=timezone.now())
+    if profile.groups is not None:
+        mirror_groups(user, profile.provider, profile.groups, ip=ip)
+    return user
