@@ -112,6 +112,8 @@ MIDDLEWARE = [
     "homeportal.middleware.onboarding_middleware",
     "accounts.middleware.password_change_required_middleware",
     "homeportal.middleware.htmx_redirect_middleware",
+    # Last: the checks above (idle time, forced password change) see the admin's own session.
+    "sessions_admin.impersonation.impersonation_middleware",
 ]
 
 ROOT_URLCONF = "homeportal.urls"
