@@ -222,21 +222,39 @@ class DeleteUserForm(forms.Form):
             (DELETE, _lazy("Delete them")),
         ],
     )
-    heir = forms.ModelChoiceField(
-        label=_lazy("New owner"), queryset=User.objects.none(), required=False
+    heir = forms.CharField(
+        label=_lazy("New owner's username"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs=USERNAME_ATTRS),
     )
     confirm = forms.BooleanField(label=_lazy("Yes, delete this account for good"))
 
     def __init__(self, *args, user: User, actor_grants, **kwargs):
+        self.user = user
         super().__init__(*args, **kwargs)
-        self.fields["heir"].queryset = User.objects.filter(is_active=True).exclude(pk=user.pk)
         if not actor_grants.is_admin:
             # Giving away or deleting someone's boards reaches beyond managing users.
             self.fields["owned"].choices = self.fields["owned"].choices[:1]
 
+    def clean_heir(self):
+        name = self.cleaned_data["heir"].strip().lower()
+        if not name:
+            return None
+        heir = User.objects.filter(username=name, is_active=True).exclude(pk=self.user.pk).first()
+        if heir is None:
+            raise forms.ValidationError(
+                _("There is no other active user named %(name)s.") % {"name": name}
+            )
+        return heir
+
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("owned") == self.TRANSFER and not cleaned.get("heir"):
+        if (
+            cleaned.get("owned") == self.TRANSFER
+            and not cleaned.get("heir")
+            and "heir" not in self.errors
+        ):
             self.add_error("heir", _("Choose who gets them."))
         return cleaned
 

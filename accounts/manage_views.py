@@ -99,7 +99,9 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password1", "password2")
 @require_permission(*MANAGE)
 def user_create(request: HttpRequest) -> HttpResponse:
-    form = UserCreateForm(request.POST or None, actor_grants=request.grants)
+    form = UserCreateForm(
+        request.POST if request.method == "POST" else None, actor_grants=request.grants
+    )
     if request.method == "POST" and form.is_valid():
         data, ip = form.cleaned_data, client_ip(request)
         try:
@@ -235,7 +237,7 @@ def absolute_url(request: HttpRequest, path: str) -> str:
 @require_permission(*MANAGE)
 def user_reset_link(request: HttpRequest, username: str) -> HttpResponse:
     user = get_user(username)
-    form = ResetLinkForm(request.POST or None)
+    form = ResetLinkForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             _link, token = PasswordResetLink.create(
@@ -263,7 +265,9 @@ def user_delete(request: HttpRequest, username: str) -> HttpResponse:
     user = get_user(username)
     boards = list(Board.objects.filter(owner=user))
     integrations = list(Integration.objects.filter(owner=user))
-    form = DeleteUserForm(request.POST or None, user=user, actor_grants=request.grants)
+    form = DeleteUserForm(
+        request.POST if request.method == "POST" else None, user=user, actor_grants=request.grants
+    )
     if request.method == "POST" and form.is_valid():
         try:
             delete_user(request, user, form, boards, integrations)

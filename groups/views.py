@@ -69,7 +69,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
 
 @require_permission(*MANAGE)
 def group_create(request: HttpRequest) -> HttpResponse:
-    form = GroupCreateForm(request.POST or None)
+    form = GroupCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             group = rules.create_group(
