@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.manage_forms import (
     DeleteUserForm,
@@ -28,6 +28,7 @@ from accounts.manage_forms import (
     UserFilterForm,
 )
 from accounts.models import User
+from accounts.views import safe_next
 from boards.models import Board
 from groups import rules
 from groups.decorators import require_permission
@@ -197,13 +198,13 @@ def user_set_active(request: HttpRequest, username: str) -> HttpResponse:
         groups = list(Group.objects.all())
         row = annotated_users(groups).get(pk=user.pk)
         describe_rows(request, [row])
-        response = render(request, "accounts/manage/users.html#row", {"user": row})
-        return trigger_client_event(response, "usersChanged")
+        context = {"person": row, "next_url": safe_next(request, reverse("users:list"))}
+        return render(request, "accounts/manage/users.html#row", context)
     if active:
         messages.success(request, _("%(name)s can log in again.") % {"name": user})
     else:
         messages.success(request, _("%(name)s is disabled; their sessions ended.") % {"name": user})
-    return redirect(request.POST.get("next") or user_url(user))
+    return redirect(safe_next(request, user_url(user)))
 
 
 @require_POST
