@@ -231,10 +231,11 @@ def group_remove_member(request: HttpRequest, pk: int) -> HttpResponse:
 def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
     group = get_group(pk)
     if request.method == "POST":
+        back = group_url(group)  # before the deletion clears the primary key
         try:
             rules.delete_group(group, actor=request.user, ip=client_ip(request))
         except rules.RuleError as error:
-            return refused(request, error, back=group_url(group))
+            return refused(request, error, back=back)
         messages.success(request, _("Group %(name)s deleted.") % {"name": group.name})
         return redirect("groups:list")
     context = {

@@ -23,6 +23,9 @@ DEFAULT_INVITE_LIFETIME = timedelta(days=7)
 DEFAULT_RESET_LIFETIME = timedelta(days=1)
 
 
+DEFAULT = object()
+
+
 class Unusable(Exception):
     """The link is unknown, expired, revoked or used up (callers never say which)."""
 
@@ -112,13 +115,16 @@ class Invite(models.Model):
         cls,
         *,
         creator,
-        expires_at=None,
+        expires_at=DEFAULT,
         max_uses: int | None = 1,
         note: str = "",
         groups=(),
         ip: str | None = None,
     ) -> tuple["Invite", str]:
-        """A new invite and its token (shown once, never stored)."""
+        """A new invite and its token (shown once, never stored). By default it expires in 7
+        days and works once; `expires_at=None` never expires, `max_uses=None` has no limit."""
+        if expires_at is DEFAULT:
+            expires_at = timezone.now() + DEFAULT_INVITE_LIFETIME
         groups = [g for g in groups if not g.is_everyone]
         rules.check_may_invite(creator, groups)
         token, token_hash = new_token()
