@@ -48,7 +48,11 @@ def get_group(pk: int) -> Group:
 
 
 def list_context(request: HttpRequest) -> dict:
-    groups = list(Group.objects.annotate(member_count=Count("memberships")))
+    groups = list(
+        Group.objects.annotate(member_count=Count("memberships")).order_by(
+            "is_everyone", "position", "name"
+        )
+    )
     for group in groups:
         group.effective = sorted(expand(group.permissions))
         group.locked_reason = rules.why_not(rules.check_may_edit_group, request.user, group)
