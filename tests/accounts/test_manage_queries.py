@@ -31,11 +31,17 @@ def seed(total: int, groups: list[Group]) -> None:
 
 
 def queries_for(client, url: str) -> tuple[int, str]:
-    client.get(url)  # warm: grants cached, as on every request but a user's first
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries), response.content.decode()
+    """Queries of one request with warm caches (grants cached, as on every request but a
+    user's first). The fewest of three: another test run sharing the Redis server may flush
+    it in between (the suite's fixtures clear the cache), which costs a request its cache."""
+    client.get(url)
+    counts = []
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        counts.append(len(queries))
+    return min(counts), response.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.conftest import PASSWORD
 
@@ -44,6 +45,9 @@ def chromium(monkeypatch):
             yield browser
         finally:
             browser.close()
+            # While Playwright's loop runs, the test's own queries go through connections of
+            # their own: close them here, or PostgreSQL cannot drop the test database.
+            connections.close_all()
 
 
 def log_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
