@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Provider, User
 from accounts.usernames import validate_username
+from groups import rules
 from groups.models import Group
-from groups.permissions import ADMIN
-from groups.rules import membership_lock_reason
+from groups.resolver import grants_for
 
 USERNAME_ATTRS = {"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
 
@@ -70,13 +70,14 @@ class UserFilterForm(forms.Form):
         return users
 
 
-def offered_groups(actor_grants, groups=None):
-    """Groups an actor may put users in: all regular groups for admins, those that do not
-    grant admin for user managers (groups.rules refuses the others anyway)."""
-    groups = list(groups if groups is not None else Group.objects.regular())
-    if actor_grants.is_admin:
-        return groups
-    return [g for g in groups if ADMIN not in g.permissions]
+def offered_groups(actor) -> list[Group]:
+    """The groups `actor` may put users in (for user managers: not those that grant admin)."""
+    grants = grants_for(actor)
+    return [
+        g
+        for g in Group.objects.regular()
+        if rules.manage_refusal(actor, group=g, grants=grants) is None
+    ]
 
 
 class GroupsField(forms.ModelMultipleChoiceField):
@@ -115,11 +116,11 @@ class UserCreateForm(SetPasswordMixin, forms.Form):
     )
     groups = GroupsField(label=_lazy("Groups"), queryset=Group.objects.none(), required=False)
 
-    def __init__(self, *args, actor_grants, **kwargs):
+    def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["password1"].required = False
         self.fields["password2"].required = False
-        ids = [g.pk for g in offered_groups(actor_grants)]
+        ids = [g.pk for g in offered_groups(actor)]
         self.fields["groups"].queryset = Group.objects.filter(pk__in=ids)
 
     def clean_username(self):
@@ -163,11 +164,11 @@ class UserEditForm(forms.Form):
     email = forms.EmailField(label=_lazy("Email"), required=False)
     groups = GroupsField(label=_lazy("Groups"), queryset=Group.objects.none(), required=False)
 
-    def __init__(self, *args, user: User, actor_grants, **kwargs):
+    def __init__(self, *args, user: User, actor, **kwargs):
         self.user = user
         memberships = list(user.memberships.select_related("group"))
         # Memberships a provider manages are shown apart, locked, and kept as they are.
-        self.locked = [(m, r) for m in memberships if (r := membership_lock_reason(m))]
+        self.locked = [(m, r) for m in memberships if (r := rules.membership_lock_reason(m))]
         locked_ids = {m.group_id for m, _r in self.locked}
         current = [m.group for m in memberships if m.group_id not in locked_ids]
         kwargs.setdefault(
@@ -180,7 +181,7 @@ class UserEditForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        offered = {g.pk for g in offered_groups(actor_grants)} | {g.pk for g in current}
+        offered = {g.pk for g in offered_groups(actor)} | {g.pk for g in current}
         self.fields["groups"].queryset = Group.objects.filter(pk__in=offered - locked_ids)
         if not user.is_local:
             field = self.fields["username"]
@@ -230,12 +231,13 @@ class DeleteUserForm(forms.Form):
     )
     confirm = forms.BooleanField(label=_lazy("Yes, delete this account for good"))
 
-    def __init__(self, *args, user: User, actor_grants, **kwargs):
+    def __init__(self, *args, user: User, actor, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
-        if not actor_grants.is_admin:
-            # Giving away or deleting someone's boards reaches beyond managing users.
+        self.owned_refusal = rules.owned_objects_refusal(actor, grants=grants_for(actor))
+        if self.owned_refusal:
             self.fields["owned"].choices = self.fields["owned"].choices[:1]
+            self.fields["owned"].help_text = self.owned_refusal
 
     def clean_heir(self):
         name = self.cleaned_data["heir"].strip().lower()

@@ -100,9 +100,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password1", "password2")
 @require_permission(*MANAGE)
 def user_create(request: HttpRequest) -> HttpResponse:
-    form = UserCreateForm(
-        request.POST if request.method == "POST" else None, actor_grants=request.grants
-    )
+    form = UserCreateForm(request.POST if request.method == "POST" else None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data, ip = form.cleaned_data, client_ip(request)
         try:
@@ -132,20 +130,27 @@ def user_create(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"form": form}, status=400 if form.errors else 200)
 
 
+def known(request: HttpRequest, user: User) -> dict:
+    """What the rules' refusal functions need, computed once per page."""
+    return {"grants": request.grants, "target_is_admin": rules.is_admin(user)}
+
+
 def detail_context(request: HttpRequest, user: User, form: UserEditForm | None = None) -> dict:
-    actor = request.user
+    actor, facts = request.user, known(request, user)
     target_grants = grants_for(user)
     boards = target_grants.visible("board", Board.objects.all())
     integrations = target_grants.visible("integration", Integration.objects.all())
     return {
         "target": user,
-        "form": form or UserEditForm(user=user, actor_grants=request.grants),
-        "manage_refusal": rules.why_not(rules.check_may_manage, actor, user),
-        "disable_refusal": rules.why_not(rules.check_may_disable, actor, user),
-        "delete_refusal": rules.why_not(rules.check_may_delete, actor, user),
-        "reset_refusal": rules.why_not(rules.check_may_reset_password, actor, user),
-        "impersonate_refusal": rules.why_not(rules.check_may_impersonate, actor, user),
-        "transfer_refusal": rules.why_not(_check_transfer, actor, user),
+        "form": form or UserEditForm(user=user, actor=actor),
+        "manage_refusal": rules.manage_refusal(actor, user, **facts),
+        "disable_refusal": rules.disable_refusal(actor, user, **facts),
+        "delete_refusal": rules.delete_refusal(actor, user, **facts),
+        "reset_refusal": rules.reset_refusal(actor, user, **facts),
+        "impersonate_refusal": rules.impersonate_refusal(actor, user, **facts),
+        "transfer_refusal": rules.transfer_refusal(
+            actor, user, target_is_admin=facts["target_is_admin"]
+        ),
         "permissions": sorted(target_grants.permissions),
         "boards": [(b, target_grants.level("board", b)) for b in boards[:50]],
         "integrations": [(i, target_grants.level("integration", i)) for i in integrations[:50]],
@@ -154,21 +159,12 @@ def detail_context(request: HttpRequest, user: User, form: UserEditForm | None =
     }
 
 
-def _check_transfer(actor, user) -> None:
-    if not actor.is_owner:
-        raise rules.RuleError(_("Only the owner can hand over ownership."))
-    if user.pk == actor.pk:
-        raise rules.RuleError(_("You are the owner already."))
-    if not user.is_active or not rules.is_admin(user):
-        raise rules.RuleError(_("Ownership can only go to an active admin."))
-
-
 @require_permission(*MANAGE)
 def user_detail(request: HttpRequest, username: str) -> HttpResponse:
     user = get_user(username)
     if request.method != "POST":
         return render(request, "accounts/manage/detail.html", detail_context(request, user))
-    form = UserEditForm(request.POST, user=user, actor_grants=request.grants)
+    form = UserEditForm(request.POST, user=user, actor=request.user)
     if not form.is_valid():
         context = detail_context(request, user, form)
         return render(request, "accounts/manage/detail.html", context, status=400)
@@ -250,7 +246,7 @@ def user_reset_link(request: HttpRequest, username: str) -> HttpResponse:
     context = {
         "target": user,
         "form": form,
-        "refusal": rules.why_not(rules.check_may_reset_password, request.user, user),
+        "refusal": rules.reset_refusal(request.user, user, **known(request, user)),
     }
     template = "accounts/manage/reset_link.html"
     return render(
@@ -267,7 +263,7 @@ def user_delete(request: HttpRequest, username: str) -> HttpResponse:
     boards = list(Board.objects.filter(owner=user))
     integrations = list(Integration.objects.filter(owner=user))
     form = DeleteUserForm(
-        request.POST if request.method == "POST" else None, user=user, actor_grants=request.grants
+        request.POST if request.method == "POST" else None, user=user, actor=request.user
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -281,7 +277,7 @@ def user_delete(request: HttpRequest, username: str) -> HttpResponse:
         "form": form,
         "boards": boards,
         "integrations": integrations,
-        "refusal": rules.why_not(rules.check_may_delete, request.user, user),
+        "refusal": rules.delete_refusal(request.user, user, **known(request, user)),
     }
     return render(
         request, "accounts/manage/delete.html", context, status=400 if form.errors else 200
@@ -298,6 +294,8 @@ def delete_user(request, user: User, form: DeleteUserForm, boards, integrations)
     }
     with transaction.atomic():
         rules.check_may_delete(request.user, user)
+        if choice != DeleteUserForm.KEEP:
+            rules.check_may_dispose_of_owned(request.user)
         owned_boards = Board.objects.filter(owner=user)
         owned_integrations = Integration.objects.filter(owner=user)
         if choice == DeleteUserForm.TRANSFER:

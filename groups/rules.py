@@ -96,22 +96,30 @@ def _actor_may_manage(actor, target_user=None, group: Group | None = None) -> No
     """A user manager who is not an admin never acts on admins or admin groups."""
     if actor is None:
         return
-    reason = manage_refusal(actor, target_user, group)
-    if reason:
-        raise RuleError(reason)
+    _refuse(manage_refusal(actor, target_user, group))
+
+
+def grant_refusal(grants, permission: str) -> str | None:
+    """Why someone with `grants` may not add `permission` to a group: a user manager adds
+    only permissions they hold themselves (with all they imply), and never `admin`."""
+    if grants.is_admin:
+        return None
+    if permission == ADMIN:
+        return _("Only admins can grant admin.")
+    if not expand([permission]) <= grants.permissions:
+        return _("You can only grant permissions you hold yourself.")
+    return None
 
 
 def _check_grant(actor, before, wanted) -> None:
-    """A user manager may only add permissions they hold themselves, and never `admin`.
-    Removing a permission is not granting one: what they may not add, they may still take
-    away from a group they may change (never an admin group: `_actor_may_manage`)."""
-    if actor is None or grants_for(actor, refresh=True).is_admin:
+    """Removing a permission is not granting one: what a user manager may not add, they may
+    still take away from a group they may change (never an admin group: `_actor_may_manage`)."""
+    if actor is None:
         return
+    grants = grants_for(actor, refresh=True)
     added = set(wanted) - set(before)
-    if ADMIN in added:
-        raise RuleError(_("Only admins can grant admin."))
-    if not expand(added) <= grants_for(actor).permissions:
-        raise RuleError(_("You can only grant permissions you hold yourself."))
+    for permission in sorted(added, key=lambda p: p != ADMIN):  # admin's reason first
+        _refuse(grant_refusal(grants, permission))
 
 
 def _managed_by_provider(membership: Membership) -> bool:
@@ -232,12 +240,7 @@ def delete_user(user, *, actor=None, ip: str | None = None, details: dict | None
 def transfer_ownership(new_owner, *, actor, ip: str | None = None) -> None:
     from accounts.models import User
 
-    if actor is None or not actor.is_owner:
-        raise RuleError(_("Only the owner can hand over ownership."))
-    if new_owner.pk == actor.pk:
-        raise RuleError(_("You are the owner already."))
-    if not new_owner.is_active or not is_admin(new_owner):
-        raise RuleError(_("Ownership can only go to an active admin."))
+    _refuse(transfer_refusal(actor, new_owner))
     with transaction.atomic():
         _lock()
         User.objects.filter(pk=actor.pk).update(is_owner=False)
@@ -273,41 +276,84 @@ def delete_refusal(actor, user, **known) -> str | None:
 
 
 def check_may_disable(actor, user) -> None:
-    reason = disable_refusal(actor, user)
-    if reason:
-        raise RuleError(reason)
+    _refuse(disable_refusal(actor, user))
 
 
 def check_may_delete(actor, user) -> None:
-    reason = delete_refusal(actor, user)
+    _refuse(delete_refusal(actor, user))
+
+
+def reset_refusal(actor, user, **known) -> str | None:
+    """Why `actor` may not create a password-reset link for `user` or force a password
+    change: only for active local accounts they may manage."""
+    reason = manage_refusal(actor, user, **known) if actor is not None else None
+    if reason:
+        return reason
+    if not user.is_local:
+        return _("%(user)s's password is managed by %(provider)s, not here.") % {
+            "user": user.username,
+            "provider": user.get_provider_display(),
+        }
+    if not user.is_active:
+        return _("%(user)s is disabled. Enable the account first.") % {"user": user}
+    return None
+
+
+def impersonate_refusal(
+    actor, user, *, grants=None, target_is_admin: bool | None = None
+) -> str | None:
+    """Why `actor` may not act as `user`: only admins, only as an active user who is neither
+    an admin nor the owner."""
+    grants = grants if grants is not None else grants_for(actor, refresh=True)
+    if actor is None or not grants.is_admin:
+        return _("Only admins can act as another user.")
+    if user.pk == actor.pk:
+        return _("You cannot act as yourself.")
+    if user.is_owner:
+        return _("The owner can never be impersonated.")
+    if target_is_admin if target_is_admin is not None else is_admin(user):
+        return _("Admins can never be impersonated.")
+    if not user.is_active:
+        return _("A disabled user cannot be impersonated.")
+    return None
+
+
+def transfer_refusal(actor, new_owner, *, target_is_admin: bool | None = None) -> str | None:
+    """Why `actor` may not hand ownership to `new_owner`."""
+    if actor is None or not actor.is_owner:
+        return _("Only the owner can hand over ownership.")
+    if new_owner.pk == actor.pk:
+        return _("You are the owner already.")
+    admin = target_is_admin if target_is_admin is not None else is_admin(new_owner)
+    if not new_owner.is_active or not admin:
+        return _("Ownership can only go to an active admin.")
+    return None
+
+
+def owned_objects_refusal(actor, *, grants=None) -> str | None:
+    """Why `actor` may not give away or delete the boards and integrations of a user they
+    delete: those reach beyond managing users, so a user manager leaves them ownerless."""
+    grants = grants if grants is not None else grants_for(actor, refresh=True)
+    if actor is not None and not grants.is_admin:
+        return _("Only admins can give away or delete what a deleted user owned.")
+    return None
+
+
+def _refuse(reason: str | None) -> None:
     if reason:
         raise RuleError(reason)
 
 
 def check_may_reset_password(actor, user) -> None:
-    """Password-reset links and forced changes: local accounts the actor may manage."""
-    _actor_may_manage(actor, user)
-    if not user.is_local:
-        raise RuleError(
-            _("%(user)s's password is managed by %(provider)s, not here.")
-            % {"user": user.username, "provider": user.get_provider_display()}
-        )
-    if not user.is_active:
-        raise RuleError(_("%(user)s is disabled. Enable the account first.") % {"user": user})
+    _refuse(reset_refusal(actor, user))
 
 
 def check_may_impersonate(actor, user) -> None:
-    """Admins may act as an active user who is neither an admin nor the owner."""
-    if actor is None or not grants_for(actor, refresh=True).is_admin:
-        raise RuleError(_("Only admins can act as another user."))
-    if user.pk == actor.pk:
-        raise RuleError(_("You cannot act as yourself."))
-    if user.is_owner:
-        raise RuleError(_("The owner can never be impersonated."))
-    if is_admin(user):
-        raise RuleError(_("Admins can never be impersonated."))
-    if not user.is_active:
-        raise RuleError(_("A disabled user cannot be impersonated."))
+    _refuse(impersonate_refusal(actor, user))
+
+
+def check_may_dispose_of_owned(actor) -> None:
+    _refuse(owned_objects_refusal(actor))
 
 
 def create_user(
@@ -406,11 +452,17 @@ def check_may_edit_group(actor, group: Group) -> None:
     _actor_may_manage(actor, group=group)
 
 
+def reorder_refusal(actor, *, grants=None) -> str | None:
+    if actor is None:
+        return None
+    grants = grants if grants is not None else grants_for(actor, refresh=True)
+    if not grants.is_admin:
+        return _("Only admins can change the order of groups: it decides everyone's home board.")
+    return None
+
+
 def check_may_reorder(actor) -> None:
-    if actor is not None and not grants_for(actor, refresh=True).is_admin:
-        raise RuleError(
-            _("Only admins can change the order of groups: it decides everyone's home board.")
-        )
+    _refuse(reorder_refusal(actor))
 
 
 def create_group(name: str, permissions=(), *, actor=None, ip: str | None = None) -> Group:
@@ -536,9 +588,7 @@ def why_not(check, *args) -> str | None:
 def grantable(actor) -> frozenset[str]:
     """The permissions `actor` may add to a group."""
     grants = grants_for(actor)
-    if grants.is_admin:
-        return frozenset(PERMISSIONS)
-    return frozenset(p for p in PERMISSIONS if p != ADMIN and expand([p]) <= grants.permissions)
+    return frozenset(p for p in PERMISSIONS if grant_refusal(grants, p) is None)
 
 
 def may_grant(actor, permissions) -> bool:

@@ -48,6 +48,7 @@ def get_group(pk: int) -> Group:
 
 
 def list_context(request: HttpRequest) -> dict:
+    grants = request.grants
     groups = list(
         Group.objects.annotate(member_count=Count("memberships")).order_by(
             "is_everyone", "position", "name"
@@ -55,12 +56,12 @@ def list_context(request: HttpRequest) -> dict:
     )
     for group in groups:
         group.effective = sorted(expand(group.permissions))
-        group.locked_reason = rules.why_not(rules.check_may_edit_group, request.user, group)
+        group.locked_reason = rules.manage_refusal(request.user, group=group, grants=grants)
     return {
         "groups": [g for g in groups if not g.is_everyone],
         "everyone": next(g for g in groups if g.is_everyone),
         "active_users": User.objects.filter(is_active=True).count(),
-        "reorder_refusal": rules.why_not(rules.check_may_reorder, request.user),
+        "reorder_refusal": rules.reorder_refusal(request.user, grants=grants),
     }
 
 
@@ -105,7 +106,7 @@ def _create_rows(form: GroupCreateForm, grantable) -> list[dict]:
 
 def detail_context(request: HttpRequest, group: Group, **forms) -> dict:
     actor = request.user
-    locked = rules.why_not(rules.check_may_edit_group, actor, group)
+    locked = rules.manage_refusal(actor, group=group, grants=request.grants)
     memberships = (
         Membership.objects.filter(group=group).select_related("user").order_by("user__username")
     )
@@ -244,7 +245,7 @@ def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("groups:list")
     context = {
         "group": group,
-        "refusal": rules.why_not(rules.check_may_edit_group, request.user, group)
+        "refusal": rules.manage_refusal(request.user, group=group, grants=request.grants)
         or (_("The everyone group cannot be deleted.") if group.is_everyone else None),
         "member_count": group.memberships.count(),
         "boards": acl.board_rows(group),

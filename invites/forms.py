@@ -55,9 +55,9 @@ class InviteCreateForm(forms.Form):
         help_text=_lazy("For you: who it is for. The invitee does not see it."),
     )
 
-    def __init__(self, *args, actor_grants, **kwargs):
+    def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        ids = [g.pk for g in offered_groups(actor_grants)]
+        ids = [g.pk for g in offered_groups(actor)]
         self.fields["default_groups"].queryset = Group.objects.filter(pk__in=ids)
 
     @property

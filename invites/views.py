@@ -52,9 +52,7 @@ def invite_list(request: HttpRequest) -> HttpResponse:
 
 @require_permission(*MANAGE)
 def invite_create(request: HttpRequest) -> HttpResponse:
-    form = InviteCreateForm(
-        request.POST if request.method == "POST" else None, actor_grants=request.grants
-    )
+    form = InviteCreateForm(request.POST if request.method == "POST" else None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

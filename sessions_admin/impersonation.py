@@ -78,18 +78,20 @@ def end(request, *, reason: str) -> None:
 
 
 def _target(admin, state: dict):
-    """The impersonated user if the mark still holds, else (None, why it ended)."""
+    """The impersonated user if the mark still holds, else (None, why it ended): the hour,
+    then the same rule as at the start (groups.rules), from the grants cached for both."""
     from accounts.models import User
 
     if time.time() >= state.get("until", 0):
         return None, "expired"
-    if not grants_for(admin).is_admin:
-        return None, "no longer an admin"
-    target = User.objects.filter(pk=state.get("user"), is_active=True).first()
+    target = User.objects.filter(pk=state.get("user")).first()
     if target is None:
-        return None, "user disabled or deleted"
-    if target.is_owner or grants_for(target).is_admin:
-        return None, "user became an admin"
+        return None, "user deleted"
+    refusal = rules.impersonate_refusal(
+        admin, target, grants=grants_for(admin), target_is_admin=grants_for(target).is_admin
+    )
+    if refusal:
+        return None, refusal
     return target, ""
 
 

@@ -144,7 +144,7 @@ def test_it_ends_when_the_user_becomes_an_admin(people, acting):
     Membership.objects.create(user=people.member, group=people.admins)
     assert "Hello, Adam Admin" in acting.get("/").content.decode()
     assert AuditEntry.objects.get(action="impersonation.ended").details["reason"] == (
-        "user became an admin"
+        "Admins can never be impersonated."
     )
 
 
