@@ -3,14 +3,13 @@
 from datetime import timedelta
 
 from django import forms
-from django.contrib.auth.forms import SetPasswordMixin
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from accounts.forms import OnboardingForm
 from accounts.manage_forms import GroupsField, offered_groups
 from accounts.models import User
-from accounts.usernames import validate_username
 from groups.models import Group
 
 EXPIRY = {
@@ -66,47 +65,12 @@ class InviteCreateForm(forms.Form):
         return timezone.now() + lifetime if lifetime else None
 
 
-class RegisterForm(SetPasswordMixin, forms.Form):
-    username = forms.CharField(
-        label=_lazy("Username"),
-        max_length=32,
-        validators=[validate_username],
-        help_text=_lazy("3 to 32 letters, digits, dots, hyphens or underscores."),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "username", "autocapitalize": "none", "autofocus": True}
-        ),
-    )
-    display_name = forms.CharField(label=_lazy("Display name"), max_length=150, required=False)
-    password1, password2 = SetPasswordMixin.create_password_fields(
-        label1=_lazy("Password"), label2=_lazy("Password again")
-    )
+class RegisterForm(OnboardingForm):
+    """The onboarding form (username, display name, password twice, password policy), for a
+    name that must not be taken yet."""
 
     def clean_username(self):
-        username = self.cleaned_data["username"].lower()
+        username = super().clean_username()
         if User.objects.filter(username=username).exists():
             raise forms.ValidationError(_("The username %(name)s is taken.") % {"name": username})
         return username
-
-    def clean(self):
-        self.validate_passwords()
-        candidate = User(
-            username=self.cleaned_data.get("username", ""),
-            display_name=self.cleaned_data.get("display_name", ""),
-        )
-        self.validate_password_for_user(candidate)
-        return super().clean()
-
-
-class ResetPasswordForm(SetPasswordMixin, forms.Form):
-    password1, password2 = SetPasswordMixin.create_password_fields(
-        label1=_lazy("New password"), label2=_lazy("New password again")
-    )
-
-    def __init__(self, *args, user: User, **kwargs):
-        self.user = user
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        self.validate_passwords()
-        self.validate_password_for_user(self.user)
-        return super().clean()

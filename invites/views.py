@@ -8,6 +8,7 @@ so the page tells nobody which tokens exist.
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
@@ -27,7 +28,7 @@ from groups.decorators import require_permission
 from groups.permissions import ADMIN, USER_MANAGE
 from groups.refusals import refused
 from homeportal.net import client_ip
-from invites.forms import InviteCreateForm, RegisterForm, ResetPasswordForm
+from invites.forms import InviteCreateForm, RegisterForm
 from invites.models import Invite, PasswordResetLink, Unusable
 
 MANAGE = (ADMIN, USER_MANAGE)
@@ -137,7 +138,7 @@ def register(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "invites/register.html", {"form": form}, status=status)
 
 
-@sensitive_post_parameters("password1", "password2")
+@sensitive_post_parameters("new_password1", "new_password2")
 @never_cache
 def reset_password(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -147,10 +148,10 @@ def reset_password(request: HttpRequest, token: str) -> HttpResponse:
     if request.user.is_authenticated and request.user.pk != link.user_id:
         status = 403 if request.method == "POST" else 200
         return render(request, "invites/reset_password.html", {"logged_in": True}, status=status)
-    form = ResetPasswordForm(request.POST if request.method == "POST" else None, user=link.user)
+    form = SetPasswordForm(link.user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            link.use(form.cleaned_data["password1"], ip=client_ip(request))
+            link.use(form.cleaned_data["new_password1"], ip=client_ip(request))
         except Unusable:
             return unusable(request)
         # Every session of the user ended, this one too if it was theirs: log in afresh

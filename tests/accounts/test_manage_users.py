@@ -310,13 +310,15 @@ def test_reset_link_sets_the_password_once_and_ends_sessions(people, login, clie
     mia_client.get("/")
     response = login(people.admin).post("/settings/users/mia/reset-link/", {"lifetime": "1d"})
     path = response.context["url"].removeprefix("http://testserver")
-    response = client.post(path, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    response = client.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("accounts:login")
     mia = User.objects.get(pk=people.member.pk)
     assert mia.check_password(NEW_PASSWORD)
     assert not UserSession.objects.filter(user=mia).exists()
     assert last_audit("user.password_reset_by_link").actor == mia
-    again = client.post(path, {"password1": NEW_PASSWORD + "x", "password2": NEW_PASSWORD + "x"})
+    again = client.post(
+        path, {"new_password1": NEW_PASSWORD + "x", "new_password2": NEW_PASSWORD + "x"}
+    )
     assert again.status_code == 404
     assert User.objects.get(pk=mia.pk).check_password(NEW_PASSWORD)
 

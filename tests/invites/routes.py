@@ -39,6 +39,6 @@ ROUTES = {
         lambda w: f"/reset-password/{w.reset_token}/",
         get={"*": 200},
         post={"anonymous": 400, "member": 400, "*": 403},
-        post_data={"password1": "x", "password2": "y"},
+        post_data={"new_password1": "x", "new_password2": "y"},
     ),
 }
