@@ -252,11 +252,6 @@ def transfer_ownership(new_owner, *, actor, ip: str | None = None) -> None:
 # --- Users -------------------------------------------------------------------------------------
 
 
-def check_may_manage(actor, user) -> None:
-    """Whether `actor` may change `user`'s account: profile, password, groups."""
-    _actor_may_manage(actor, user)
-
-
 def disable_refusal(actor, user, **known) -> str | None:
     """Why `actor` may not disable `user`, or None (`known`: see manage_refusal)."""
     if user.is_owner:
@@ -448,10 +443,6 @@ def force_password_change(user, *, actor=None, ip: str | None = None) -> None:
 # --- Groups ------------------------------------------------------------------------------------
 
 
-def check_may_edit_group(actor, group: Group) -> None:
-    _actor_may_manage(actor, group=group)
-
-
 def reorder_refusal(actor, *, grants=None) -> str | None:
     if actor is None:
         return None
@@ -574,15 +565,6 @@ def check_may_invite(actor, groups=()) -> None:
         if group.is_everyone:
             continue
         _actor_may_manage(actor, group=group)
-
-
-def why_not(check, *args) -> str | None:
-    """The refusal a check would give, for interfaces that explain a disabled button."""
-    try:
-        check(*args)
-    except RuleError as error:
-        return error.messages[0]
-    return None
 
 
 def grantable(actor) -> frozenset[str]:

@@ -118,19 +118,17 @@ def test_everyone_always_comes_last(people):
     ],
 )
 def test_who_may_be_impersonated(people, target, reason):
-    assert rules.why_not(rules.check_may_impersonate, people.admin, people.get(target)) == reason
+    assert rules.impersonate_refusal(people.admin, people.get(target)) == reason
 
 
 def test_admins_and_disabled_users_are_never_impersonated(people):
     other = make_user("root2", people.admins)
-    assert rules.why_not(rules.check_may_impersonate, people.owner, other) == (
-        "Admins can never be impersonated."
-    )
+    assert rules.impersonate_refusal(people.owner, other) == ("Admins can never be impersonated.")
     people.member.is_active = False
-    assert rules.why_not(rules.check_may_impersonate, people.owner, people.member) == (
+    assert rules.impersonate_refusal(people.owner, people.member) == (
         "A disabled user cannot be impersonated."
     )
-    assert rules.why_not(rules.check_may_impersonate, people.user_manager, people.member) == (
+    assert rules.impersonate_refusal(people.user_manager, people.member) == (
         "Only admins can act as another user."
     )
 
