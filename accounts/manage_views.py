@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Value
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -46,15 +46,10 @@ PER_PAGE = 50
 
 def annotated_users(groups: list[Group]):
     """Users with `is_admin` and their memberships (groups included) in one extra query."""
-    admin_ids = [g.pk for g in groups if ADMIN in g.permissions]
-    if any(g.is_everyone for g in groups if g.pk in admin_ids):
-        is_admin = Value(True, output_field=BooleanField())
-    else:
-        is_admin = Exists(Membership.objects.filter(user=OuterRef("pk"), group_id__in=admin_ids))
     memberships = Membership.objects.select_related("group").order_by(
         "group__position", "group__name"
     )
-    return User.objects.annotate(is_admin=is_admin).prefetch_related(
+    return User.objects.annotate(is_admin=rules.is_admin_expression(groups)).prefetch_related(
         Prefetch("memberships", queryset=memberships)
     )
 

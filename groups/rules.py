@@ -9,7 +9,7 @@ transaction, and a violation rolls everything back with a clear reason.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, OuterRef, Q, Value
 from django.utils.translation import gettext as _
 
 from groups.models import Group, Membership
@@ -40,6 +40,16 @@ def admin_user_ids(active_only: bool = True) -> set[int]:
 
 def is_admin(user) -> bool:
     return user.pk in admin_user_ids(active_only=False)
+
+
+def is_admin_expression(groups=None):
+    """Whether each user holds `admin`, as an expression to annotate a user queryset with, so
+    that a list of users learns it in its own query. `groups`: every group, if loaded already."""
+    groups = list(groups) if groups is not None else list(Group.objects.all())
+    ids = {g.pk for g in groups if ADMIN in g.permissions}
+    if any(g.is_everyone and g.pk in ids for g in groups):
+        return Value(True, output_field=BooleanField())
+    return Exists(Membership.objects.filter(user=OuterRef("pk"), group_id__in=ids))
 
 
 def _lock() -> None:
