@@ -134,6 +134,8 @@ MIDDLEWARE = [
     "sessions_admin.middleware.session_activity_middleware",
     "homeportal.middleware.onboarding_middleware",
     "accounts.middleware.password_change_required_middleware",
+    # Last: the checks above (idle time, forced password change) see the admin's own session.
+    "sessions_admin.impersonation.impersonation_middleware",
 ]
 
 ROOT_URLCONF = "homeportal.urls"

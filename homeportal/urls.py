@@ -9,8 +9,10 @@ urlpatterns = [
     path("onboarding/", account_views.onboarding_view, name="onboarding"),
     path("accounts/", include("accounts.urls")),
     path("boards/", include("boards.urls")),
+    path("settings/users/", include("accounts.manage_urls")),
     path("settings/groups/", include("groups.urls")),
     path("settings/sessions/", include("sessions_admin.urls")),
+    path("settings/audit/", include("sessions_admin.audit_urls")),
     path("", include("invites.urls")),
 ]
 

@@ -1,8 +1,14 @@
 """Writing the audit log. Callers pass what changed; secrets never go in `details`."""
 
+from contextvars import ContextVar
+
 from sessions_admin.models import AuditEntry
 
 SECRET_WORDS = ("password", "secret", "token", "key")
+
+# The admin behind an impersonated request (set by sessions_admin.impersonation for the
+# duration of the request): every entry written meanwhile names them too.
+impersonator: ContextVar = ContextVar("impersonator", default=None)
 
 
 def _clean(details: dict) -> dict:
@@ -17,6 +23,10 @@ def record(
 ) -> AuditEntry:
     """Adds one audit entry. `actor` None means the system (a management command, a login)."""
     actor_user = actor if actor is not None and getattr(actor, "pk", None) else None
+    details = _clean(details or {})
+    acting_admin = impersonator.get()
+    if acting_admin is not None and "impersonated_by" not in details:
+        details["impersonated_by"] = acting_admin.username
     return AuditEntry.objects.create(
         actor=actor_user,
         actor_name=str(actor_user) if actor_user else "system",
@@ -25,5 +35,5 @@ def record(
         target_type=target._meta.model_name if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:200] if target is not None else "",
-        details=_clean(details or {}),
+        details=details,
     )

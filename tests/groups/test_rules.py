@@ -22,8 +22,10 @@ def test_owner_cannot_be_disabled_or_deleted(people):
 
 
 def test_owner_cannot_lose_admin(people):
-    with pytest.raises(rules.RuleError, match="owner is always an active admin"):
+    with pytest.raises(rules.RuleError, match="Only the owner can change the owner"):
         rules.remove_member(people.admins, people.owner, actor=people.admin)
+    with pytest.raises(rules.RuleError, match="owner is always an active admin"):
+        rules.remove_member(people.admins, people.owner, actor=None)
     assert Membership.objects.filter(user=people.owner, group=people.admins).exists()
     with pytest.raises(rules.RuleError):
         rules.set_permissions(people.admins, [], actor=people.owner)

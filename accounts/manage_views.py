@@ -1,0 +1,316 @@
+"""Settings → Users: list, create, edit, disable and enable, delete, password-reset links,
+forced password changes, ownership transfer.
+
+Admins and user managers get in. Every change goes through groups.rules (owner and safety
+rules, audit entry); a refusal answers 403 with the rule's reason, and the pages show the same
+reasons next to the buttons they disable. The list costs the same number of queries whatever
+the number of users: one page of users, their groups in one prefetch, a count.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts.manage_forms import (
+    DeleteUserForm,
+    ResetLinkForm,
+    UserCreateForm,
+    UserEditForm,
+    UserFilterForm,
+)
+from accounts.models import User
+from accounts.views import safe_next
+from boards.models import Board
+from groups import rules
+from groups.decorators import require_permission
+from groups.models import Group, Membership
+from groups.permissions import ADMIN, USER_MANAGE
+from groups.refusals import refused
+from groups.resolver import grants_for
+from homeportal.net import client_ip
+from integrations.models import Integration
+from invites.models import PasswordResetLink
+
+MANAGE = (ADMIN, USER_MANAGE)
+PER_PAGE = 50
+
+
+def annotated_users(groups: list[Group]):
+    """Users with `is_admin` and their memberships (groups included) in one extra query."""
+    memberships = Membership.objects.select_related("group").order_by(
+        "group__position", "group__name"
+    )
+    return User.objects.annotate(is_admin=rules.is_admin_expression(groups)).prefetch_related(
+        Prefetch("memberships", queryset=memberships)
+    )
+
+
+def describe_rows(request: HttpRequest, users) -> None:
+    """Adds to each user what the acting user may do with them, and why not (no queries)."""
+    actor, grants = request.user, request.grants
+    for user in users:
+        known = {"grants": grants, "target_is_admin": user.is_admin}
+        user.manage_refusal = rules.manage_refusal(actor, user, **known)
+        user.disable_refusal = rules.disable_refusal(actor, user, **known)
+        user.delete_refusal = rules.delete_refusal(actor, user, **known)
+        for membership in user.memberships.all():
+            membership.lock_reason = rules.membership_lock_reason(membership)
+
+
+def get_user(username: str) -> User:
+    """Every user is visible to whoever passed the page's permission check (user managers see
+    admins too, read-only: the rules refuse any change)."""
+    return get_object_or_404(User, username=username.lower())
+
+
+def user_url(user: User) -> str:
+    return reverse("users:detail", args=[user.username])
+
+
+@require_safe
+@require_permission(*MANAGE)
+def user_list(request: HttpRequest) -> HttpResponse:
+    groups = list(Group.objects.all())
+    regular = [g for g in groups if not g.is_everyone]
+    form = UserFilterForm(request.GET, groups=regular)
+    users = form.filter(annotated_users(groups)).order_by("username")
+    page = Paginator(users, PER_PAGE).get_page(request.GET.get("page"))
+    describe_rows(request, page)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    template = "accounts/manage/users.html#list" if request.htmx else "accounts/manage/users.html"
+    return render(request, template, context)
+
+
+@sensitive_post_parameters("password1", "password2")
+@require_permission(*MANAGE)
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST if request.method == "POST" else None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data, ip = form.cleaned_data, client_ip(request)
+        try:
+            with transaction.atomic():
+                user = rules.create_user(
+                    username=data["username"],
+                    password=form.password,
+                    display_name=data["display_name"],
+                    email=data["email"],
+                    must_change_password=form.password is not None and data["must_change"],
+                    groups=data["groups"],
+                    actor=request.user,
+                    ip=ip,
+                )
+                token = None
+                if form.password is None:
+                    _link, token = PasswordResetLink.create(user, actor=request.user, ip=ip)
+        except rules.RuleError as error:
+            return refused(request, error)
+        if token is not None:
+            return show_reset_link(request, user, token, created=True)
+        messages.success(request, _("User %(name)s created.") % {"name": user.username})
+        if request.htmx:
+            return HttpResponseClientRedirect(user_url(user))
+        return redirect(user_url(user))
+    template = "accounts/manage/create.html#form" if request.htmx else "accounts/manage/create.html"
+    return render(request, template, {"form": form}, status=400 if form.errors else 200)
+
+
+def known(request: HttpRequest, user: User) -> dict:
+    """What the rules' refusal functions need, computed once per page."""
+    return {"grants": request.grants, "target_is_admin": rules.is_admin(user)}
+
+
+def detail_context(request: HttpRequest, user: User, form: UserEditForm | None = None) -> dict:
+    actor, facts = request.user, known(request, user)
+    target_grants = grants_for(user)
+    boards = target_grants.visible("board", Board.objects.all())
+    integrations = target_grants.visible("integration", Integration.objects.all())
+    return {
+        "target": user,
+        "form": form or UserEditForm(user=user, actor=actor),
+        "manage_refusal": rules.manage_refusal(actor, user, **facts),
+        "disable_refusal": rules.disable_refusal(actor, user, **facts),
+        "delete_refusal": rules.delete_refusal(actor, user, **facts),
+        "reset_refusal": rules.reset_refusal(actor, user, **facts),
+        "impersonate_refusal": rules.impersonate_refusal(actor, user, **facts),
+        "transfer_refusal": rules.transfer_refusal(
+            actor, user, target_is_admin=facts["target_is_admin"]
+        ),
+        "permissions": sorted(target_grants.permissions),
+        "boards": [(b, target_grants.level("board", b)) for b in boards[:50]],
+        "integrations": [(i, target_grants.level("integration", i)) for i in integrations[:50]],
+        "sessions": user.login_sessions.count(),
+        "pending_link": PasswordResetLink.objects.usable().filter(user=user).first(),
+    }
+
+
+@require_permission(*MANAGE)
+def user_detail(request: HttpRequest, username: str) -> HttpResponse:
+    user = get_user(username)
+    if request.method != "POST":
+        return render(request, "accounts/manage/detail.html", detail_context(request, user))
+    form = UserEditForm(request.POST, user=user, actor=request.user)
+    if not form.is_valid():
+        context = detail_context(request, user, form)
+        return render(request, "accounts/manage/detail.html", context, status=400)
+    data, ip = form.cleaned_data, client_ip(request)
+    try:
+        with transaction.atomic():
+            rules.update_user(user, data, actor=request.user, ip=ip)
+            rules.set_groups(user, form.wanted_groups(), actor=request.user, ip=ip)
+    except rules.RuleError as error:
+        user.refresh_from_db()
+        return refused(request, error, back=user_url(user))
+    messages.success(request, _("Changes saved."))
+    return redirect(user_url(user))
+
+
+@require_POST
+@require_permission(*MANAGE)
+def user_set_active(request: HttpRequest, username: str) -> HttpResponse:
+    """Disables (ending every session at once) or enables; `active` says which."""
+    user = get_user(username)
+    active = request.POST.get("active") == "1"
+    try:
+        rules.set_active(user, active, actor=request.user, ip=client_ip(request))
+    except rules.RuleError as error:
+        return refused(request, error, back=user_url(user))
+    if request.htmx:
+        groups = list(Group.objects.all())
+        row = annotated_users(groups).get(pk=user.pk)
+        describe_rows(request, [row])
+        context = {"person": row, "next_url": safe_next(request, reverse("users:list"))}
+        return render(request, "accounts/manage/users.html#row", context)
+    if active:
+        messages.success(request, _("%(name)s can log in again.") % {"name": user})
+    else:
+        messages.success(request, _("%(name)s is disabled; their sessions ended.") % {"name": user})
+    return redirect(safe_next(request, user_url(user)))
+
+
+@require_POST
+@require_permission(*MANAGE)
+def user_force_password_change(request: HttpRequest, username: str) -> HttpResponse:
+    user = get_user(username)
+    try:
+        rules.force_password_change(user, actor=request.user, ip=client_ip(request))
+    except rules.RuleError as error:
+        return refused(request, error, back=user_url(user))
+    messages.success(
+        request, _("%(name)s must choose a new password on their next page.") % {"name": user}
+    )
+    return redirect(user_url(user))
+
+
+def show_reset_link(request, user: User, token: str, created: bool = False) -> HttpResponse:
+    """The link, shown this once: only its hash is stored."""
+    url = absolute_url(request, reverse("invites:reset_password", args=[token]))
+    link = PasswordResetLink.objects.filter(user=user).order_by("-created").first()
+    context = {"target": user, "url": url, "link": link, "created": created}
+    template = "accounts/manage/reset_link.html"
+    return render(request, f"{template}#shown" if request.htmx else template, context)
+
+
+def absolute_url(request: HttpRequest, path: str) -> str:
+    base = settings.BASE_URL or request.build_absolute_uri("/").rstrip("/")
+    return base + path
+
+
+@require_permission(*MANAGE)
+def user_reset_link(request: HttpRequest, username: str) -> HttpResponse:
+    user = get_user(username)
+    form = ResetLinkForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _link, token = PasswordResetLink.create(
+                user, actor=request.user, lifetime=form.duration, ip=client_ip(request)
+            )
+        except rules.RuleError as error:
+            return refused(request, error, back=user_url(user))
+        return show_reset_link(request, user, token)
+    context = {
+        "target": user,
+        "form": form,
+        "refusal": rules.reset_refusal(request.user, user, **known(request, user)),
+    }
+    template = "accounts/manage/reset_link.html"
+    return render(
+        request,
+        f"{template}#form" if request.htmx else template,
+        context,
+        status=400 if form.errors else 200,
+    )
+
+
+@require_permission(*MANAGE)
+def user_delete(request: HttpRequest, username: str) -> HttpResponse:
+    user = get_user(username)
+    boards = list(Board.objects.filter(owner=user))
+    integrations = list(Integration.objects.filter(owner=user))
+    form = DeleteUserForm(
+        request.POST if request.method == "POST" else None, user=user, actor=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            delete_user(request, user, form, boards, integrations)
+        except rules.RuleError as error:
+            return refused(request, error, back=user_url(user))
+        messages.success(request, _("User %(name)s deleted.") % {"name": user.username})
+        return redirect("users:list")
+    context = {
+        "target": user,
+        "form": form,
+        "boards": boards,
+        "integrations": integrations,
+        "refusal": rules.delete_refusal(request.user, user, **known(request, user)),
+    }
+    return render(
+        request, "accounts/manage/delete.html", context, status=400 if form.errors else 200
+    )
+
+
+def delete_user(request, user: User, form: DeleteUserForm, boards, integrations) -> None:
+    """Disposes of what `user` owns as the form says, then deletes them, in one transaction."""
+    choice, heir = form.cleaned_data["owned"], form.cleaned_data.get("heir")
+    details = {
+        "boards": [b.name for b in boards],
+        "integrations": [i.name for i in integrations],
+        "owned": choice,
+    }
+    with transaction.atomic():
+        rules.check_may_delete(request.user, user)
+        if choice != DeleteUserForm.KEEP:
+            rules.check_may_dispose_of_owned(request.user)
+        owned_boards = Board.objects.filter(owner=user)
+        owned_integrations = Integration.objects.filter(owner=user)
+        if choice == DeleteUserForm.TRANSFER:
+            owned_boards.update(owner=heir)
+            owned_integrations.update(owner=heir)
+            details["heir"] = heir.username
+        elif choice == DeleteUserForm.DELETE:
+            owned_boards.delete()
+            owned_integrations.delete()
+        # KEEP: the foreign keys are SET_NULL; rows survive without an owner.
+        rules.delete_user(user, actor=request.user, ip=client_ip(request), details=details)
+
+
+@require_POST
+@require_permission(ADMIN)
+def user_transfer_ownership(request: HttpRequest, username: str) -> HttpResponse:
+    user = get_user(username)
+    try:
+        rules.transfer_ownership(user, actor=request.user, ip=client_ip(request))
+    except rules.RuleError as error:
+        return refused(request, error, back=user_url(user))
+    messages.success(request, _("%(name)s is the owner now.") % {"name": user})
+    return redirect(user_url(user))

@@ -1,0 +1,303 @@
+"""Invite links and one-time password-reset links: tokens handed over by hand, stored hashed.
+
+Both are claimed with one conditional UPDATE (`... SET uses = uses + 1 WHERE <still usable>`):
+the database decides which of two simultaneous redemptions wins, on PostgreSQL as on SQLite,
+and a check constraint makes more uses than allowed impossible even for a buggy caller.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from groups import rules
+from groups.models import Group
+from invites.tokens import hash_token, new_token
+from sessions_admin import audit
+
+DEFAULT_INVITE_LIFETIME = timedelta(days=7)
+DEFAULT_RESET_LIFETIME = timedelta(days=1)
+
+
+DEFAULT = object()
+
+
+class Unusable(Exception):
+    """The link is unknown, expired, revoked or used up (callers never say which)."""
+
+
+class InviteQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(
+            Q(revoked_at__isnull=True),
+            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()),
+            Q(max_uses__isnull=True) | Q(uses__lt=F("max_uses")),
+        )
+
+    def by_token(self, token: str) -> "Invite":
+        """The usable invite for this token, or Unusable."""
+        invite = self.usable().filter(token_hash=hash_token(token)).first()
+        if invite is None:
+            raise Unusable
+        return invite
+
+
+class InviteState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+    USED_UP = "used-up", _("Used up")
+
+
+class Invite(models.Model):
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    max_uses = models.PositiveIntegerField(
+        _("maximum uses"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    uses = models.PositiveIntegerField(_("uses"), default=0, editable=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    default_groups = models.ManyToManyField(
+        Group, blank=True, related_name="+", verbose_name=_("default groups")
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = InviteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_uses__isnull=True) | Q(uses__lte=F("max_uses")),
+                name="invite_uses_within_maximum",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.note or f"invite #{self.pk}"
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return InviteState.REVOKED
+        if self.max_uses is not None and self.uses >= self.max_uses:
+            return InviteState.USED_UP
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return InviteState.EXPIRED
+        return InviteState.ACTIVE
+
+    def get_state_display(self) -> str:
+        return InviteState(self.state).label
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        creator,
+        expires_at=DEFAULT,
+        max_uses: int | None = 1,
+        note: str = "",
+        groups=(),
+        ip: str | None = None,
+    ) -> tuple["Invite", str]:
+        """A new invite and its token (shown once, never stored). By default it expires in 7
+        days and works once; `expires_at=None` never expires, `max_uses=None` has no limit."""
+        if expires_at is DEFAULT:
+            expires_at = timezone.now() + DEFAULT_INVITE_LIFETIME
+        groups = [g for g in groups if not g.is_everyone]
+        rules.check_may_invite(creator, groups)
+        token, token_hash = new_token()
+        with transaction.atomic():
+            invite = cls.objects.create(
+                token_hash=token_hash,
+                creator=creator,
+                expires_at=expires_at,
+                max_uses=max_uses,
+                note=note,
+            )
+            invite.default_groups.set(groups)
+            audit.record(
+                "invite.created",
+                actor=creator,
+                target=invite,
+                ip=ip,
+                details={
+                    "expires": expires_at.isoformat() if expires_at else None,
+                    "max_uses": max_uses,
+                    "groups": [g.name for g in groups],
+                },
+            )
+        return invite, token
+
+    def revoke(self, *, actor, ip: str | None = None) -> None:
+        rules.check_may_invite(actor, self.default_groups.all())
+        with transaction.atomic():
+            revoked = Invite.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
+                revoked_at=timezone.now(), revoked_by=actor
+            )
+            if revoked:
+                self.refresh_from_db()
+                audit.record("invite.revoked", actor=actor, target=self, ip=ip)
+
+    def redeem(
+        self, *, username: str, password: str, display_name: str = "", ip: str | None = None
+    ):
+        """Creates the account and adds it to the default groups, or raises Unusable when the
+        invite was used up, revoked or expired meanwhile. One transaction: a refused group or
+        a taken username (IntegrityError) gives the use back."""
+        from accounts.models import User
+
+        with transaction.atomic():
+            claimed = Invite.objects.usable().filter(pk=self.pk).update(uses=F("uses") + 1)
+            if not claimed:
+                raise Unusable
+            user = User.objects.create_user(username, password, display_name=display_name)
+            for group in self.default_groups.all():
+                # With the creator's rights as they are now: an invite by a user manager
+                # never leads into a group that has been given `admin` since.
+                rules.add_member(group, user, actor=self.creator, ip=ip)
+            InviteRedemption.objects.create(invite=self, user=user, username=user.username, ip=ip)
+            audit.record(
+                "invite.redeemed",
+                actor=user,
+                target=self,
+                ip=ip,
+                details={"user": user.username, "invite": self.pk},
+            )
+        self.refresh_from_db()
+        return user
+
+
+class InviteRedemption(models.Model):
+    """Who joined through an invite, and when."""
+
+    invite = models.ForeignKey(Invite, on_delete=models.CASCADE, related_name="redemptions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150)
+    created = models.DateTimeField(default=timezone.now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created"]
+
+    def __str__(self) -> str:
+        return f"{self.username} joined through {self.invite}"
+
+
+class ResetLinkQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            user__is_active=True,
+            user__provider="credentials",
+        )
+
+    def by_token(self, token: str) -> "PasswordResetLink":
+        link = self.usable().select_related("user").filter(token_hash=hash_token(token)).first()
+        if link is None:
+            raise Unusable
+        return link
+
+
+class PasswordResetLink(models.Model):
+    """A one-time link an admin hands over (home labs often have no mail server) with which a
+    user sets a new password. A new link for the same user replaces the previous ones."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reset_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ResetLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"password reset link for {self.user}"
+
+    @classmethod
+    def create(
+        cls, user, *, actor, lifetime: timedelta = DEFAULT_RESET_LIFETIME, ip: str | None = None
+    ) -> tuple["PasswordResetLink", str]:
+        rules.check_may_reset_password(actor, user)
+        token, token_hash = new_token()
+        now = timezone.now()
+        with transaction.atomic():
+            cls.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
+                revoked_at=now
+            )
+            link = cls.objects.create(
+                user=user,
+                token_hash=token_hash,
+                created_by=actor,
+                created=now,
+                expires_at=now + lifetime,
+            )
+            audit.record(
+                "user.reset_link_created",
+                actor=actor,
+                target=user,
+                ip=ip,
+                details={"expires": link.expires_at.isoformat()},
+            )
+        return link, token
+
+    def use(self, password: str, *, ip: str | None = None) -> None:
+        """Sets the password once; ends every session of the user."""
+        from sessions_admin.services import revoke_sessions
+
+        with transaction.atomic():
+            claimed = (
+                PasswordResetLink.objects.usable().filter(pk=self.pk).update(used_at=timezone.now())
+            )
+            if not claimed:
+                raise Unusable
+            user = self.user
+            user.set_password(password)
+            user.must_change_password = False
+            user.save(update_fields=["password", "must_change_password"])
+            ended = revoke_sessions(user)
+            audit.record(
+                "user.password_reset_by_link",
+                actor=user,
+                target=user,
+                ip=ip,
+                details={"sessions_ended": ended, "link_created_by": str(self.created_by or "")},
+            )

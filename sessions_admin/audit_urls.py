@@ -1,0 +1,8 @@
+from django.urls import path
+
+from sessions_admin import views
+
+app_name = "audit"
+urlpatterns = [
+    path("", views.audit_list, name="list"),
+]

@@ -1,0 +1,131 @@
+"""Impersonation: an admin acts as a non-admin user for at most an hour (Cloudron's
+"impersonate user"), to set things up on their behalf or to see what they see.
+
+The admin stays the session's real user: the session row, its revocation and "return" all
+belong to them, and the impersonation is a mark in their session (who, until when). On every
+request the middleware below swaps `request.user` for the impersonated user after checking
+that the mark is still valid: not past its hour, the admin still an admin, the user still
+active, neither an admin nor the owner. An invalid mark is removed and the request goes on as
+the admin.
+
+An impersonated request never reaches account or settings pages (password, sessions, users,
+groups, invites, audit, starting another impersonation): nobody escalates through it, and the
+user's password stays theirs. Every audit entry written meanwhile names the admin too.
+"""
+
+import time
+from datetime import UTC, datetime
+
+from django.contrib import messages
+from django.shortcuts import render
+from django.urls import Resolver404, resolve
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
+
+from groups import rules
+from groups.resolver import grants_for
+from homeportal.net import client_ip
+from sessions_admin import audit
+
+SESSION_KEY = "_hp_impersonation"
+MAX_SECONDS = 3600
+# Pages an impersonated request never reaches: the user's account and security settings and
+# every administration page...
+BLOCKED_NAMESPACES = frozenset(
+    {"accounts", "users", "groups", "invites", "sessions_admin", "audit"}
+)
+# ...but these, which the banner and the user menu need.
+ALLOWED_VIEWS = frozenset({"accounts:logout", "sessions_admin:impersonate_stop"})
+
+
+def start(request, target) -> None:
+    """Begins acting as `target`, or raises RuleError with the reason."""
+    if getattr(request, "impersonator", None) is not None:
+        raise rules.RuleError(_("Return to your own account first."))
+    admin = request.user
+    rules.check_may_impersonate(admin, target)
+    until = time.time() + MAX_SECONDS
+    request.session[SESSION_KEY] = {"user": target.pk, "until": until, "started": time.time()}
+    audit.record(
+        "impersonation.started",
+        actor=admin,
+        target=target,
+        ip=client_ip(request),
+        details={"until": datetime.fromtimestamp(until, UTC).isoformat()},
+    )
+
+
+def end(request, *, reason: str) -> None:
+    """Drops the mark; the next request is the admin's own again."""
+    state = request.session.pop(SESSION_KEY, None)
+    if state is None:
+        return
+    from accounts.models import User
+
+    admin = getattr(request, "impersonator", None) or request.user
+    target = User.objects.filter(pk=state.get("user")).first()
+    token = audit.impersonator.set(None)  # the admin is the actor of this one
+    try:
+        audit.record(
+            "impersonation.ended",
+            actor=admin,
+            target=target,
+            ip=client_ip(request),
+            details={"reason": reason, "seconds": round(time.time() - state.get("started", 0))},
+        )
+    finally:
+        audit.impersonator.reset(token)
+
+
+def _target(admin, state: dict):
+    """The impersonated user if the mark still holds, else (None, why it ended): the hour,
+    then the same rule as at the start (groups.rules), from the grants cached for both."""
+    from accounts.models import User
+
+    if time.time() >= state.get("until", 0):
+        return None, "expired"
+    target = User.objects.filter(pk=state.get("user")).first()
+    if target is None:
+        return None, "user deleted"
+    refusal = rules.impersonate_refusal(
+        admin, target, grants=grants_for(admin), target_is_admin=grants_for(target).is_admin
+    )
+    if refusal:
+        return None, refusal
+    return target, ""
+
+
+def _blocked(request) -> bool:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return match.namespace in BLOCKED_NAMESPACES and match.view_name not in ALLOWED_VIEWS
+
+
+def impersonation_middleware(get_response):
+    def middleware(request):
+        request.impersonator = None
+        state = request.session.get(SESSION_KEY) if request.user.is_authenticated else None
+        if not state:
+            return get_response(request)
+        admin = request.user
+        target, why = _target(admin, state)
+        if target is None:
+            end(request, reason=why)
+            messages.info(request, _("You are acting as yourself again."))
+            return get_response(request)
+        request.impersonator = admin
+        request.impersonation_until = datetime.fromtimestamp(state["until"], UTC)
+        request.user = target
+        request.grants = SimpleLazyObject(lambda: grants_for(target))
+        if _blocked(request):
+            context = {"target": target}
+            return render(request, "sessions_admin/impersonation_blocked.html", context, status=403)
+        token = audit.impersonator.set(admin)
+        try:
+            return get_response(request)
+        finally:
+            audit.impersonator.reset(token)
+
+    return middleware
