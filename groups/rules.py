@@ -132,6 +132,16 @@ def _check_grant(actor, before, wanted) -> None:
         _refuse(grant_refusal(grants, permission))
 
 
+def provider_label(provider: str) -> str:
+    """The provider as it reads inside a sentence: "comes from the reverse proxy"."""
+    labels = {
+        "ldap": _("LDAP"),
+        "oidc": _("single sign-on (OIDC)"),
+        "proxy": _("the reverse proxy"),
+    }
+    return labels.get(provider, provider)
+
+
 def _managed_by_provider(membership: Membership) -> bool:
     from django.conf import settings
 
@@ -169,7 +179,7 @@ def remove_member(group: Group, user, *, actor=None, ip: str | None = None, by_p
             if _managed_by_provider(membership):
                 raise RuleError(
                     _("This membership comes from %(provider)s and is changed there.")
-                    % {"provider": membership.managed_by.upper()}
+                    % {"provider": provider_label(membership.managed_by)}
                 )
         admins_before = admin_user_ids()
         membership.delete()

@@ -218,7 +218,7 @@ def test_authelia_groups_are_mirrored_and_follow_the_header(proxy_on):
     assert dict(memberships.values_list("group__name", "managed_by")) == {
         "home-admins": "proxy", "family-group": "proxy",
     }  # fmt: skip
-    with pytest.raises(rules.RuleError, match="comes from PROXY"):
+    with pytest.raises(rules.RuleError, match="comes from the reverse proxy"):
         rules.remove_member(admins, user)
     # Same session, the proxy now says only "family": mirrored on that request.
     response = client.get("/", headers=alice(**{"Remote-Groups": "family"}))

@@ -199,7 +199,9 @@ def test_memberships_a_provider_manages_cannot_be_changed_by_hand(people):
     user = login_external(profile(groups=("family",)))
     with pytest.raises(rules.RuleError) as refused:
         rules.remove_member(family, user, actor=people.admin)
-    assert refused.value.messages == ["This membership comes from OIDC and is changed there."]
+    assert refused.value.messages == [
+        "This membership comes from single sign-on (OIDC) and is changed there."
+    ]
     assert groups_of(user) == {family.name: "oidc"}
 
 
