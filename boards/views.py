@@ -83,7 +83,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render_board(request, board, is_home=True)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    return render_board_list(request)
+    return render_board_list(request, greeting=True)
 
 
 @require_safe
@@ -148,7 +148,7 @@ def board_list(request: HttpRequest) -> HttpResponse:
     return render_board_list(request)
 
 
-def render_board_list(request: HttpRequest) -> HttpResponse:
+def render_board_list(request: HttpRequest, greeting: bool = False) -> HttpResponse:
     grants = request.grants
     form = BoardFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
@@ -164,7 +164,8 @@ def render_board_list(request: HttpRequest) -> HttpResponse:
         boards = boards.filter(owner=request.user)
     page = Paginator(boards.order_by("title", "name"), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(board, level_of(grants, board)) for board in page]
-    context = {"form": form, "page": page, "rows": rows, "can_create": grants.has(CREATE)}
+    context = {"form": form, "page": page, "rows": rows, "can_create": grants.has(CREATE),
+               "greeting": greeting}  # fmt: skip
     template = "boards/list.html#results" if request.htmx else "boards/list.html"
     return render(request, template, context)
 
