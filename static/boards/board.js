@@ -47,7 +47,11 @@
   }
 
   for (const section of document.querySelectorAll("details[data-collapse-url]")) {
+    // A <details> parsed open fires "toggle" too: only a change from the saved state is sent.
+    let saved = section.open;
     section.addEventListener("toggle", () => {
+      if (section.open === saved) return;
+      saved = section.open;
       const body = new URLSearchParams({ collapsed: section.open ? "" : "on" });
       fetch(section.dataset.collapseUrl, {
         method: "POST",
