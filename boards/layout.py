@@ -14,7 +14,6 @@ every item's options go through its widget's form. Anything wrong refuses the wh
 """
 
 from dataclasses import dataclass, field
-from math import ceil
 
 from django.db import transaction
 from django.db.models import F
@@ -232,9 +231,10 @@ class Occupancy:
 
 
 def narrow_size(w: int, h: int, columns: int) -> tuple[int, int]:
-    """A desktop size's phone size: half the phone's width for small widgets, else all of it."""
-    scaled = ceil(w * NARROW_COLUMNS / columns)
-    return (NARROW_COLUMNS // 2 if scaled <= NARROW_COLUMNS // 2 else NARROW_COLUMNS), h
+    """A desktop size's phone size: half the phone's width for small widgets (a quarter of the
+    desktop's width or less, like app links), all of it for the others."""
+    small = w * NARROW_COLUMNS <= columns
+    return (NARROW_COLUMNS // 2 if small else NARROW_COLUMNS), h
 
 
 def generate_narrow(desktop_boxes: list[Box], columns: int) -> list[Box]:

@@ -106,9 +106,9 @@
   }
 
   function narrowSize(w, h) {
-    const half = state.narrow_columns / 2;
-    const scaled = Math.ceil((w * state.narrow_columns) / state.columns);
-    return [scaled <= half ? half : state.narrow_columns, h];
+    // Small widgets (a quarter of the desktop's width or less) take half the phone's width.
+    const small = w * state.narrow_columns <= state.columns;
+    return [small ? state.narrow_columns / 2 : state.narrow_columns, h];
   }
 
   /* The phone layout generated from the desktop one (same rule as the server's). */

@@ -4,20 +4,51 @@ from boards.layout import generate_narrow
 from boards.models import Board, BoardAccess, Item, Section
 
 OPTIONS = {
-    "app": {"name": "Jellyfin", "url": "https://jellyfin.example.org", "icon": "",
-            "description": "Films", "new_tab": True, "ping": False, "ping_url": ""},
-    "bookmarks": {"title": "Reading", "new_tab": False, "links": [
-        {"name": "Django", "url": "https://www.djangoproject.com/"},
-        {"name": "htmx", "url": "https://htmx.org/"}]},
-    "clock": {"title": "Paris", "time_zone": "Europe/Paris", "hour12": False,
-              "show_seconds": False, "show_date": True},
-    "notes": {"title": "Notes", "text": "# Hello\n\nSome **bold** text and a [link](https://example.org)."},
-    "iframe": {"title": "Grafana", "url": "https://grafana.example.org/d/abc", "height": 0,
-               "allow_scripts": True, "allow_same_origin": True, "allow_forms": False,
-               "allow_popups": False, "allow_fullscreen": False},
-    "search": {"title": "Web", "engine": "https://duckduckgo.com/?q=%s", "placeholder": "",
-               "new_tab": False},
-}  # fmt: skip
+    "app": {
+        "name": "Jellyfin",
+        "url": "https://jellyfin.example.org",
+        "icon": "",
+        "description": "Films",
+        "new_tab": True,
+        "ping": False,
+        "ping_url": "",
+    },
+    "bookmarks": {
+        "title": "Reading",
+        "new_tab": False,
+        "links": [
+            {"name": "Django", "url": "https://www.djangoproject.com/"},
+            {"name": "htmx", "url": "https://htmx.org/"},
+        ],
+    },
+    "clock": {
+        "title": "Paris",
+        "time_zone": "Europe/Paris",
+        "hour12": False,
+        "show_seconds": False,
+        "show_date": True,
+    },
+    "notes": {
+        "title": "Notes",
+        "text": "# Hello\n\nSome **bold** text and a [link](https://example.org).",
+    },
+    "iframe": {
+        "title": "Grafana",
+        "url": "https://grafana.example.org/d/abc",
+        "height": 0,
+        "allow_scripts": True,
+        "allow_same_origin": True,
+        "allow_forms": False,
+        "allow_popups": False,
+        "allow_fullscreen": False,
+    },
+    "search": {
+        "title": "Web",
+        "engine": "https://duckduckgo.com/?q=%s",
+        "placeholder": "",
+        "new_tab": False,
+    },
+}
 KINDS = tuple(OPTIONS)
 
 
@@ -35,9 +66,19 @@ def add_item(section: Section, kind: str, box=(0, 0, 2, 1), narrow=(0, 0, 4, 1),
     x, y, w, h = box
     nx, ny, nw, nh = narrow
     return Item.objects.create(
-        board=section.board, section=section, kind=kind, options={**OPTIONS[kind], **options},
-        x=x, y=y, w=w, h=h, nx=nx, ny=ny, nw=nw, nh=nh,
-    )  # fmt: skip
+        board=section.board,
+        section=section,
+        kind=kind,
+        options={**OPTIONS[kind], **options},
+        x=x,
+        y=y,
+        w=w,
+        h=h,
+        nx=nx,
+        ny=ny,
+        nw=nw,
+        nh=nh,
+    )
 
 
 def fill_board(board: Board, count: int, sections: int = 2) -> list[Item]:
@@ -59,11 +100,23 @@ def fill_board(board: Board, count: int, sections: int = 2) -> list[Item]:
         narrow = generate_narrow(boxes, board.columns)
         items.extend(
             Item.objects.bulk_create(
-                Item(board=board, section=section, kind=kind, options=OPTIONS[kind],
-                     x=b[0], y=b[1], w=b[2], h=b[3], nx=n[0], ny=n[1], nw=n[2], nh=n[3])
+                Item(
+                    board=board,
+                    section=section,
+                    kind=kind,
+                    options=OPTIONS[kind],
+                    x=b[0],
+                    y=b[1],
+                    w=b[2],
+                    h=b[3],
+                    nx=n[0],
+                    ny=n[1],
+                    nw=n[2],
+                    nh=n[3],
+                )
                 for kind, b, n in zip(kinds, boxes, narrow, strict=True)
             )
-        )  # fmt: skip
+        )
     return items
 
 

@@ -30,10 +30,22 @@ def setup_world(world) -> None:
     board = Board.objects.create(name="family", title="Family", owner=p.owner)
     section = Section.objects.create(board=board, kind="category", title="Apps")
     item = Item.objects.create(
-        board=board, section=section, kind="app", w=2, h=1, nw=2,
-        options={"name": "Jellyfin", "url": "https://jellyfin.example", "new_tab": True,
-                 "ping": True, "ping_url": "http://127.0.0.1:9/", "icon": "", "description": ""},
-    )  # fmt: skip
+        board=board,
+        section=section,
+        kind="app",
+        w=2,
+        h=1,
+        nw=2,
+        options={
+            "name": "Jellyfin",
+            "url": "https://jellyfin.example",
+            "new_tab": True,
+            "ping": True,
+            "ping_url": "http://127.0.0.1:9/",
+            "icon": "",
+            "description": "",
+        },
+    )
     world.board, world.section, world.item = board, section, item
     world.group_row = BoardAccess.objects.create(board=board, group=p.family, level="view")
     BoardAccess.objects.create(board=board, user=p.user_manager, level="modify")
@@ -48,11 +60,22 @@ def save_state(world) -> dict:
     state = {
         "version": world.board.version,
         "sections": [
-            {"id": world.section.pk, "kind": "category", "title": "Apps",
-             "items": [{"id": item.pk, "kind": "app", "options": item.options,
-                        "desktop": [1, 0, 2, 1], "narrow": None}]},
+            {
+                "id": world.section.pk,
+                "kind": "category",
+                "title": "Apps",
+                "items": [
+                    {
+                        "id": item.pk,
+                        "kind": "app",
+                        "options": item.options,
+                        "desktop": [1, 0, 2, 1],
+                        "narrow": None,
+                    }
+                ],
+            },
         ],
-    }  # fmt: skip
+    }
     return {"state": json.dumps(state)}
 
 

