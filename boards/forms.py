@@ -141,7 +141,7 @@ class SaveLayoutForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.board = board
         self.sections = {s.pk: s for s in sections}
-        self.items = {i.pk: i for s in sections for i in s.items.all()}
+        self.items = {i.pk: i for s in sections for i in s.item_list}
         self.layout: ParsedLayout | None = None
         self.conflict = False
 

@@ -374,7 +374,7 @@ def state(board: Board, sections) -> dict:
                         "desktop": [item.x, item.y, item.w, item.h],
                         "narrow": [item.nx, item.ny, item.nw, item.nh],
                     }
-                    for item in section.items.all()
+                    for item in section.item_list
                 ],
             }
             for section in sections

@@ -52,7 +52,14 @@ from boards.models import (
     ServerHomeBoard,
     UserPreference,
 )
-from boards.render import attach_data, board_css, collapsed_sections, load_sections, with_board_csp
+from boards.render import (
+    attach_data,
+    board_css,
+    collapsed_sections,
+    load_sections,
+    render_item,
+    with_board_csp,
+)
 from boards.widgets import all_widgets
 from groups.models import Group
 from homeportal.net import client_ip
@@ -94,7 +101,7 @@ def board_view(request: HttpRequest, board: Board) -> HttpResponse:
 
 def render_board(request: HttpRequest, board: Board, is_home: bool = False) -> HttpResponse:
     sections = load_sections(board)
-    items = [item for section in sections for item in section.items.all()]
+    items = [item for section in sections for item in section.item_list]
     attach_data(items, request)
     grants = request.grants
     context = {
@@ -272,15 +279,6 @@ def widget_kinds(request) -> list[dict]:
     ]
 
 
-def render_item_body(request, board: Board, item: Item, editing: bool) -> str:
-    widget = item.widget
-    if widget is None:
-        return render_to_string("boards/item_unknown.html", {"item": item}, request)
-    context = {"board": board, "item": item, "options": item.options, "data": item.data,
-               "editing": editing}  # fmt: skip
-    return render_to_string(widget.template, context, request)
-
-
 def editor_text() -> dict[str, str]:
     return {
         "area": _("Area"),
@@ -309,10 +307,10 @@ def editor_text() -> dict[str, str]:
 @with_board(Level.MODIFY)
 def board_edit(request: HttpRequest, board: Board) -> HttpResponse:
     sections = load_sections(board)
-    items = [item for section in sections for item in section.items.all()]
+    items = [item for section in sections for item in section.item_list]
     attach_data(items, request)
     state = layout.state(board, sections)
-    bodies = {item.pk: render_item_body(request, board, item, editing=True) for item in items}
+    bodies = {item.pk: render_item(item, board, editing=True) for item in items}
     for section in state["sections"]:
         for item in section["items"]:
             item["html"] = bodies[item["id"]]
@@ -366,7 +364,7 @@ def widget_form(request: HttpRequest, board: Board) -> HttpResponse:
         if form.is_valid():
             item = Item(board=board, kind=widget.name, options=form.to_options())
             attach_data([item], request)
-            html = render_item_body(request, board, item, editing=True)
+            html = render_item(item, board, editing=True)
             return JsonResponse({"ok": True, "options": item.options, "html": html})
     html = render_to_string("boards/widget_form.html", {"form": form, "widget": widget}, request)
     return JsonResponse({"ok": False, "form": html}, status=200 if form.is_bound is False else 422)

@@ -20,3 +20,11 @@ def safe_web_url_filter(value) -> str:
 def safe_image(value) -> str:
     """An image address: http(s) or a path on this server."""
     return safe_link(value, WEB_SCHEMES)
+
+
+@register.simple_tag
+def render_item(item, board, editing=False):
+    """The body of a widget item (boards.render.render_item)."""
+    from boards.render import render_item as render
+
+    return render(item, board, editing)

@@ -163,7 +163,7 @@ def test_apply_keeps_ids_creates_updates_deletes_and_orders(people):
         data,
         columns=12,
         sections_by_id={s.pk: s for s in sections},
-        items_by_id={i.pk: i for s in sections for i in s.items.all()},
+        items_by_id={i.pk: i for s in sections for i in s.item_list},
     )
     saved = apply_layout(board, parsed)
     assert saved[1]["id"] == keep.pk and saved[1]["items"][0]["id"] == kept_item.pk

@@ -207,3 +207,24 @@ def test_board_style_sheet_writes_only_checked_values(people):
     board.background_url = 'x")}</style>'
     css = board_css(board, [])
     assert "</style>" not in css and "script" not in css and "url(" not in css
+
+
+@pytest.mark.django_db
+def test_rendered_widgets_are_reused_only_for_the_same_inputs(people):
+    from boards.render import render_item, rendered_cache
+
+    board = make_board("b", people.owner)
+    item = add_item(add_section(board), "app", name="First")
+    attach_data([item], None)
+    first = render_item(item, board)
+    assert "First" in first and render_item(item, board) is first  # kept
+    item.options = {**item.options, "name": "Second"}
+    assert "Second" in render_item(item, board)
+    item.data = {**item.data, "status": "down"}
+    item.options["ping"] = True
+    down = render_item(item, board)
+    assert "status-down" in down and 'hx-get="/boards/b/' in down
+    assert "hx-get" not in render_item(item, board, editing=True)
+    board.name = "renamed"
+    assert 'hx-get="/boards/renamed/' in render_item(item, board)
+    rendered_cache.clear()
