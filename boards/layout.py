@@ -107,6 +107,9 @@ def parse_layout(data, *, columns: int, sections_by_id=None, items_by_id=None) -
     if total > MAX_ITEMS:
         raise LayoutError([_("A board has at most %(n)s widgets.") % {"n": MAX_ITEMS}])
 
+    # Until the phone layout is arranged by hand it is regenerated, so phone places sent
+    # along are ignored rather than checked.
+    narrow_custom = bool(data.get("narrow_custom"))
     seen_sections: set[int] = set()
     seen_items: set[int] = set()
     sections: list[ParsedSection] = []
@@ -171,7 +174,7 @@ def parse_layout(data, *, columns: int, sections_by_id=None, items_by_id=None) -
                 )
                 continue
             narrow = None
-            if raw_item.get("narrow") is not None:
+            if narrow_custom and raw_item.get("narrow") is not None:
                 narrow = _box(raw_item.get("narrow"), NARROW_COLUMNS)
                 if narrow is None:
                     errors.append(
@@ -199,7 +202,7 @@ def parse_layout(data, *, columns: int, sections_by_id=None, items_by_id=None) -
     if errors:
         raise LayoutError(errors)
     # With a hand-arranged phone layout, items never placed on it go below the others.
-    return ParsedLayout(sections, bool(data.get("narrow_custom")))
+    return ParsedLayout(sections, narrow_custom)
 
 
 class Occupancy:

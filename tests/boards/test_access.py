@@ -281,3 +281,54 @@ def test_item_data_needs_view_and_an_item_of_the_board(people, boards, login):
     assert owner.get(f"/boards/private/items/{other.pk}/data/").status_code == 200
     clock = Item.objects.filter(board=private, kind="clock").first()
     assert owner.get(f"/boards/private/items/{clock.pk}/data/").status_code == 404
+
+
+# --- Every board URL and action on a public board, with every persona -------------------------
+
+
+def _public_cases():
+    from tests.boards import routes
+
+    cases = []
+    for name, route in sorted(routes.ROUTES.items()):
+        if not callable(route.path) or name.startswith("boards:group_home"):
+            continue
+        for method in ("get", "post"):
+            table = getattr(route, method)
+            if table is None:
+                continue
+            for persona in ("owner", "admin", "user_manager", "member", "outsider", "anonymous"):
+                cases.append((name, method, persona))
+    return cases
+
+
+def _public_expected(name: str, method: str, persona: str) -> int:
+    """On the same board made public, the outsider gets what the `view` member gets, and an
+    anonymous visitor may view (board page, widget data) and is sent to log in for the rest."""
+    from tests.boards import routes
+    from tests.matrix import Route
+
+    table = getattr(routes.ROUTES[name], method)
+    if persona == "outsider":
+        persona = "member"
+    expected = Route.expected(table, persona)
+    if persona == "anonymous" and expected != 405:
+        viewing = method == "get" and name in ("boards:board", "boards:item_data")
+        return 200 if viewing else 302
+    return expected
+
+
+@pytest.mark.parametrize(("name", "method", "persona"), _public_cases())
+def test_every_board_url_on_a_public_board(people, login, name, method, persona):
+    from tests.boards import routes
+    from tests.matrix import build_world
+
+    world = build_world(people)
+    world.board.is_public = True
+    world.board.save()
+    route = routes.ROUTES[name]
+    client = login(people.get(persona))
+    url = route.url(world)
+    response = client.get(url) if method == "get" else client.post(url, route.data(world))
+    expected = _public_expected(name, method, persona)
+    assert response.status_code == expected, f"{method} {url} as {persona}: {response.status_code}"

@@ -69,12 +69,19 @@ def test_positions_outside_the_grid_are_refused(box):
 
 
 def test_narrow_positions_must_fit_the_phone_grid():
-    assert "phone position" in errors(layout(app((0, 0, 2, 1), narrow=(3, 0, 2, 1))))[0]
+    data = layout(app((0, 0, 2, 1), narrow=(3, 0, 2, 1)), narrow_custom=True)
+    assert "phone position" in errors(data)[0]
+    # Not arranged by hand: phone places are regenerated, so what was sent does not matter.
+    assert parse_layout(layout(app((0, 0, 2, 1), narrow=(3, 0, 2, 1))), columns=12)
 
 
 def test_overlapping_items_are_refused_in_either_layout():
     assert "overlap (desktop layout)" in errors(layout(app((0, 0, 2, 2)), app((1, 1, 2, 1))))[0]
-    both = layout(app((0, 0, 2, 1), narrow=(0, 0, 4, 1)), app((2, 0, 2, 1), narrow=(0, 0, 2, 1)))
+    both = layout(
+        app((0, 0, 2, 1), narrow=(0, 0, 4, 1)),
+        app((2, 0, 2, 1), narrow=(0, 0, 2, 1)),
+        narrow_custom=True,
+    )
     assert "overlap (phone layout)" in errors(both)[0]
 
 

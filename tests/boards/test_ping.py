@@ -1,43 +1,18 @@
 """App status pings against a real HTTP server on loopback."""
 
 import socket
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from boards import ping
 from tests.boards.factories import add_item, add_section, make_board
-
-
-class Handler(BaseHTTPRequestHandler):
-    hits: list[str] = []
-
-    def do_HEAD(self):
-        Handler.hits.append(self.path)
-        if self.path.startswith("/slow"):
-            time.sleep(1.5)
-        status = {"/ok": 200, "/login": 401, "/broken": 503, "/redirect": 302}.get(self.path, 404)
-        self.send_response(status)
-        if status == 302:
-            self.send_header("Location", "http://127.0.0.1:9/elsewhere")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
+from tests.boards.local_http import Handler, http_server
 
 
 @pytest.fixture
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    Handler.hits = []
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with http_server() as url:
+        yield url
 
 
 def closed_port() -> int:

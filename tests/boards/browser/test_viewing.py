@@ -121,3 +121,38 @@ def test_phone_layout_arranged_on_its_own_in_the_editor(
         assert (item.x, item.y, item.w, item.h) == desktop_before[item.pk]  # desktop untouched
     moved = Item.objects.get(pk=items[0].pk)
     assert moved.ny == 4
+
+
+def test_app_status_is_fetched_by_htmx_and_shown(page, live_server, people, log_in_browser):
+    from tests.boards.local_http import http_server
+
+    board = make_board("status", people.owner, title="Status")
+    section = add_section(board)
+    with http_server() as url:
+        up = add_item(section, "app", box=(0, 0, 2, 1), name="Up", ping=True, ping_url=url + "/ok")
+        down = add_item(
+            section, "app", box=(2, 0, 2, 1), name="Down", ping=True, ping_url=url + "/broken"
+        )
+        log_in_browser(page.context, people.owner)
+        problems = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.goto(live_server.url + "/boards/status/")
+        expect(page.locator(f"#item-{up.pk} .status")).to_have_class("status status-up")
+        expect(page.locator(f"#item-{down.pk} .status")).to_have_class("status status-down")
+        expect(page.locator(f"#item-{up.pk} .status")).to_have_attribute("hx-trigger", "every 60s")
+    assert problems == []
+
+
+def test_board_list_filters_as_you_type(page, live_server, people, log_in_browser, board_artifacts):
+    for n, title in enumerate(("Kitchen", "Garage", "Garden", "Office")):
+        grant(make_board(f"b{n}", people.owner, title=title), "view", group=people.family)
+    make_board("secret-garden", people.owner, title="Secret garden")
+    log_in_browser(page.context, people.member)
+    page.goto(live_server.url + "/boards/")
+    rows = page.locator(".board-table tbody tr")
+    expect(rows).to_have_count(4)
+    page.get_by_label("Search").fill("gar")
+    expect(rows).to_have_count(2)
+    expect(page.locator(".board-table")).not_to_contain_text("Secret")
+    assert page.url.endswith("/boards/?q=gar&level=&visibility=")
+    page.screenshot(path=board_artifacts / "board-list-filtered.png", full_page=True)
