@@ -7,6 +7,7 @@ is turned off for the run that includes them.
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
+def browser_type_launch_args(browser_type_launch_args, live_server):
+    # Asking for the live server here starts it before Chromium, so Chromium is closed (and
+    # its keep-alive connections with it) before the server stops.
     return {**browser_type_launch_args, **LAUNCH_ARGS}
 
 
@@ -55,9 +58,22 @@ def base_url():
 
 @pytest.fixture(scope="session")
 def live_server(django_db_setup, live_server):
-    """The live server, started once the test database exists: with SQLite's in-memory test
-    database it then shares the tests' connection, instead of each request thread opening (and
-    leaking) its own."""
+    """The live server, started once the test database exists, handling one request at a time.
+
+    With SQLite's in-memory test database the server then shares the tests' connection
+    (instead of each request thread opening, and leaking, its own), and one connection must
+    not serve two threads at once: Chromium's parallel requests (style sheets, scripts, htmx)
+    would otherwise interleave on it and, now and then, lose a session.
+    """
+    httpd = live_server.thread.httpd
+    application = httpd.get_app()
+    lock = threading.Lock()
+
+    def one_at_a_time(environ, start_response):
+        with lock:
+            return application(environ, start_response)
+
+    httpd.set_app(one_at_a_time)
     return live_server
 
 
