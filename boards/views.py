@@ -66,6 +66,7 @@ from homeportal.net import client_ip
 from sessions_admin import audit
 
 GET_POST = ["GET", "POST"]
+PAGE_SIZE = 60
 
 
 def posted(request: HttpRequest, files: bool = False):
@@ -74,9 +75,6 @@ def posted(request: HttpRequest, files: bool = False):
     if files:
         return data, (request.FILES if data is not None else None)
     return data
-
-
-PAGE_SIZE = 60
 
 
 # --- Viewing ---------------------------------------------------------------------------------
