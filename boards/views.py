@@ -85,7 +85,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The start page: the user's home board (boards.home), else their board list."""
     board = resolve_home_board(request)
     if board is not None:
-        return render_board(request, board, is_home=True)
+        return render_board(request, board)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     return render_board_list(request, greeting=True)
@@ -97,7 +97,7 @@ def board_view(request: HttpRequest, board: Board) -> HttpResponse:
     return render_board(request, board)
 
 
-def render_board(request: HttpRequest, board: Board, is_home: bool = False) -> HttpResponse:
+def render_board(request: HttpRequest, board: Board) -> HttpResponse:
     sections = load_sections(board)
     items = [item for section in sections for item in section.item_list]
     attach_data(items, request)
@@ -109,7 +109,6 @@ def render_board(request: HttpRequest, board: Board, is_home: bool = False) -> H
         "can_modify": can(grants, board, Level.MODIFY),
         "collapsed": collapsed_sections(request, sections),
         "board_css": board_css(board, items),
-        "is_home": is_home,
         "editing": False,
     }
     return with_board_csp(render(request, "boards/board.html", context), items)
