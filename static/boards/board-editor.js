@@ -303,11 +303,16 @@
       if (target.section !== found.section) {
         found.section.items.splice(found.section.items.indexOf(found.item), 1);
         target.section.items.push(found.item);
+        // Its place in the other layout is taken anew, below what its new section holds.
+        const others = target.section.items.filter((i) => i !== found.item);
         if (mode === "desktop" && state.narrow_custom) {
-          // Its phone place is taken anew in its new section.
-          const others = target.section.items.filter((i) => i !== found.item).map((i) => i.narrow);
+          const boxes = others.map((i) => i.narrow);
           const [w, h] = narrowSize(target.box[2], target.box[3]);
-          found.item.narrow = firstFit(others, state.narrow_columns, w, h, Math.max(0, ...others.map((b) => b[1] + b[3])));
+          found.item.narrow = firstFit(boxes, state.narrow_columns, w, h, Math.max(0, ...boxes.map((b) => b[1] + b[3])));
+        } else if (mode === "narrow") {
+          const boxes = others.map((i) => i.desktop);
+          const [, , w, h] = found.item.desktop;
+          found.item.desktop = firstFit(boxes, state.columns, w, h, Math.max(0, ...boxes.map((b) => b[1] + b[3])));
         }
       }
       setBox(found.item, target.box);

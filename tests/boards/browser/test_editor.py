@@ -103,3 +103,28 @@ def test_create_board_add_widgets_drag_resize_save_and_reload(
     expect(page.locator("#editor-status")).to_have_text("Saved.")
     assert Item.objects.filter(board=board).count() == 3
     assert Item.objects.get(pk=app_item.pk).x == 6
+
+
+@pytest.mark.parametrize("layout", ["Desktop", "Phone"])
+def test_drag_a_widget_into_another_section(page, live_server, people, log_in_browser, layout):
+    from tests.boards.factories import add_item, add_section, make_board
+
+    board = make_board("sections", people.owner)
+    first = add_section(board, "category", "First", 0)
+    second = add_section(board, "category", "Second", 1)
+    mover = add_item(first, "app", box=(0, 0, 2, 1), narrow=(0, 0, 2, 1), name="Mover")
+    add_item(second, "app", box=(0, 0, 2, 1), narrow=(0, 0, 2, 1), name="Stayer")
+    log_in_browser(page.context, people.owner)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + "/boards/sections/edit/")
+    page.get_by_role("button", name=layout, exact=True).click()
+    source = page.locator(".editor-item", has_text="Mover").locator("[data-drag]")
+    target = page.locator(".editor-grid").nth(1).bounding_box()
+    start = source.bounding_box()
+    # Drop it on the second section's first cell, where "Stayer" is: Stayer moves down.
+    drag(page, source, target["x"] + 20 - start["x"], target["y"] + 20 - start["y"])
+    expect(page.locator(".editor-grid").nth(1).locator(".editor-item")).to_have_count(2)
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#editor-status")).to_have_text("Saved.")
+    mover.refresh_from_db()
+    assert mover.section_id == second.pk
