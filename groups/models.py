@@ -68,6 +68,24 @@ class Group(models.Model):
         help_text=_lazy("Names of LDAP, OIDC or proxy groups whose members join this group."),
     )
     is_everyone = models.BooleanField(default=False, editable=False)
+    # Home boards for the group's members (DESIGN.md "Home board"): the lowest-position group
+    # with one the user can view decides, after the user's own choice.
+    desktop_home_board = models.ForeignKey(
+        "boards.Board",
+        verbose_name=_lazy("home board"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    mobile_home_board = models.ForeignKey(
+        "boards.Board",
+        verbose_name=_lazy("home board on a phone"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created = models.DateTimeField(default=timezone.now, editable=False)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="user_groups"

@@ -1,15 +1,17 @@
 from django.urls import include, path
 
 from accounts import views as account_views
+from boards import views as board_views
 from homeportal import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", board_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("onboarding/", account_views.onboarding_view, name="onboarding"),
     path("accounts/", include("accounts.urls")),
     path("boards/", include("boards.urls")),
     path("settings/users/", include("accounts.manage_urls")),
+    path("preferences/", board_views.preferences, name="preferences"),
     path("settings/groups/", include("groups.urls")),
     path("settings/sessions/", include("sessions_admin.urls")),
     path("settings/audit/", include("sessions_admin.audit_urls")),

@@ -1,0 +1,299 @@
+import json
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import ColorScheme, User
+from boards.layout import LayoutError, ParsedLayout, parse_export, parse_layout
+from boards.models import RESERVED_BOARD_NAMES, Board, BoardAccess, Level, ServerHomeBoard
+from groups.models import Group
+
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+def unused_name(base: str) -> str:
+    base = (slugify(base)[:56].strip("-") or "board").lower()
+    if base in RESERVED_BOARD_NAMES:
+        base = f"{base}-board"
+    taken = set(Board.objects.filter(name__startswith=base).values_list("name", flat=True))
+    if base not in taken:
+        return base
+    return next(f"{base}-{n}" for n in range(2, 10_000) if f"{base}-{n}" not in taken)
+
+
+class BoardCreateForm(forms.ModelForm):
+    class Meta:
+        model = Board
+        fields = ["title", "name", "description", "is_public"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = False
+        self.fields["name"].help_text = _("Empty: made from the title.")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("name") and data.get("title") and "name" not in self.errors:
+            data["name"] = unused_name(data["title"])
+        return data
+
+
+class BoardGeneralForm(forms.ModelForm):
+    """Name, title and visibility: `full` level."""
+
+    class Meta:
+        model = Board
+        fields = ["title", "name", "is_public"]
+
+
+class BoardLookForm(forms.ModelForm):
+    """Description and look: `modify` level."""
+
+    class Meta:
+        model = Board
+        fields = ["description", "color_scheme", "accent_color", "background_url", "columns"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "accent_color": forms.TextInput(attrs={"placeholder": "#2563eb", "size": 8}),
+            "background_url": forms.TextInput(attrs={"placeholder": "https://…"}),
+        }
+
+
+class DuplicateForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    name = forms.CharField(label=_("URL name"), max_length=63, required=False,
+                           help_text=_("Empty: made from the title."))  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        name = data.get("name") or unused_name(data["title"])
+        candidate = Board(name=name, title=data["title"])
+        try:
+            candidate.full_clean(exclude=["owner"])
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        data["name"] = name
+        return data
+
+
+class ImportForm(DuplicateForm):
+    file = forms.FileField(label=_("Export file (JSON)"), required=False)
+    text = forms.CharField(
+        label=_("…or paste it here"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+    field_order = ["file", "text", "title", "name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        self.fields["title"].help_text = _("Empty: the title in the file.")
+        self.board_fields: dict = {}
+        self.layout: ParsedLayout | None = None
+
+    def clean(self):
+        upload, text = self.cleaned_data.get("file"), self.cleaned_data.get("text")
+        if upload is not None:
+            if upload.size > MAX_IMPORT_BYTES:
+                raise ValidationError(_("The file is larger than 2 MB."))
+            raw = upload.read()
+        elif text:
+            raw = text.encode()
+        else:
+            raise ValidationError(_("Choose an export file or paste one."))
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise ValidationError(_("This is not JSON.")) from None
+        try:
+            fields, self.layout = parse_export(data)
+        except LayoutError as error:
+            raise ValidationError(error.messages) from None
+        self.cleaned_data["title"] = (self.cleaned_data.get("title") or fields["title"])[:120]
+        if not self.cleaned_data["title"]:
+            raise ValidationError(_("Give the board a title."))
+        if not self.cleaned_data.get("name"):
+            self.cleaned_data["name"] = unused_name(fields["name"] or self.cleaned_data["title"])
+        look = Board(name=self.cleaned_data["name"], title=self.cleaned_data["title"],
+                     **{k: v for k, v in fields.items() if k not in ("name", "title")})  # fmt: skip
+        try:
+            look.full_clean(exclude=["owner"])
+        except ValidationError as error:
+            raise ValidationError(
+                [f"{k}: {m}" for k, ms in error.message_dict.items() for m in ms]
+            ) from None
+        self.board_fields = {k: v for k, v in fields.items() if k not in ("name", "title")}
+        return self.cleaned_data
+
+
+class SaveLayoutForm(forms.Form):
+    """What the editor sends: the board's whole layout, and the version it started from."""
+
+    state = forms.CharField(max_length=4 * 1024 * 1024)
+
+    def __init__(self, board: Board, sections, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.board = board
+        self.sections = {s.pk: s for s in sections}
+        self.items = {i.pk: i for s in sections for i in s.item_list}
+        self.layout: ParsedLayout | None = None
+        self.conflict = False
+
+    def clean_state(self):
+        try:
+            data = json.loads(self.cleaned_data["state"])
+        except ValueError:
+            raise ValidationError(_("The layout is not understood.")) from None
+        if not isinstance(data, dict):
+            raise ValidationError(_("The layout is not understood."))
+        if data.get("version") != self.board.version:
+            self.conflict = True
+            raise ValidationError(
+                _("Someone else changed this board meanwhile. Reload it to see their changes.")
+            )
+        try:
+            self.layout = parse_layout(
+                data, columns=self.board.columns,
+                sections_by_id=self.sections, items_by_id=self.items,
+            )  # fmt: skip
+        except LayoutError as error:
+            raise ValidationError(error.messages) from None
+        return data
+
+
+class AccessRowForm(forms.Form):
+    """Adds a row, or changes the level of the principal's existing row."""
+
+    principal = forms.ChoiceField(label=_("User or group"))
+    level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
+
+    def __init__(self, board: Board, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.board = board
+        groups = [(f"g:{g.pk}", g.name) for g in Group.objects.order_by("is_everyone", "name")]
+        users = [
+            (f"u:{u.pk}", f"{u.username} ({u.display_name})" if u.display_name else u.username)
+            for u in User.objects.filter(is_active=True).order_by("username")
+        ]
+        self.fields["principal"].choices = [
+            ("", "—"), (_("Groups"), groups), (_("Users"), users),
+        ]  # fmt: skip
+
+    def clean_principal(self):
+        kind, _sep, pk = self.cleaned_data["principal"].partition(":")
+        model = {"g": Group, "u": User}.get(kind)
+        target = model.objects.filter(pk=pk).first() if model and pk.isdigit() else None
+        if target is None:
+            raise ValidationError(_("Choose a user or a group."))
+        return target
+
+    def save(self) -> tuple[BoardAccess, bool]:
+        principal = self.cleaned_data["principal"]
+        key = {"group": principal} if isinstance(principal, Group) else {"user": principal}
+        row = BoardAccess.objects.filter(board=self.board, **key).first()
+        created = row is None
+        row = row or BoardAccess(board=self.board, **key)
+        row.level = self.cleaned_data["level"]
+        row.save()  # post_save bumps the resolver's version
+        return row, created
+
+
+class BoardFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    level = forms.ChoiceField(
+        label=_("At least"),
+        required=False,
+        choices=[("", _("Any level")), *Level.choices],
+    )
+    visibility = forms.ChoiceField(
+        label=_("Visibility"),
+        required=False,
+        choices=[("", _("Public or not")), ("public", _("Public")), ("private", _("Not public"))],
+    )
+    mine = forms.BooleanField(label=_("Created by me"), required=False)
+
+
+class BoardChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, board: Board) -> str:
+        return f"{board.title} (/{board.name}/)"
+
+
+class PreferencesForm(forms.Form):
+    color_scheme = forms.ChoiceField(label=_("Color scheme"), choices=ColorScheme.choices)
+    desktop_home_board = BoardChoiceField(
+        label=_("Home board"), queryset=Board.objects.none(), required=False,
+        empty_label=_("Automatic (from your groups or the server)"),
+    )  # fmt: skip
+    mobile_home_board = BoardChoiceField(
+        label=_("Home board on a phone"), queryset=Board.objects.none(), required=False,
+        empty_label=_("Same as above"),
+    )  # fmt: skip
+
+    def __init__(self, boards, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["desktop_home_board"].queryset = boards
+        self.fields["mobile_home_board"].queryset = boards
+
+
+class ServerHomeBoardForm(forms.ModelForm):
+    class Meta:
+        model = ServerHomeBoard
+        fields = ["desktop_board", "mobile_board"]
+        field_classes = {"desktop_board": BoardChoiceField, "mobile_board": BoardChoiceField}
+        help_texts = {
+            "desktop_board": _(
+                "For users whose groups have none. If it is public, visitors "
+                "who are not logged in see it at the start page."
+            ),
+            "mobile_board": _("Empty: the same as above."),
+        }
+
+
+class GroupHomeBoardForm(forms.ModelForm):
+    class Meta:
+        model = Group
+        fields = ["desktop_home_board", "mobile_home_board"]
+        field_classes = {
+            "desktop_home_board": BoardChoiceField,
+            "mobile_home_board": BoardChoiceField,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            # The selects sit in table cells, outside the row's <form>, and join it by id.
+            field.widget.attrs["form"] = f"group-home-{self.instance.pk}"
+
+
+class CollapseForm(forms.Form):
+    collapsed = forms.BooleanField(required=False)
+
+
+class WidgetRequestForm(forms.Form):
+    """Which widget's options dialog the editor asks for, with the options it holds."""
+
+    kind = forms.CharField(max_length=32)
+    options = forms.CharField(required=False, max_length=1024 * 1024)
+    load = forms.BooleanField(required=False)
+
+    def clean_kind(self):
+        from boards.widgets import get_widget
+
+        widget = get_widget(self.cleaned_data["kind"])
+        if widget is None or widget.integration is not None:
+            raise ValidationError(_("Unknown widget."))
+        return widget
+
+    def clean_options(self):
+        raw = self.cleaned_data.get("options") or "{}"
+        try:
+            options = json.loads(raw)
+        except ValueError:
+            raise ValidationError(_("The options are not understood.")) from None
+        return options if isinstance(options, dict) else {}

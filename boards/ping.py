@@ -1,0 +1,86 @@
+"""Status pings for app links: is the app answering?
+
+The server asks (never the browser, so internal addresses work and the viewer's network does
+not matter), with a short timeout, and remembers the answer for a while in the cache, so a
+board seen by many people costs one request per address and interval. Only http:// and
+https:// addresses are pinged. Certificates are not verified: a ping only learns whether
+something answers, sends nothing and reads nothing back, and home-lab apps often use
+self-signed certificates. Redirects are not followed (a redirect is an answer).
+"""
+
+import hashlib
+import http.client
+import logging
+import ssl
+from urllib.parse import urlsplit
+
+from django.core.cache import cache
+
+from boards.safety import safe_web_url
+
+logger = logging.getLogger(__name__)
+
+UP, DOWN, UNKNOWN = "up", "down", "unknown"
+TIMEOUT = 3.0  # seconds, per connection step
+UP_CACHE_SECONDS = 60
+DOWN_CACHE_SECONDS = 30
+USER_AGENT = "homeportal-status/1"
+
+
+def _key(url: str) -> str:
+    return "ping:" + hashlib.sha256(url.encode()).hexdigest()[:40]
+
+
+def ping(url: str, timeout: float = TIMEOUT) -> str:
+    """UP when the address answers HTTP (any status below 500, or 501), DOWN otherwise."""
+    url = safe_web_url(url)
+    if not url:
+        return UNKNOWN
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    try:
+        if parts.scheme.lower() == "https":
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            connection = http.client.HTTPSConnection(
+                parts.hostname, parts.port, timeout=timeout, context=context
+            )
+        else:
+            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+        try:
+            connection.request("HEAD", path, headers={"User-Agent": USER_AGENT})
+            status = connection.getresponse().status
+        finally:
+            connection.close()
+    except (TimeoutError, OSError, http.client.HTTPException, ValueError):
+        return DOWN
+    return UP if status < 500 or status == 501 else DOWN
+
+
+def cached_statuses(urls: list[str]) -> dict[str, str]:
+    """The remembered status of each address (one cache round-trip); missing ones are absent."""
+    keys = {_key(u): u for u in urls if u}
+    found = cache.get_many(list(keys))
+    return {keys[k]: v for k, v in found.items()}
+
+
+def status(url: str) -> str:
+    """The address's status: remembered, or pinged now (once, whoever else asks meanwhile)."""
+    url = safe_web_url(url)
+    if not url:
+        return UNKNOWN
+    key = _key(url)
+    known = cache.get(key)
+    if known is not None:
+        return known
+    if not cache.add(key + ":lock", 1, timeout=int(TIMEOUT * 3)):
+        return UNKNOWN  # another request is pinging it right now
+    try:
+        result = ping(url)
+        cache.set(key, result, UP_CACHE_SECONDS if result == UP else DOWN_CACHE_SECONDS)
+    finally:
+        cache.delete(key + ":lock")
+    return result

@@ -1,0 +1,30 @@
+from django import template
+
+from boards.safety import WEB_SCHEMES, safe_link, safe_web_url
+
+register = template.Library()
+
+
+@register.filter(name="safe_link")
+def safe_link_filter(value) -> str:
+    """The link when its scheme is allowed (never javascript:), else ""."""
+    return safe_link(value)
+
+
+@register.filter(name="safe_web_url")
+def safe_web_url_filter(value) -> str:
+    return safe_web_url(value)
+
+
+@register.filter
+def safe_image(value) -> str:
+    """An image address: http(s) or a path on this server."""
+    return safe_link(value, WEB_SCHEMES)
+
+
+@register.simple_tag
+def render_item(item, board, editing=False):
+    """The body of a widget item (boards.render.render_item)."""
+    from boards.render import render_item as render
+
+    return render(item, board, editing)

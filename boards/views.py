@@ -1,0 +1,543 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts.models import User
+from boards import layout
+from boards.access import (
+    CREATE,
+    can,
+    group_board_permission,
+    level_of,
+    require_admin,
+    require_board_create,
+    visible_boards,
+    with_board,
+)
+from boards.forms import (
+    AccessRowForm,
+    BoardCreateForm,
+    BoardFilterForm,
+    BoardGeneralForm,
+    BoardLookForm,
+    CollapseForm,
+    DuplicateForm,
+    GroupHomeBoardForm,
+    ImportForm,
+    PreferencesForm,
+    SaveLayoutForm,
+    ServerHomeBoardForm,
+    WidgetRequestForm,
+)
+from boards.home import resolve_home_board
+from boards.models import (
+    Board,
+    CollapsedSection,
+    Item,
+    Level,
+    Section,
+    ServerHomeBoard,
+    UserPreference,
+)
+from boards.render import (
+    attach_data,
+    board_css,
+    collapsed_sections,
+    load_sections,
+    render_item,
+    with_board_csp,
+)
+from boards.widgets import all_widgets
+from groups.models import Group
+from homeportal.net import client_ip
+from sessions_admin import audit
+
+GET_POST = ["GET", "POST"]
+PAGE_SIZE = 60
+
+
+def posted(request: HttpRequest, files: bool = False):
+    """The form data of a POST (even an empty one), None for a GET."""
+    data = request.POST if request.method == "POST" else None
+    if files:
+        return data, (request.FILES if data is not None else None)
+    return data
+
+
+# --- Viewing ---------------------------------------------------------------------------------
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The start page: the user's home board (boards.home), else their board list."""
+    board = resolve_home_board(request)
+    if board is not None:
+        return render_board(request, board)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return render_board_list(request, greeting=True)
+
+
+@require_safe
+@with_board(Level.VIEW)
+def board_view(request: HttpRequest, board: Board) -> HttpResponse:
+    return render_board(request, board)
+
+
+def render_board(request: HttpRequest, board: Board) -> HttpResponse:
+    sections = load_sections(board)
+    items = [item for section in sections for item in section.item_list]
+    attach_data(items, request)
+    grants = request.grants
+    context = {
+        "board": board,
+        "sections": sections,
+        "level": level_of(grants, board),
+        "can_modify": can(grants, board, Level.MODIFY),
+        "collapsed": collapsed_sections(request, sections),
+        "board_css": board_css(board, items),
+        "editing": False,
+    }
+    return with_board_csp(render(request, "boards/board.html", context), items)
+
+
+@require_safe
+@with_board(Level.VIEW)
+def item_data(request: HttpRequest, board: Board, item_id: int) -> HttpResponse:
+    """Live data of one widget (an app's status), for the page's htmx polling."""
+    item = board.items.filter(pk=item_id).first()
+    widget = item.widget if item is not None else None
+    if widget is None or widget.refresh is None:
+        raise Http404
+    context = {"board": board, "item": item, "options": item.options,
+               "data": widget.refresh(item, request), "editing": False}  # fmt: skip
+    return render(request, f"{widget.template}#live", context)
+
+
+@require_POST
+@with_board(Level.VIEW)
+def section_collapse(request: HttpRequest, board: Board, section_id: int) -> HttpResponse:
+    """Remembers that this user collapsed (or opened) a category, for them alone."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(board.get_absolute_url())
+    section = get_object_or_404(Section, pk=section_id, board=board, kind="category")
+    form = CollapseForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(status=400)
+    if form.cleaned_data["collapsed"]:
+        CollapsedSection.objects.get_or_create(user=request.user, section=section)
+    else:
+        CollapsedSection.objects.filter(user=request.user, section=section).delete()
+    if request.htmx or request.headers.get("X-Requested-With") == "fetch":
+        return HttpResponse(status=204)
+    return redirect(board)
+
+
+@require_safe
+@login_required
+def board_list(request: HttpRequest) -> HttpResponse:
+    return render_board_list(request)
+
+
+def render_board_list(request: HttpRequest, greeting: bool = False) -> HttpResponse:
+    grants = request.grants
+    form = BoardFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    boards = visible_boards(grants, data.get("level") or None).select_related("owner")
+    if data.get("q"):
+        query = data["q"]
+        boards = boards.filter(
+            Q(title__icontains=query) | Q(name__icontains=query) | Q(description__icontains=query)
+        )
+    if data.get("visibility"):
+        boards = boards.filter(is_public=data["visibility"] == "public")
+    if data.get("mine"):
+        boards = boards.filter(owner=request.user)
+    page = Paginator(boards.order_by("title", "name"), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(board, level_of(grants, board)) for board in page]
+    context = {"form": form, "page": page, "rows": rows, "can_create": grants.has(CREATE),
+               "greeting": greeting}  # fmt: skip
+    template = "boards/list.html#results" if request.htmx else "boards/list.html"
+    return render(request, template, context)
+
+
+# --- Creating, importing, duplicating, deleting ----------------------------------------------
+
+
+@require_http_methods(GET_POST)
+@require_board_create
+def board_create(request: HttpRequest) -> HttpResponse:
+    form = BoardCreateForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            board = form.save(commit=False)
+            board.owner = request.user
+            board.save()
+            Section.objects.create(board=board, kind="area", position=0)
+        audit.record("board.created", actor=request.user, target=board, ip=client_ip(request),
+                     details={"name": board.name, "public": board.is_public})  # fmt: skip
+        messages.success(request, _("Board created. Add widgets to it."))
+        return redirect("boards:edit", board.name)
+    return render(request, "boards/create.html", {"form": form})
+
+
+@require_http_methods(GET_POST)
+@require_board_create
+def board_import(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(*posted(request, files=True))
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            board = Board.objects.create(
+                name=form.cleaned_data["name"], title=form.cleaned_data["title"],
+                owner=request.user, **form.board_fields,
+            )  # fmt: skip
+            layout.apply_layout(board, form.layout)
+        audit.record("board.imported", actor=request.user, target=board, ip=client_ip(request),
+                     details={"name": board.name})  # fmt: skip
+        messages.success(request, _("Board imported."))
+        return redirect(board)
+    return render(request, "boards/import.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(GET_POST)
+@with_board(Level.MODIFY)
+@require_board_create
+def board_duplicate(request: HttpRequest, board: Board) -> HttpResponse:
+    initial = {"title": (_("Copy of %(title)s") % {"title": board.title})[:120]}
+    form = DuplicateForm(posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            copy = Board.objects.create(
+                name=form.cleaned_data["name"], title=form.cleaned_data["title"],
+                description=board.description, color_scheme=board.color_scheme,
+                accent_color=board.accent_color, background_url=board.background_url,
+                columns=board.columns, narrow_custom=board.narrow_custom, owner=request.user,
+            )  # fmt: skip
+            layout.copy_layout(board, copy)
+        audit.record("board.duplicated", actor=request.user, target=copy, ip=client_ip(request),
+                     details={"from": board.name})  # fmt: skip
+        messages.success(request, _("Board duplicated. Its access rules start empty."))
+        return redirect(copy)
+    return render(request, "boards/duplicate.html", settings_context(request, board, form=form))
+
+
+@require_http_methods(GET_POST)
+@with_board(Level.FULL)
+def board_delete(request: HttpRequest, board: Board) -> HttpResponse:
+    if request.method == "POST":
+        audit.record("board.deleted", actor=request.user, target=board, ip=client_ip(request),
+                     details={"name": board.name})  # fmt: skip
+        board.delete()
+        messages.success(request, _("Board “%(title)s” deleted.") % {"title": board.title})
+        return redirect("boards:list")
+    return render(request, "boards/delete.html", settings_context(request, board))
+
+
+@require_safe
+@with_board(Level.MODIFY)
+def board_export(request: HttpRequest, board: Board) -> HttpResponse:
+    """The board's layout, look and widget options as JSON: never ACL rows or secrets."""
+    data = layout.export_board(board)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="board-{board.name}.json"'
+    return response
+
+
+# --- Editing ---------------------------------------------------------------------------------
+
+
+def widget_kinds(request) -> list[dict]:
+    """The kinds the editor offers. Integration widgets (later) need an integration the user
+    may `use`; none exist yet, so only kinds without one are offered."""
+    return [
+        {
+            "name": w.name,
+            "label": str(w.label),
+            "description": str(w.description),
+            "size": list(w.default_size),
+        }
+        for w in all_widgets()
+        if w.integration is None
+    ]
+
+
+def editor_text() -> dict[str, str]:
+    return {
+        "area": _("Area"),
+        "categoryTitle": _("Category title"),
+        "moveUp": _("Move section up"),
+        "moveDown": _("Move section down"),
+        "removeSection": _("Remove section"),
+        "confirmRemoveSection": _("Remove this section and its widgets?"),
+        "move": _("Move"),
+        "options": _("Options"),
+        "remove": _("Remove"),
+        "resize": _("Resize"),
+        "saved": _("Saved."),
+        "saving": _("Saving…"),
+        "unsaved": _("Unsaved changes."),
+        "undone": _("Undone."),
+        "failed": _("Could not reach the server. Nothing was saved."),
+        "noSection": _("Add a section first."),
+        "empty": _("Empty: add a widget here."),
+        "widget": _("Widget"),
+    }
+
+
+@require_safe
+@never_cache
+@with_board(Level.MODIFY)
+def board_edit(request: HttpRequest, board: Board) -> HttpResponse:
+    sections = load_sections(board)
+    items = [item for section in sections for item in section.item_list]
+    attach_data(items, request)
+    state = layout.state(board, sections)
+    bodies = {item.pk: render_item(item, board, editing=True) for item in items}
+    for section in state["sections"]:
+        for item in section["items"]:
+            item["html"] = bodies[item["id"]]
+    context = {
+        **settings_context(request, board),
+        "state": state,
+        "kinds": widget_kinds(request),
+        "editor_text": editor_text(),
+        "sections": sections,
+        "board_css": board_css(board, []),
+        "editor_urls": {
+            "save": reverse("boards:save", args=[board.name]),
+            "widget": reverse("boards:widget_form", args=[board.name]),
+            "board": board.get_absolute_url(),
+        },
+    }
+    return with_board_csp(render(request, "boards/edit.html", context), [])
+
+
+@require_POST
+@with_board(Level.MODIFY)
+def board_save(request: HttpRequest, board: Board) -> HttpResponse:
+    """Saves the editor's whole layout at once, or changes nothing and says why."""
+    with transaction.atomic():
+        board = Board.objects.select_for_update().get(pk=board.pk)
+        form = SaveLayoutForm(board, load_sections(board), request.POST)
+        if not form.is_valid():
+            errors = [str(e) for e in form.errors.get("state", [])] or [_("Nothing to save.")]
+            return JsonResponse(
+                {"ok": False, "errors": errors}, status=409 if form.conflict else 400
+            )
+        saved = layout.apply_layout(board, form.layout)
+    state = {"sections": saved, "narrow_custom": board.narrow_custom}
+    return JsonResponse({"ok": True, "version": board.version, "state": state})
+
+
+@require_POST
+@with_board(Level.MODIFY)
+def widget_form(request: HttpRequest, board: Board) -> HttpResponse:
+    """The options dialog of the editor: answers the form (`load`), or checks the options
+    posted and answers them cleaned with the widget's preview. Saves nothing: the editor's
+    Save does, after checking everything again."""
+    request_form = WidgetRequestForm(request.POST)
+    if not request_form.is_valid():
+        return JsonResponse({"ok": False, "errors": request_form.errors}, status=400)
+    widget = request_form.cleaned_data["kind"]
+    if request_form.cleaned_data["load"]:
+        form = widget.unbound_form(request_form.cleaned_data["options"])
+    else:
+        form = widget.bound_form(request.POST)
+        if form.is_valid():
+            item = Item(board=board, kind=widget.name, options=form.to_options())
+            attach_data([item], request)
+            html = render_item(item, board, editing=True)
+            return JsonResponse({"ok": True, "options": item.options, "html": html})
+    html = render_to_string("boards/widget_form.html", {"form": form, "widget": widget}, request)
+    return JsonResponse({"ok": False, "form": html}, status=200 if form.is_bound is False else 422)
+
+
+# --- Settings pages --------------------------------------------------------------------------
+
+
+def settings_context(request, board: Board, **extra) -> dict:
+    grants = request.grants
+    return {
+        "board": board,
+        "level": level_of(grants, board),
+        "can_modify": can(grants, board, Level.MODIFY),
+        "can_full": can(grants, board, Level.FULL),
+        "can_create": grants.has(CREATE),
+        **extra,
+    }
+
+
+@require_http_methods(GET_POST)
+@with_board(Level.MODIFY)
+def board_settings(request: HttpRequest, board: Board) -> HttpResponse:
+    """Description and look (`modify`)."""
+    columns_before = board.columns
+    form = BoardLookForm(posted(request), instance=board)
+    if request.method == "POST" and form.is_valid():
+        board = form.save()
+        if board.columns != columns_before:
+            layout.refit_columns(board)
+        messages.success(request, _("Saved."))
+        return redirect("boards:settings", board.name)
+    context = settings_context(request, board, form=form, tab="look")
+    return render(request, "boards/settings.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(GET_POST)
+@with_board(Level.FULL)
+def board_general(request: HttpRequest, board: Board) -> HttpResponse:
+    """URL name, title and visibility (`full`)."""
+    before = {"name": board.name, "title": board.title, "public": board.is_public}
+    form = BoardGeneralForm(posted(request), instance=board)
+    if request.method == "POST" and form.is_valid():
+        board = form.save()
+        after = {"name": board.name, "title": board.title, "public": board.is_public}
+        changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+        if changed:
+            audit.record("board.changed", actor=request.user, target=board, ip=client_ip(request),
+                         details=changed)  # fmt: skip
+        messages.success(request, _("Saved."))
+        return redirect("boards:general", board.name)
+    if form.errors:
+        board.name = before["name"]  # the tabs' links keep the saved address
+    context = settings_context(request, board, form=form, tab="general")
+    return render(request, "boards/general.html", context, status=400 if form.errors else 200)
+
+
+def inherited_access(board: Board) -> list[dict]:
+    """Who reaches the board without a row: its owner, groups through global permissions,
+    and everybody when it is public."""
+    rows = []
+    if board.owner_id:
+        rows.append({"who": board.owner, "kind": "user", "level": Level.FULL,
+                     "why": _("Owner (created the board)")})  # fmt: skip
+    for group in Group.objects.all():
+        level = group_board_permission(group)
+        if level:
+            reason = ", ".join(
+                p for p in group.permissions if p == "admin" or p.startswith("board")
+            )
+            rows.append({"who": group, "kind": "group", "level": level,
+                         "why": _("Global permission: %(p)s") % {"p": reason}})  # fmt: skip
+    if board.is_public:
+        rows.append({"who": _("Everybody, also without logging in"), "kind": "public",
+                     "level": Level.VIEW, "why": _("The board is public")})  # fmt: skip
+    return rows
+
+
+@require_http_methods(GET_POST)
+@with_board(Level.MODIFY)
+def board_access(request: HttpRequest, board: Board) -> HttpResponse:
+    """The Access tab: `modify` users read it; `full` users add rows and change levels."""
+    can_edit = can(request.grants, board, Level.FULL)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    form = AccessRowForm(board, posted(request)) if can_edit else None
+    if request.method == "POST" and form.is_valid():
+        row, created = form.save()
+        audit.record("board.access_changed", actor=request.user, target=board,
+                     ip=client_ip(request), details={
+                         "principal": str(row.user or row.group),
+                         "kind": "user" if row.user_id else "group",
+                         "level": row.level, "added": created})  # fmt: skip
+        messages.success(request, _("Access saved."))
+        return redirect("boards:access", board.name)
+    rows = board.access_rows.select_related("user", "group").order_by(
+        "group__name", "user__username"
+    )
+    context = settings_context(request, board, form=form, rows=rows, can_edit=can_edit,
+                               inherited=inherited_access(board), tab="access")  # fmt: skip
+    return render(
+        request, "boards/access.html", context, status=400 if form and form.errors else 200
+    )
+
+
+@require_POST
+@with_board(Level.FULL)
+def board_access_remove(request: HttpRequest, board: Board, row_id: int) -> HttpResponse:
+    row = get_object_or_404(board.access_rows.select_related("user", "group"), pk=row_id)
+    principal = str(row.user or row.group)
+    row.delete()  # post_delete bumps the resolver's version
+    audit.record("board.access_removed", actor=request.user, target=board, ip=client_ip(request),
+                 details={"principal": principal, "level": row.level})  # fmt: skip
+    messages.success(request, _("Access of %(who)s removed.") % {"who": principal})
+    return redirect("boards:access", board.name)
+
+
+# --- Home boards and preferences -------------------------------------------------------------
+
+
+@require_http_methods(GET_POST)
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    user: User = request.user
+    preference = UserPreference.objects.filter(user=user).first() or UserPreference(user=user)
+    initial = {
+        "color_scheme": user.color_scheme,
+        "desktop_home_board": preference.desktop_home_board_id,
+        "mobile_home_board": preference.mobile_home_board_id,
+    }
+    boards = visible_boards(request.grants).order_by("title", "name")
+    form = PreferencesForm(boards, posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        User.objects.filter(pk=user.pk).update(color_scheme=form.cleaned_data["color_scheme"])
+        preference.desktop_home_board = form.cleaned_data["desktop_home_board"]
+        preference.mobile_home_board = form.cleaned_data["mobile_home_board"]
+        preference.save()
+        messages.success(request, _("Preferences saved."))
+        return redirect("preferences")
+    return render(request, "boards/preferences.html", {"form": form},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+@require_http_methods(GET_POST)
+@require_admin
+def home_boards(request: HttpRequest) -> HttpResponse:
+    """Admins choose the server's default home boards and each group's."""
+    default = ServerHomeBoard.load()
+    form = ServerHomeBoardForm(posted(request), instance=default)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        audit.record("home_board.default_changed", actor=request.user, ip=client_ip(request),
+                     details={"desktop": str(saved.desktop_board or ""),
+                              "mobile": str(saved.mobile_board or "")})  # fmt: skip
+        messages.success(request, _("Default home boards saved."))
+        return redirect("boards:home_boards")
+    groups = Group.objects.select_related("desktop_home_board", "mobile_home_board")
+    group_forms = [(group, GroupHomeBoardForm(instance=group, prefix=f"g{group.pk}"))
+                   for group in groups]  # fmt: skip
+    return render(request, "boards/home_boards.html",
+                  {"form": form, "group_forms": group_forms},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+@require_POST
+@require_admin
+def group_home_boards(request: HttpRequest, group_id: int) -> HttpResponse:
+    group = get_object_or_404(Group, pk=group_id)
+    form = GroupHomeBoardForm(request.POST, instance=group, prefix=f"g{group.pk}")
+    if form.is_valid():
+        form.save()
+        audit.record("group.home_boards_changed", actor=request.user, target=group,
+                     ip=client_ip(request), details={
+                         "desktop": str(group.desktop_home_board or ""),
+                         "mobile": str(group.mobile_home_board or "")})  # fmt: skip
+        messages.success(request, _("Home boards of %(group)s saved.") % {"group": group.name})
+    else:
+        messages.error(request, _("Choose boards from the list."))
+    return redirect("boards:home_boards")

@@ -1,0 +1,70 @@
+"""Clock: the time (and date) in a chosen time zone, 12 or 24 hours. The server renders the
+time at page load; a small script keeps it ticking."""
+
+import zoneinfo
+from datetime import datetime
+from functools import cache
+
+from django import forms
+from django.conf import settings
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+
+from boards.widgets import WidgetForm, WidgetKind, register, title_field
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    names = sorted(zoneinfo.available_timezones() - {"localtime"})
+    return [(name, name.replace("_", " ")) for name in names]
+
+
+class ClockForm(WidgetForm):
+    title = title_field()
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    hour12 = forms.BooleanField(label=_("12-hour clock (AM/PM)"), required=False)
+    show_seconds = forms.BooleanField(label=_("Show seconds"), required=False)
+    show_date = forms.BooleanField(label=_("Show the date"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].initial = settings.TIME_ZONE
+
+
+def load(items, request) -> list:
+    now = datetime.now(tz=zoneinfo.ZoneInfo("UTC"))
+    result = []
+    for item in items:
+        options = item.options
+        try:
+            local = now.astimezone(
+                zoneinfo.ZoneInfo(options.get("time_zone") or settings.TIME_ZONE)
+            )
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            local = now
+        pattern = ("g:i" if options.get("hour12") else "H:i") + (
+            ":s" if options.get("show_seconds") else ""
+        )
+        if options.get("hour12"):
+            pattern += " A"
+        result.append(
+            {
+                "time": formats.date_format(local, pattern),
+                "date": formats.date_format(local, "l j F Y") if options.get("show_date") else "",
+                "iso": local.isoformat(),
+            }
+        )
+    return result
+
+
+KIND = register(
+    WidgetKind(
+        name="clock",
+        label=_("Clock"),
+        description=_("The time and date in any time zone."),
+        form_class=ClockForm,
+        template="boards/widgets/clock.html",
+        default_size=(2, 1),
+        loader=load,
+    )
+)

@@ -1,0 +1,178 @@
+"""Home-board resolution, one test per step of DESIGN.md's order: the user's choice, their
+groups by position (`everyone` last), the server's default, the board list."""
+
+import pytest
+
+from boards.models import ServerHomeBoard, UserPreference
+from groups.models import Membership
+from tests.boards.factories import grant, make_board
+from tests.conftest import make_group
+
+pytestmark = pytest.mark.django_db
+
+PHONE = {
+    "HTTP_USER_AGENT": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) "
+    "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+}
+DESKTOP = {
+    "HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+}
+
+
+def home(client, **headers) -> str | None:
+    """The name of the board `/` shows, or None when it shows the board list."""
+    response = client.get("/", **(headers or DESKTOP))
+    assert response.status_code == 200
+    board = response.context.get("board")
+    return board.name if board is not None else None
+
+
+@pytest.fixture
+def boards(people):
+    made = {
+        name: make_board(name, people.owner)
+        for name in ("mine", "mine-phone", "first", "second", "everyone", "default", "hidden")
+    }
+    for name, board in made.items():
+        if name != "hidden":
+            grant(board, "view", group=people.everyone)
+    return made
+
+
+def choose(user, desktop=None, mobile=None):
+    UserPreference.objects.update_or_create(
+        user=user, defaults={"desktop_home_board": desktop, "mobile_home_board": mobile}
+    )
+
+
+def set_group(group, desktop=None, mobile=None):
+    group.desktop_home_board, group.mobile_home_board = desktop, mobile
+    group.save()
+
+
+def test_step_1_the_users_own_choice(people, boards, login):
+    choose(people.member, boards["mine"], boards["mine-phone"])
+    set_group(people.family, boards["first"])
+    client = login(people.member)
+    assert home(client) == "mine"
+    assert home(client, **PHONE) == "mine-phone"
+
+
+def test_step_1_a_phone_uses_the_desktop_choice_when_no_phone_board(people, boards, login):
+    choose(people.member, boards["mine"])
+    assert home(login(people.member), **PHONE) == "mine"
+
+
+def test_step_1_a_choice_the_user_cannot_view_is_skipped(people, boards, login):
+    choose(people.member, boards["hidden"])
+    set_group(people.family, boards["first"])
+    assert home(login(people.member)) == "first"
+
+
+def test_step_2_groups_by_position_lowest_first(people, boards, login):
+    early = make_group("early", position=1)
+    late = make_group("late", position=50)
+    Membership.objects.create(user=people.member, group=early)
+    Membership.objects.create(user=people.member, group=late)
+    set_group(late, boards["second"])
+    set_group(early, boards["first"])
+    assert home(login(people.member)) == "first"
+    early.position = 99
+    early.save()
+    assert home(login(people.member)) == "second"
+
+
+def test_step_2_a_group_board_the_user_cannot_view_is_skipped(people, boards, login):
+    early = make_group("early", position=1)
+    Membership.objects.create(user=people.member, group=early)
+    set_group(early, boards["hidden"])
+    set_group(people.family, boards["second"])
+    assert home(login(people.member)) == "second"
+
+
+def test_step_2_group_phone_board_on_a_phone(people, boards, login):
+    set_group(people.family, boards["first"], boards["second"])
+    client = login(people.member)
+    assert home(client) == "first"
+    assert home(client, **PHONE) == "second"
+
+
+def test_step_3_everyone_comes_after_the_users_groups(people, boards, login):
+    everyone = people.everyone
+    everyone.position = 0  # even at the lowest position, everyone is last
+    set_group(everyone, boards["everyone"])
+    client = login(people.member)
+    assert home(client) == "everyone"
+    set_group(people.family, boards["first"])
+    assert home(client) == "first"
+    assert home(login(people.outsider)) == "everyone"
+
+
+def test_step_4_the_server_default(people, boards, login):
+    ServerHomeBoard.objects.create(pk=1, desktop_board=boards["default"])
+    assert home(login(people.outsider)) == "default"
+    ServerHomeBoard.objects.filter(pk=1).update(desktop_board=boards["hidden"])
+    assert home(login(people.outsider)) is None
+
+
+def test_step_5_the_board_list(people, boards, login):
+    response = login(people.outsider).get("/")
+    assert response.status_code == 200
+    assert response.context.get("board") is None
+    assert "Hello, Otto Outsider" in response.content.decode()
+    assert {b.name for b, _ in response.context["rows"]} == set(boards) - {"hidden"}
+
+
+def test_anonymous_visitors_see_a_public_default_and_else_log_in(people, boards, login):
+    ServerHomeBoard.objects.create(pk=1, desktop_board=boards["default"])
+    assert login(None).get("/").status_code == 302
+    boards["default"].is_public = True
+    boards["default"].save()
+    response = login(None).get("/")
+    assert response.status_code == 200 and response.context["board"].name == "default"
+
+
+def test_users_pick_their_home_boards_in_preferences(people, boards, login):
+    client = login(people.member)
+    response = client.post(
+        "/preferences/",
+        {
+            "color_scheme": "dark",
+            "desktop_home_board": boards["mine"].pk,
+            "mobile_home_board": boards["mine-phone"].pk,
+        },
+    )
+    assert response.status_code == 302
+    people.member.refresh_from_db()
+    assert people.member.color_scheme == "dark"
+    assert home(client) == "mine"
+    refused = client.post(
+        "/preferences/", {"color_scheme": "dark", "desktop_home_board": boards["hidden"].pk}
+    )
+    assert refused.status_code == 400  # a board they cannot view is not a choice
+    assert 'data-theme="dark"' in client.get("/preferences/").content.decode()
+
+
+def test_admins_pick_the_server_default_and_each_groups(people, boards, login):
+    admin = login(people.admin)
+    response = admin.post("/boards/home-boards/", {"desktop_board": boards["default"].pk})
+    assert response.status_code == 302
+    assert ServerHomeBoard.load().desktop_board == boards["default"]
+    family = people.family
+    response = admin.post(
+        f"/boards/home-boards/groups/{family.pk}/",
+        {
+            f"g{family.pk}-desktop_home_board": boards["first"].pk,
+            f"g{family.pk}-mobile_home_board": boards["second"].pk,
+        },
+    )
+    assert response.status_code == 302
+    family.refresh_from_db()
+    assert (family.desktop_home_board, family.mobile_home_board) == (
+        boards["first"],
+        boards["second"],
+    )
+    page = admin.get("/boards/home-boards/").content.decode()
+    assert f'form="group-home-{family.pk}"' in page
+    assert login(people.member).get("/boards/home-boards/").status_code == 403

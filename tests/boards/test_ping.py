@@ -1,0 +1,61 @@
+"""App status pings against a real HTTP server on loopback."""
+
+import socket
+
+import pytest
+
+from boards import ping
+from tests.boards.factories import add_item, add_section, make_board
+from tests.boards.local_http import Handler, http_server
+
+
+@pytest.fixture
+def server():
+    with http_server() as url:
+        yield url
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_answers_are_up_errors_and_silence_are_down(server):
+    assert ping.ping(server + "/ok") == ping.UP
+    assert ping.ping(server + "/login") == ping.UP  # the app answers; it wants a login
+    assert ping.ping(server + "/redirect") == ping.UP  # not followed
+    assert ping.ping(server + "/broken") == ping.DOWN
+    assert ping.ping(f"http://127.0.0.1:{closed_port()}/") == ping.DOWN
+    assert ping.ping(server + "/slow", timeout=0.3) == ping.DOWN
+    assert "/elsewhere" not in Handler.hits
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/", "file:///etc/passwd", "javascript:1", ""])
+def test_only_http_addresses_are_pinged(url):
+    assert ping.ping(url) == ping.UNKNOWN
+    assert ping.status(url) == ping.UNKNOWN
+
+
+def test_status_is_remembered(server):
+    assert ping.status(server + "/ok") == ping.UP
+    assert ping.status(server + "/ok") == ping.UP
+    assert Handler.hits == ["/ok"]
+    assert ping.cached_statuses([server + "/ok", server + "/broken"]) == {server + "/ok": "up"}
+
+
+@pytest.mark.django_db
+def test_board_page_shows_the_remembered_status_and_polls_for_it(server, people, login):
+    board = make_board("lab", people.owner)
+    section = add_section(board)
+    app = add_item(section, "app", ping=True, ping_url=server + "/ok")
+    client = login(people.owner)
+    body = client.get("/boards/lab/").content.decode()
+    assert "status-unknown" in body and 'hx-trigger="load, every 60s"' in body
+    assert Handler.hits == []  # the page itself never waits for a ping
+    live = client.get(f"/boards/lab/items/{app.pk}/data/")
+    assert live.status_code == 200 and "status-up" in live.content.decode()
+    assert "<html" not in live.content.decode()
+    body = client.get("/boards/lab/").content.decode()
+    assert "status-up" in body and 'hx-trigger="every 60s"' in body
+    assert Handler.hits == ["/ok"]

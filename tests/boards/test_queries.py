@@ -1,0 +1,102 @@
+"""The board page costs the same number of queries whatever the board's size, the user's
+number of groups, or the number of boards in the database."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from boards.models import Board, BoardAccess
+from tests.boards.factories import fill_board, grant, make_board
+from tests.conftest import make_group, make_user
+
+MANY_BOARDS = 2000
+
+
+def page_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.fixture
+def world(db, people):
+    """2,000 boards, each shared with a few of 25 groups; one user in 1 group, one in 20."""
+    groups = [make_group(f"group-{n:02}", position=n + 10) for n in range(25)]
+    Board.objects.bulk_create(
+        Board(name=f"board-{n:04}", title=f"Board {n}", owner=people.owner)
+        for n in range(MANY_BOARDS)
+    )
+    boards = list(Board.objects.filter(name__startswith="board-"))
+    BoardAccess.objects.bulk_create(
+        BoardAccess(board=board, group=groups[(n + k * 7) % 25], level=("view", "modify")[k % 2])
+        for n, board in enumerate(boards)
+        for k in range(3)
+    )
+    small = make_board("small", people.owner)
+    big = make_board("big", people.owner)
+    fill_board(small, 5)
+    fill_board(big, 60, sections=4)
+    one = make_user("one-group", groups[0])
+    twenty = make_user("twenty-groups", *groups[:20])
+    for board in (small, big):
+        grant(board, "view", group=groups[0])
+    return {"one": one, "twenty": twenty, "small": small, "big": big}
+
+
+def test_board_page_queries_do_not_grow_with_widgets_groups_or_boards(world, login):
+    counts = {}
+    for user_key in ("one", "twenty"):
+        client = login(world[user_key])
+        client.get("/boards/small/")  # the session's first request writes its last-seen time
+        for board_key in ("small", "big"):
+            url = f"/boards/{board_key}/"
+            counts[(user_key, board_key, "warm")] = page_queries(client, url)
+    assert len(set(counts.values())) == 1, counts
+    # Session, user, board, sections, items, collapsed categories; grants come from the cache.
+    assert next(iter(counts.values())) <= 6, counts
+
+
+def test_board_page_queries_with_cold_grants_cache(world, login):
+    from django.core.cache import cache
+
+    counts = {}
+    for user_key in ("one", "twenty"):
+        client = login(world[user_key])
+        client.get("/boards/small/")
+        for board_key in ("small", "big"):
+            cache.clear()  # the resolver recomputes (two queries), the onboarding flag too (one)
+            counts[(user_key, board_key)] = page_queries(client, f"/boards/{board_key}/")
+    assert len(set(counts.values())) == 1, counts
+    assert next(iter(counts.values())) <= 9, counts
+
+
+def test_home_board_and_anonymous_public_board_queries_are_constant(world, login, people):
+    from boards.models import UserPreference
+
+    for key in ("small", "big"):
+        UserPreference.objects.update_or_create(
+            user=world["twenty"], defaults={"desktop_home_board": world[key]}
+        )
+    counts = []
+    client = login(world["twenty"])
+    client.get("/")
+    for key in ("small", "big"):
+        UserPreference.objects.filter(user=world["twenty"]).update(desktop_home_board=world[key])
+        counts.append(page_queries(client, "/"))
+    Board.objects.filter(name__in=["small", "big"]).update(is_public=True)
+    anonymous = login(None)
+    counts_anonymous = [page_queries(anonymous, f"/boards/{k}/") for k in ("small", "big")]
+    assert counts[0] == counts[1], counts
+    assert counts_anonymous[0] == counts_anonymous[1] <= 4, counts_anonymous
+
+
+def test_board_list_queries_do_not_grow_with_boards(world, login, people):
+    admin = login(people.admin)
+    admin.get("/boards/")
+    first = page_queries(admin, "/boards/")
+    second = page_queries(admin, "/boards/?page=20")
+    member = login(world["twenty"])
+    member.get("/boards/")
+    third = page_queries(member, "/boards/?q=Board+1")
+    assert first == second == third, (first, second, third)
