@@ -102,6 +102,12 @@ class GroupBoard:
     level: str | None  # the group's ACL row, or None when the board is only its home board
     home: tuple[str, ...]  # "desktop" and/or "mobile" when it is the group's home board
 
+    @property
+    def level_label(self) -> str:
+        from boards.models import Level
+
+        return str(Level(self.level).label) if self.level else ""
+
 
 def boards_for_group(group) -> list[GroupBoard]:
     """The boards a group's row reaches, and its home boards, for the group pages.

@@ -1,21 +1,15 @@
-"""What a group can reach: its board and integration ACL rows, for the group page.
-
-A small seam: when the boards and integrations apps offer their own queries (for instance
-`boards.access.boards_for_group`), these two functions become one-line calls to them.
+"""What a group can reach, for the group pages: boards (through the boards app, which also
+names the group's home boards) and integration ACL rows.
 """
 
-from boards.models import BoardAccess
+from boards.access import GroupBoard, boards_for_group
 from groups.models import Group
 from integrations.models import IntegrationAccess
 
 
-def board_rows(group: Group) -> list[BoardAccess]:
-    """The group's board rows with their boards, by board title; one query."""
-    return list(
-        BoardAccess.objects.filter(group=group)
-        .select_related("board")
-        .order_by("board__title", "board__name")
-    )
+def board_rows(group: Group) -> list[GroupBoard]:
+    """The boards the group's rows reach and its home boards (`boards.access`)."""
+    return boards_for_group(group)
 
 
 def integration_rows(group: Group) -> list[IntegrationAccess]:

@@ -199,6 +199,15 @@ def test_group_page_shows_board_and_integration_rows(people, login):
     assert "Secret board" not in page
 
 
+def test_group_page_names_the_groups_home_boards(people, login):
+    home = Board.objects.create(name="family-home", title="Family home")
+    people.family.mobile_home_board = home
+    people.family.save()
+    page = login(people.admin).get(url(people.family)).content.decode()
+    assert "Family home" in page
+    assert ">home board only</span>" in page and ">phone home board</span>" in page
+
+
 def test_delete_group(people, login):
     client = login(people.admin)
     page = client.get(url(people.family, "delete")).content.decode()
