@@ -6,12 +6,21 @@ board seen by many people costs one request per address and interval. Only http:
 https:// addresses are pinged. Certificates are not verified: a ping only learns whether
 something answers, sends nothing and reads nothing back, and home-lab apps often use
 self-signed certificates. Redirects are not followed (a redirect is an answer).
+
+Private and loopback addresses are allowed (they are what a home lab runs on), but link-local,
+multicast and unspecified ones are refused: 169.254.169.254 is a cloud's metadata service, not
+an app. The name is resolved first, under the same timeout (a hanging DNS server cannot hold a
+worker), and refused when any of its addresses is one of those.
 """
 
 import hashlib
 import http.client
+import ipaddress
 import logging
+import socket
 import ssl
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from urllib.parse import urlsplit
 
 from django.core.cache import cache
@@ -31,12 +40,36 @@ def _key(url: str) -> str:
     return "ping:" + hashlib.sha256(url.encode()).hexdigest()[:40]
 
 
+def _resolve(host: str, timeout: float) -> list[str] | None:
+    """The host's addresses, or None when it does not resolve within `timeout`."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(socket.getaddrinfo, host, None, type=socket.SOCK_STREAM)
+    try:
+        return [info[4][0] for info in future.result(timeout=timeout)]
+    except (FutureTimeout, OSError, UnicodeError):
+        return None
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _forbidden(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return ip.is_link_local or ip.is_multicast or ip.is_unspecified
+
+
 def ping(url: str, timeout: float = TIMEOUT) -> str:
-    """UP when the address answers HTTP (any status below 500, or 501), DOWN otherwise."""
+    """UP when the address answers HTTP (any status below 500, or 501), DOWN otherwise;
+    UNKNOWN for addresses that are not pinged at all."""
     url = safe_web_url(url)
     if not url:
         return UNKNOWN
     parts = urlsplit(url)
+    addresses = _resolve(parts.hostname or "", timeout)
+    if addresses is None:
+        return DOWN
+    if any(_forbidden(a) for a in addresses):
+        logger.warning("status ping refused for %s: link-local or multicast address", url)
+        return UNKNOWN
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query

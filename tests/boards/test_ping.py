@@ -59,3 +59,31 @@ def test_board_page_shows_the_remembered_status_and_polls_for_it(server, people,
     body = client.get("/boards/lab/").content.decode()
     assert "status-up" in body and 'hx-trigger="every 60s"' in body
     assert Handler.hits == ["/ok"]
+
+
+@pytest.mark.parametrize(
+    "url", ["http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/", "http://0.0.0.0/",
+            "http://224.0.0.1/"],
+)  # fmt: skip
+def test_link_local_and_multicast_addresses_are_never_pinged(url, monkeypatch):
+    def no_connection(*args, **kwargs):
+        raise AssertionError("a refused address was contacted")
+
+    monkeypatch.setattr(ping.http.client.HTTPConnection, "connect", no_connection)
+    assert ping.ping(url) == ping.UNKNOWN
+
+
+def test_a_hanging_name_server_counts_as_down(monkeypatch):
+    import threading
+
+    release = threading.Event()
+
+    def hang(*args, **kwargs):
+        release.wait(5)
+        raise OSError("gave up")
+
+    monkeypatch.setattr(ping.socket, "getaddrinfo", hang)
+    try:
+        assert ping.ping("http://app.home.arpa/", timeout=0.2) == ping.DOWN
+    finally:
+        release.set()
