@@ -67,6 +67,13 @@ def _check_invariants(actor, admins_before: set[int]) -> None:
         raise RuleError(_("The owner is always an active admin."))
     if actor is not None and actor.pk in admins_before and actor.pk not in admins:
         raise RuleError(_("You cannot remove your own admin rights."))
+    demoted = admins_before - admins
+    if demoted:
+        # Losing admin ends every session (DESIGN.md): a browser left open with admin pages
+        # must not keep acting on what it loaded while it was allowed to.
+        from sessions_admin.models import UserSession
+
+        UserSession.objects.filter(user_id__in=demoted).delete()
     bump_version()
 
 

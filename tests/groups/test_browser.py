@@ -7,7 +7,7 @@ from tests.groups.browser import chromium, log_in, screenshot, server  # noqa: F
 
 pytestmark = [
     pytest.mark.browser,
-    # serialized_rollback: the data migrations (the `everyone` group) are back for each test.
+    # Transactional: a flush empties the tables; `Group.objects.everyone()` makes that row again.
     pytest.mark.django_db(transaction=True),
 ]
 

@@ -58,6 +58,22 @@ def test_last_active_admin_keeps_admin():
     assert rules.admin_user_ids() == {only.pk}
 
 
+def test_losing_admin_ends_every_session_of_that_user(people, login):
+    demoted, bystander = login(people.admin), login(people.member)
+    assert demoted.get("/").status_code == 200
+    rules.remove_member(people.admins, people.admin, actor=people.owner)
+    assert demoted.get("/").status_code == 302
+    assert bystander.get("/").status_code == 200
+
+
+def test_losing_admin_through_group_permissions_ends_sessions(people, login):
+    helpers = make_group("helpers", "admin")
+    Membership.objects.create(user=people.member, group=helpers)
+    client = login(people.member)
+    rules.set_permissions(helpers, ["board-create"], actor=people.owner)
+    assert client.get("/").status_code == 302
+
+
 def test_an_admin_can_remove_another_admin(people):
     rules.remove_member(people.admins, people.admin, actor=people.owner)
     assert not rules.is_admin(people.admin)

@@ -15,8 +15,8 @@ from accounts.models import User
 from groups.models import Membership
 from invites.models import Invite, InviteRedemption
 
-# serialized_rollback: the data migrations (the `everyone` group) are back for each test.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Transactional: a flush empties the tables; `Group.objects.everyone()` makes that row again.
+pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "a-long-and-uncommon-passphrase-7"
 RACERS = 8
 
