@@ -1,15 +1,8 @@
-"""What a group can reach, for the group pages: boards (through the boards app, which also
-names the group's home boards) and integration ACL rows.
-"""
+"""The integrations a group's ACL rows reach, for the group pages (boards come from
+`boards.access.boards_for_group`, which also names the group's home boards)."""
 
-from boards.access import GroupBoard, boards_for_group
 from groups.models import Group
 from integrations.models import IntegrationAccess
-
-
-def board_rows(group: Group) -> list[GroupBoard]:
-    """The boards the group's rows reach and its home boards (`boards.access`)."""
-    return boards_for_group(group)
 
 
 def integration_rows(group: Group) -> list[IntegrationAccess]:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts.models import User
+from boards.access import boards_for_group
 from groups import acl, rules
 from groups.decorators import require_permission
 from groups.forms import (
@@ -118,7 +119,7 @@ def detail_context(request: HttpRequest, group: Group, **forms) -> dict:
         "locked": locked,
         "members": page,
         "active_users": User.objects.filter(is_active=True).count() if group.is_everyone else 0,
-        "boards": acl.board_rows(group),
+        "boards": boards_for_group(group),
         "integrations": acl.integration_rows(group),
         "effective": sorted(expand(group.permissions)),
         "rename_form": GroupRenameForm(group=group),
@@ -248,7 +249,7 @@ def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
         "refusal": rules.manage_refusal(request.user, group=group, grants=request.grants)
         or (_("The everyone group cannot be deleted.") if group.is_everyone else None),
         "member_count": group.memberships.count(),
-        "boards": acl.board_rows(group),
+        "boards": boards_for_group(group),
         "integrations": acl.integration_rows(group),
     }
     return render(request, "groups/delete.html", context)
