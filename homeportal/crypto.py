@@ -30,6 +30,15 @@ def _keys() -> dict[str, bytes]:
     return {key_id(k): k for k in keys}
 
 
+def binding(purpose: str, table: str, row: object, field: str) -> str:
+    """The associated data that ties a sealed value to one field of one row.
+
+    A value sealed for (purpose, table, row, field) decrypts nowhere else: copying it into
+    another row, another field or another table fails with DecryptionError.
+    """
+    return f"{purpose}|{table}|{row}|{field}"
+
+
 def encrypt(plaintext: str, purpose: str) -> str:
     key = settings.SECRET_ENCRYPTION_KEY
     nonce = os.urandom(12)
