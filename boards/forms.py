@@ -49,6 +49,35 @@ class BoardGeneralForm(forms.ModelForm):
         fields = ["title", "name", "is_public"]
 
 
+class ColorInput(forms.TextInput):
+    """A colour picker with the hexadecimal text box beside it as the fallback.
+
+    The picker cannot be empty, so the text box stays the field ("" means the default). Without
+    JavaScript both are posted: a changed text box wins, otherwise a changed picker does. With
+    JavaScript (static/boards/color.js) each follows the other as the user types or picks.
+    """
+
+    template_name = "boards/forms/color_input.html"
+    default = "#2563eb"  # what the picker shows while the text box is empty
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["picker_label"] = _("Pick a colour")
+        context["widget"]["picker_default"] = self.default
+        return context
+
+    def value_from_datadict(self, data, files, name):
+        typed = data.get(name)
+        picked = (data.get(f"{name}__picker") or "").lower()
+        if f"{name}__initial" not in data:
+            return typed  # posted by something other than this form (tests, scripts)
+        initial = data.get(f"{name}__initial") or ""
+        picker_was = (initial or self.default).lower()
+        if typed == initial and picked and picked != picker_was:
+            return picked
+        return typed
+
+
 class BoardLookForm(forms.ModelForm):
     """Description and look: `modify` level."""
 
@@ -57,7 +86,7 @@ class BoardLookForm(forms.ModelForm):
         fields = ["description", "color_scheme", "accent_color", "background_url", "columns"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
-            "accent_color": forms.TextInput(attrs={"placeholder": "#2563eb", "size": 8}),
+            "accent_color": ColorInput(attrs={"placeholder": "#2563eb", "size": 8}),
             "background_url": forms.TextInput(attrs={"placeholder": "https://…"}),
         }
 
