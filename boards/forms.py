@@ -326,3 +326,45 @@ class WidgetRequestForm(forms.Form):
         except ValueError:
             raise ValidationError(_("The options are not understood.")) from None
         return options if isinstance(options, dict) else {}
+
+
+class MakeHomeForm(forms.Form):
+    """ "Make this the home board for…": the server's default or one group's, where."""
+
+    SERVER = "server"
+    target = forms.ChoiceField(label=_("Home board for"))
+    where = forms.ChoiceField(
+        label=_("On"),
+        choices=[
+            ("both", _("computers and phones")),
+            ("desktop", _("computers")),
+            ("mobile", _("phones")),
+        ],
+        initial="both",
+    )
+
+    def __init__(self, *args, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.groups = {f"g{group.pk}": group for group in groups}
+        self.fields["target"].choices = [(self.SERVER, _("everybody (the server's default)"))] + [
+            (key, _("the group %(name)s") % {"name": group.name})
+            for key, group in self.groups.items()
+        ]
+
+    def save(self, board) -> tuple[object, str]:
+        """Sets the board; answers what it was set on and the audit action."""
+        where = self.cleaned_data["where"]
+        target = self.cleaned_data["target"]
+        if target == self.SERVER:
+            holder, fields = ServerHomeBoard.load(), ("desktop_board", "mobile_board")
+            action = "home_board.default_changed"
+        else:
+            holder = self.groups[target]
+            fields = ("desktop_home_board", "mobile_home_board")
+            action = "group.home_boards_changed"
+        if where in ("both", "desktop"):
+            setattr(holder, fields[0], board)
+        if where in ("both", "mobile"):
+            setattr(holder, fields[1], board)
+        holder.save()
+        return holder, action
