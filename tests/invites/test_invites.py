@@ -201,7 +201,7 @@ def test_an_invite_into_an_admin_group_warns_and_needs_a_confirmation(people, lo
     assert refused.status_code == 400
     assert "Anyone with this link becomes an admin (through admins)" in refused.content.decode()
     assert not Invite.objects.exists()
-    path, _token = create(client, default_groups=[people.admins.pk], confirm_admin="on")
+    create(client, default_groups=[people.admins.pk], confirm_admin="on")
     assert list(Invite.objects.get().default_groups.all()) == [people.admins]
 
 
