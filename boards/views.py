@@ -314,6 +314,11 @@ def editor_text() -> dict[str, str]:
         "noSection": _("Add a section first."),
         "empty": _("Empty: add a widget here."),
         "widget": _("Widget"),
+        "tidied": _("Tidied: every gap is closed."),
+        "phoneMode": _(
+            "This is the phone layout, as this screen is narrow. Desktop, above, switches to "
+            "the layout of wide screens."
+        ),
     }
 
 
@@ -409,7 +414,7 @@ def board_settings(request: HttpRequest, board: Board) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         board = form.save()
         if board.columns != columns_before:
-            layout.refit_columns(board)
+            layout.refit_columns(board, columns_before)
         messages.success(request, _("Saved."))
         return redirect("boards:settings", board.name)
     context = settings_context(request, board, form=form, tab="look")
