@@ -286,6 +286,13 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "boards.icons.BrandIconFinder",  # the bundled brand icons (boards/icons.py)
+]
+# Where the brand icons are written once, for collectstatic to pick up (not needed at run time).
+BRAND_ICONS_DIR = Path(env_str("BRAND_ICONS_DIR", str(BASE_DIR / "build" / "brand-icons")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
