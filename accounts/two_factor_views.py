@@ -126,6 +126,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         pending, qr, secret = None, "", ""
         messages.error(request, _("The set-up code cannot be read any more. Start again."))
     context = {
+        "required": request.grants.two_factor_required,
         "enabled": two_factor.is_enabled(user),
         "remaining": two_factor.remaining_recovery_codes(user),
         "pending": pending,
@@ -172,6 +173,9 @@ def setup_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 def disable_view(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if request.grants.two_factor_required:
+        messages.error(request, _("Two-factor login is required for your account: it stays on."))
+        return redirect("accounts:two_factor")
     form = DisableForm(data=request.POST)
     try:
         proven = (

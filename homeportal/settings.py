@@ -134,7 +134,9 @@ MIDDLEWARE = [
     "sessions_admin.middleware.session_activity_middleware",
     "homeportal.middleware.onboarding_middleware",
     "accounts.middleware.password_change_required_middleware",
-    # Last: the checks above (idle time, forced password change) see the admin's own session.
+    "accounts.middleware.two_factor_required_middleware",
+    # Last: the checks above (idle time, forced password change, required 2FA) see the admin's
+    # own session.
     "sessions_admin.impersonation.impersonation_middleware",
 ]
 
