@@ -189,3 +189,17 @@ def test_the_migration_binds_old_purpose_only_seeds_to_their_row(people):
     password_step(client)
     code = pyotp.TOTP(seed).at(time.time())
     assert client.post("/accounts/2fa/verify/", {"code": code}).status_code == 302
+
+
+def test_rotation_covers_every_registered_field_not_only_two_factor(people, settings):
+    from accounts.models import User
+
+    settings.SECRET_ENCRYPTION_KEY, settings.SECRET_ENCRYPTION_OLD_KEYS = KEY_A, []
+    spec = crypto.SealedField(User, "email", "test-purpose")  # any text column will do here
+    user = people.outsider
+    User.objects.filter(pk=user.pk).update(email=spec.seal(user, "hidden"))
+    settings.SECRET_ENCRYPTION_KEY, settings.SECRET_ENCRYPTION_OLD_KEYS = KEY_B, [KEY_A]
+    result = crypto.rotate(fields=lambda: [spec])
+    assert result.rotated == 1 and result.per_field == {"accounts_user.email": 1}
+    settings.SECRET_ENCRYPTION_OLD_KEYS = []
+    assert spec.open(User.objects.get(pk=user.pk)) == "hidden"
