@@ -130,6 +130,8 @@ def test_only_admins_decide_who_must_use_two_factor(people, login):
     assert Group.objects.get(pk=people.family.pk).require_two_factor
     entry = AuditEntry.objects.get(action="group.two_factor_required")
     assert entry.actor == people.admin and entry.target_repr == "family"
+    log = login(people.owner).get("/settings/audit/").content.decode()
+    assert "required two-factor login of the group" in log
 
 
 def test_the_users_list_shows_who_has_two_factor(people, login):
