@@ -8,11 +8,12 @@ The associated data (`encrypt`'s second argument) is `binding(purpose, table, ro
 value sealed for one field of one row decrypts nowhere else, so copying it into another row or
 field of the database fails instead of handing one account's secret to another.
 
-Every model field holding sealed values is registered with `register_sealed` (from its app's
-`AppConfig.ready`), so that `rotate_encryption_key` finds every sealed value.
+Every model field holding sealed values is registered with `register_sealed` (next to its
+model, or from its app's `AppConfig.ready`), so that `rotate_encryption_key` finds them all.
 """
 
 import base64
+import dataclasses
 import hashlib
 import os
 from collections.abc import Callable, Iterator
@@ -96,12 +97,8 @@ class Unreadable:
 class Rotation:
     rotated: int = 0  # re-encrypted under the current key (or would be, in a dry run)
     current: int = 0  # already under the current key
-    unreadable: list[Unreadable] | None = None
-    per_field: dict[str, int] | None = None
-
-    def __post_init__(self) -> None:
-        self.unreadable = self.unreadable or []
-        self.per_field = self.per_field or {}
+    unreadable: list[Unreadable] = dataclasses.field(default_factory=list)
+    per_field: dict[str, int] = dataclasses.field(default_factory=dict)  # "table.field": rotated
 
 
 def _stored(spec: SealedField) -> Iterator[tuple[object, str]]:
