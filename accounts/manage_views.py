@@ -152,6 +152,9 @@ def detail_context(request: HttpRequest, user: User, form: UserEditForm | None =
         "boards": [(b, target_grants.level("board", b)) for b in boards[:50]],
         "integrations": [(i, target_grants.level("integration", i)) for i in integrations[:50]],
         "sessions": user.login_sessions.count(),
+        "has_two_factor": TwoFactor.objects.filter(user=user, confirmed=True).exists(),
+        "two_factor_required": target_grants.two_factor_required
+        and user.provider in settings.PASSWORD_PROVIDERS,
         "pending_link": PasswordResetLink.objects.usable().filter(user=user).first(),
     }
 

@@ -141,6 +141,10 @@ def test_the_users_list_shows_who_has_two_factor(people, login):
             for name in ("mia", "otto")}  # fmt: skip
     assert ">2FA<" in rows["mia"]
     assert ">2FA<" not in rows["otto"]
+    assert "2FA on" in login(people.admin).get("/settings/users/mia/").content.decode()
+    require(login(people.admin), people.managers)
+    uma = login(people.admin).get("/settings/users/uma/").content.decode()
+    assert "2FA required, not set up yet" in uma
 
 
 def test_reset_password_can_still_turn_it_off_and_it_is_asked_again_at_next_login(people, login):
