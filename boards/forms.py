@@ -254,6 +254,8 @@ class BoardChoiceField(forms.ModelChoiceField):
 
 
 class PreferencesForm(forms.Form):
+    display_name = forms.CharField(label=_("Display name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
     color_scheme = forms.ChoiceField(label=_("Color scheme"), choices=ColorScheme.choices)
     desktop_home_board = BoardChoiceField(
         label=_("Home board"), queryset=Board.objects.none(), required=False,
@@ -264,10 +266,17 @@ class PreferencesForm(forms.Form):
         empty_label=_("Same as above"),
     )  # fmt: skip
 
-    def __init__(self, boards, *args, **kwargs):
+    def __init__(self, user: User, boards, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["desktop_home_board"].queryset = boards
         self.fields["mobile_home_board"].queryset = boards
+        if not user.is_local:
+            # The provider sends them at every login: a change here would be overwritten.
+            for name in ("display_name", "email"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _(
+                    "Comes from %(provider)s and is updated at each login: change it there."
+                ) % {"provider": user.get_provider_display()}
 
 
 class ServerHomeBoardForm(forms.ModelForm):

@@ -553,14 +553,18 @@ def preferences(request: HttpRequest) -> HttpResponse:
     user: User = request.user
     preference = UserPreference.objects.filter(user=user).first() or UserPreference(user=user)
     initial = {
+        "display_name": user.display_name,
+        "email": user.email,
         "color_scheme": user.color_scheme,
         "desktop_home_board": preference.desktop_home_board_id,
         "mobile_home_board": preference.mobile_home_board_id,
     }
     boards = visible_boards(request.grants).order_by("title", "name")
-    form = PreferencesForm(boards, posted(request), initial=initial)
+    form = PreferencesForm(user, boards, posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
-        User.objects.filter(pk=user.pk).update(color_scheme=form.cleaned_data["color_scheme"])
+        # Disabled fields (name and email from a provider) clean to their initial values.
+        fields = ["display_name", "email", "color_scheme"]
+        User.objects.filter(pk=user.pk).update(**{f: form.cleaned_data[f] for f in fields})
         preference.desktop_home_board = form.cleaned_data["desktop_home_board"]
         preference.mobile_home_board = form.cleaned_data["mobile_home_board"]
         preference.save()
