@@ -1,13 +1,15 @@
 import json
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ColorScheme, User
+from accounts.models import ColorScheme, Motion, TimeFormat, User, WeekStart
 from boards.layout import LayoutError, ParsedLayout, parse_export, parse_layout
 from boards.models import RESERVED_BOARD_NAMES, Board, BoardAccess, Level, ServerHomeBoard
+from boards.widgets.clock import time_zone_choices
 from groups.models import Group
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -257,6 +259,25 @@ class PreferencesForm(forms.Form):
     display_name = forms.CharField(label=_("Display name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     color_scheme = forms.ChoiceField(label=_("Color scheme"), choices=ColorScheme.choices)
+    language = forms.ChoiceField(
+        label=_("Language"), required=False,
+        choices=lambda: [("", _("The browser's language")), *settings.LANGUAGES],
+    )  # fmt: skip
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), required=False,
+        choices=lambda: [("", _("The server's time zone")), *time_zone_choices()],
+        help_text=_("Every date and clock is shown in it."),
+    )  # fmt: skip
+    time_format = forms.ChoiceField(
+        label=_("Time format"), choices=TimeFormat.choices, required=False
+    )
+    week_start = forms.ChoiceField(
+        label=_("First day of the week"), choices=WeekStart.choices, required=False
+    )
+    motion = forms.ChoiceField(
+        label=_("Motion"), choices=Motion.choices, required=False,
+        help_text=_("Reduce motion turns off animations and transitions."),
+    )  # fmt: skip
     desktop_home_board = BoardChoiceField(
         label=_("Home board"), queryset=Board.objects.none(), required=False,
         empty_label=_("Automatic (from your groups or the server)"),

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
+from accounts.preferences import is_time_zone
 from boards import icons, layout
 from boards.access import (
     CREATE,
@@ -556,6 +557,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "display_name": user.display_name,
         "email": user.email,
         "color_scheme": user.color_scheme,
+        "language": user.language,
+        "time_zone": user.time_zone,
+        "time_format": user.time_format,
+        "week_start": user.week_start,
+        "motion": user.motion,
         "desktop_home_board": preference.desktop_home_board_id,
         "mobile_home_board": preference.mobile_home_board_id,
     }
@@ -563,7 +569,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
     form = PreferencesForm(user, boards, posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         # Disabled fields (name and email from a provider) clean to their initial values.
-        fields = ["display_name", "email", "color_scheme"]
+        fields = ["display_name", "email", "color_scheme", "language", "time_zone", "time_format",
+                  "week_start", "motion"]  # fmt: skip
         User.objects.filter(pk=user.pk).update(**{f: form.cleaned_data[f] for f in fields})
         preference.desktop_home_board = form.cleaned_data["desktop_home_board"]
         preference.mobile_home_board = form.cleaned_data["mobile_home_board"]
@@ -572,6 +579,18 @@ def preferences(request: HttpRequest) -> HttpResponse:
         return redirect("preferences")
     return render(request, "boards/preferences.html", {"form": form},
                   status=400 if form.errors else 200)  # fmt: skip
+
+
+@require_POST
+@login_required
+def detected_time_zone(request: HttpRequest) -> HttpResponse:
+    """The browser's time zone, posted once by static/js/time-zone.js while the user has none:
+    stored only then, so a zone chosen in the preferences is never overwritten."""
+    name = request.POST.get("time_zone", "")
+    if not is_time_zone(name):
+        return HttpResponse(_("Unknown time zone."), status=400, content_type="text/plain")
+    User.objects.filter(pk=request.user.pk, time_zone="").update(time_zone=name)
+    return HttpResponse(status=204)
 
 
 @require_http_methods(GET_POST)

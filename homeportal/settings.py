@@ -123,6 +123,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware (Django's documented place): picks the language
+    # from Accept-Language; accounts.preferences applies a user's own choice later.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -138,6 +141,8 @@ MIDDLEWARE = [
     # Last: the checks above (idle time, forced password change, required 2FA) see the admin's
     # own session.
     "sessions_admin.impersonation.impersonation_middleware",
+    # After impersonation: an admin acting as someone sees that person's time zone and language.
+    "accounts.preferences.preferences_middleware",
 ]
 
 ROOT_URLCONF = "homeportal.urls"
@@ -156,6 +161,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "homeportal.context_processors.homeportal",
             ],
+            "builtins": ["accounts.templatetags.preferences"],
         },
     },
 ]
@@ -284,6 +290,10 @@ SECURE_CSP = {
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
+# The interface's languages. Each user may pick one in their preferences; otherwise the
+# browser's Accept-Language chooses (LocaleMiddleware), else LANGUAGE_CODE.
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
