@@ -1,6 +1,7 @@
 """Two-factor pages: the login's second step, and setting up, renewing and turning off 2FA."""
 
 import time
+from collections.abc import Callable
 
 from django import forms
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts import throttle, two_factor
 from accounts.forms import wait_message
+from accounts.hashers import HashingBusy
 from accounts.models import TwoFactor, User
 from homeportal.net import client_ip
 from sessions_admin import audit
@@ -39,6 +41,34 @@ class DisableForm(CodeForm):
         label=_lazy("Password"), strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )  # fmt: skip
+
+
+def checked_by_throttle(request: HttpRequest, check: Callable[[], bool]) -> bool | None:
+    """Runs a password or code `check` of the logged-in user under the login throttle (the same
+    counters and lock-out as the login page): True or False as it answers, None when it was not
+    run because the account is locked for this address (a message says for how long). A wrong
+    answer is recorded in the user's login history."""
+    user = request.user
+    try:
+        attempt = throttle.begin(client_ip(request), user.username)
+    except throttle.Locked as locked:
+        messages.error(request, wait_message(locked.wait))
+        return None
+    try:
+        ok = check()
+    except HashingBusy:
+        attempt.cancel()
+        raise
+    except BaseException:
+        attempt.failed()
+        raise
+    if ok:
+        attempt.succeeded()
+        return True
+    attempt.failed()
+    record_login(request, user=user, username=user.username, success=False,
+                 provider=user.provider, reason="wrong password or code")  # fmt: skip
+    return False
 
 
 def begin(request: HttpRequest, user: User, *, backend: str, remember: bool, next_url: str,
@@ -67,18 +97,20 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:login")
     form = CodeForm(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
-        ip = client_ip(request)
-        wait = throttle.locked_for(ip, user.username)
-        if wait:
-            form.add_error(None, wait_message(wait))
-        elif two_factor.check_second_factor(user, form.cleaned_data["code"]):
-            del request.session[PENDING]
-            throttle.register_success(user.username)
-            complete_login(request, user, provider=pending["provider"],
-                           remember=pending["remember"], backend=pending["backend"])  # fmt: skip
-            return redirect(pending["next"])
+        try:
+            attempt = throttle.begin(client_ip(request), user.username)
+        except throttle.Locked as locked:
+            form.add_error(None, wait_message(locked.wait))
         else:
-            throttle.register_failure(ip, user.username)
+            if two_factor.check_second_factor(user, form.cleaned_data["code"]):
+                attempt.succeeded()
+                del request.session[PENDING]
+                complete_login(
+                    request, user, provider=pending["provider"], remember=pending["remember"],
+                    backend=pending["backend"],
+                )  # fmt: skip
+                return redirect(pending["next"])
+            attempt.failed()
             record_login(request, user=user, username=user.username, success=False,
                          provider=pending["provider"], reason="wrong second factor")  # fmt: skip
             form.add_error(None, _("That code is not valid. Try the next one from your app."))
@@ -138,15 +170,21 @@ def setup_view(request: HttpRequest) -> HttpResponse:
 def disable_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = DisableForm(data=request.POST)
-    if (
-        form.is_valid()
-        and user.check_password(form.cleaned_data["password"])
-        and two_factor.check_second_factor(user, form.cleaned_data["code"])
-    ):
+    if not form.is_valid():
+        messages.error(request, _("Wrong password or code: two-factor login stays on."))
+        return redirect("accounts:two_factor")
+    checked = checked_by_throttle(
+        request,
+        lambda: (
+            user.check_password(form.cleaned_data["password"])
+            and two_factor.check_second_factor(user, form.cleaned_data["code"])
+        ),
+    )
+    if checked:
         two_factor.disable(user)
         audit.record("user.2fa_disabled", actor=user, target=user, ip=client_ip(request))
         messages.success(request, _("Two-factor login is off."))
-    else:
+    elif checked is False:
         messages.error(request, _("Wrong password or code: two-factor login stays on."))
     return redirect("accounts:two_factor")
 
@@ -158,8 +196,12 @@ def disable_view(request: HttpRequest) -> HttpResponse:
 def recovery_codes_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = CodeForm(data=request.POST)
-    if not (form.is_valid() and two_factor.check_second_factor(user, form.cleaned_data["code"])):
-        messages.error(request, _("That code is not valid: your recovery codes are unchanged."))
+    checked = form.is_valid() and checked_by_throttle(
+        request, lambda: two_factor.check_second_factor(user, form.cleaned_data["code"])
+    )
+    if not checked:
+        if checked is False:
+            messages.error(request, _("That code is not valid: your recovery codes are unchanged."))
         return redirect("accounts:two_factor")
     codes = two_factor.new_recovery_codes(user)
     audit.record("user.2fa_recovery_codes_renewed", actor=user, target=user, ip=client_ip(request))
