@@ -83,7 +83,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
         "sso_name": settings.AUTH_OIDC_CLIENT_NAME if sso else "",
         "refusal": refusal if request.method == "GET" else None,
     }
-    return render(request, "accounts/login.html", context, status=400 if form.errors else 200)
+    status = 429 if form.busy else 400 if form.errors else 200
+    response = render(request, "accounts/login.html", context, status=status)
+    if form.busy:
+        response["Retry-After"] = "5"
+    return response
 
 
 def sso_url(request: HttpRequest) -> str:

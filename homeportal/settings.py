@@ -129,6 +129,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "homeportal.middleware.htmx_redirect_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "homeportal.middleware.HashingBusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "homeportal.middleware.grants_middleware",
     "sessions_admin.middleware.session_activity_middleware",
