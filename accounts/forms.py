@@ -126,6 +126,30 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
         "password_incorrect": _lazy("Your current password is wrong."),
     }
 
+    def __init__(self, user, *args, request, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        """The current password is checked under the login throttle, like a login."""
+        try:
+            attempt = throttle.begin(client_ip(self.request), self.user.username)
+        except throttle.Locked as locked:
+            raise ValidationError(wait_message(locked.wait), code="throttled") from None
+        try:
+            old = super().clean_old_password()
+        except ValidationError:
+            attempt.failed()
+            record_login(self.request, user=self.user, username=self.user.username,
+                         provider=self.user.provider, success=False,
+                         reason="wrong current password")  # fmt: skip
+            raise
+        except HashingBusy:
+            attempt.cancel()
+            raise
+        attempt.succeeded()
+        return old
+
     def clean(self):
         cleaned = super().clean()
         old, new = cleaned.get("old_password"), cleaned.get("new_password1")

@@ -158,7 +158,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Your password is managed by %(provider)s.") %
                       {"provider": user.get_provider_display()})  # fmt: skip
         return redirect("home")
-    form = PasswordChangeForm(user, data=request.POST or None)
+    form = PasswordChangeForm(user, data=request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         form.save()
         User.objects.filter(pk=user.pk).update(must_change_password=False)

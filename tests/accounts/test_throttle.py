@@ -251,3 +251,23 @@ def test_a_locked_login_also_locks_the_2fa_pages(people, settings, login):
     client = login(people.member)
     client.post("/accounts/2fa/disable/", {"password": PASSWORD, "code": totp.now()})
     assert two_factor.is_enabled(people.member)
+
+
+@pytest.mark.django_db
+def test_the_current_password_on_the_password_page_is_throttled_like_login(people, settings, login):
+    settings.AUTH_THROTTLE_ACCOUNT_ATTEMPTS = 3
+    client = login(people.member)
+    new = "a-new-long-passphrase-42"
+    for _ in range(3):
+        response = client.post("/accounts/password/", {
+            "old_password": WRONG, "new_password1": new, "new_password2": new,
+        })  # fmt: skip
+        assert b"Your current password is wrong." in response.content
+    response = client.post("/accounts/password/", {
+        "old_password": PASSWORD, "new_password1": new, "new_password2": new,
+    })  # fmt: skip
+    assert b"Too many failed attempts" in response.content
+    people.member.refresh_from_db()
+    assert people.member.check_password(PASSWORD)
+    failures = LoginRecord.objects.filter(user=people.member, reason="wrong current password")
+    assert failures.count() == 3
