@@ -41,7 +41,7 @@ SETTINGS = {
         "AUTH_ARGON2_MEMORY_KIB": "102400", "AUTH_ARGON2_TIME_COST": "2",
         "AUTH_ARGON2_PARALLELISM": "8", "AUTH_ARGON2_CONCURRENCY": "64",
     },
-    "homeportal": {},  # the defaults: 19456 KiB, 2 passes, 1 lane, 2 hashes at once
+    "homeportal": {},  # the defaults: 19456 KiB, 2 passes, 1 lane, about 40 MiB of hashes at once
 }  # fmt: skip
 
 

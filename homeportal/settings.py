@@ -234,9 +234,11 @@ if _passes < _needed:
     )
 if AUTH_ARGON2_PARALLELISM * 8 > AUTH_ARGON2_MEMORY_KIB:
     raise ImproperlyConfigured("AUTH_ARGON2_PARALLELISM needs 8 KiB of memory per lane.")
-# Hashes at once per server process (each holds its memory while it runs): about 40 MiB worth.
+# Hashes at once per server process (each holds its memory while it runs): about 40 MiB worth
+# for the whole server, shared by its worker processes (WEB_CONCURRENCY, as gunicorn.conf.py).
+_workers = max(1, env_int("WEB_CONCURRENCY", 2 if env_str("REDIS_URL") else 1))
 AUTH_ARGON2_CONCURRENCY = env_int(
-    "AUTH_ARGON2_CONCURRENCY", max(1, 40960 // AUTH_ARGON2_MEMORY_KIB), minimum=1
+    "AUTH_ARGON2_CONCURRENCY", max(1, 40960 // (AUTH_ARGON2_MEMORY_KIB * _workers)), minimum=1
 )
 AUTH_ARGON2_QUEUE_WAIT = env_int("AUTH_ARGON2_QUEUE_WAIT", 2, minimum=0)
 PASSWORD_HASHERS = [
