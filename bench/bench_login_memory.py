@@ -53,7 +53,11 @@ def free_port() -> int:
 
 def environment(data: Path, variables: dict) -> dict:
     return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AUTH_", "DATABASE_"))},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("AUTH_", "DATABASE_", "REDIS_", "WEB_"))
+        },
         "DATA_DIR": str(data),
         "STATIC_ROOT": str(data / "static"),
         "SECRET_KEY": "bench-secret-key-that-is-long-enough-for-the-check",
