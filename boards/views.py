@@ -1,5 +1,6 @@
 import json
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -16,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
-from boards import layout
+from boards import icons, layout
 from boards.access import (
     CREATE,
     can,
@@ -314,6 +315,11 @@ def editor_text() -> dict[str, str]:
         "noSection": _("Add a section first."),
         "empty": _("Empty: add a widget here."),
         "widget": _("Widget"),
+        "tidied": _("Tidied: every gap is closed."),
+        "phoneMode": _(
+            "This is the phone layout, as this screen is narrow. Desktop, above, switches to "
+            "the layout of wide screens."
+        ),
     }
 
 
@@ -385,6 +391,20 @@ def widget_form(request: HttpRequest, board: Board) -> HttpResponse:
     return JsonResponse({"ok": False, "form": html}, status=200 if form.is_bound is False else 422)
 
 
+class IconSearchForm(forms.Form):
+    icon_q = forms.CharField(max_length=60, required=False)
+
+
+@require_safe
+@login_required
+def icon_search(request: HttpRequest) -> HttpResponse:
+    """The icon picker's results: bundled brand icons whose name contains the query."""
+    form = IconSearchForm(request.GET)
+    query = form.cleaned_data["icon_q"] if form.is_valid() else ""
+    found = icons.search(query, limit=24)
+    return render(request, "boards/icon_results.html", {"icons": found, "query": query})
+
+
 # --- Settings pages --------------------------------------------------------------------------
 
 
@@ -409,7 +429,7 @@ def board_settings(request: HttpRequest, board: Board) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         board = form.save()
         if board.columns != columns_before:
-            layout.refit_columns(board)
+            layout.refit_columns(board, columns_before)
         messages.success(request, _("Saved."))
         return redirect("boards:settings", board.name)
     context = settings_context(request, board, form=form, tab="look")

@@ -231,6 +231,7 @@ def test_only_admins_see_and_use_make_home(people, login):
 def test_home_boards_are_a_settings_tab_for_admins(people, login):
     page = login(people.admin).get("/settings/users/").content.decode()
     assert 'href="/boards/home-boards/"' in page
-    assert 'href="/boards/home-boards/"' not in login(people.user_manager).get(
-        "/settings/users/"
-    ).content.decode()
+    assert (
+        'href="/boards/home-boards/"'
+        not in login(people.user_manager).get("/settings/users/").content.decode()
+    )
