@@ -25,7 +25,7 @@ OPTIONS = {
     "clock": {
         "title": "Paris",
         "time_zone": "Europe/Paris",
-        "hour12": False,
+        "hour12": "",  # hours as each viewer prefers
         "show_seconds": False,
         "show_date": True,
     },
