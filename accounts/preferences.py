@@ -5,15 +5,15 @@ for the time zone), so templates and widgets read them without passing the user 
 """
 
 import zoneinfo
+from contextvars import ContextVar
 from functools import cache
 
-from asgiref.local import Local
 from django.conf import settings
 from django.utils import formats, timezone, translation
 
 from accounts.models import TimeFormat
 
-_active = Local()
+_time_format: ContextVar[str] = ContextVar("time_format", default="")
 
 TIME_PATTERNS = {TimeFormat.H24: "H:i", TimeFormat.H12: "g:i A"}
 
@@ -28,12 +28,12 @@ def is_time_zone(name: str) -> bool:
 
 
 def activate_time_format(value: str) -> None:
-    _active.time_format = value
+    _time_format.set(value)
 
 
 def time_format() -> str:
     """The active time format: "24", "12" or "" (as usual for the language)."""
-    return getattr(_active, "time_format", "")
+    return _time_format.get()
 
 
 def datetime_format(long: bool = False) -> str:
