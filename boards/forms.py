@@ -1,16 +1,27 @@
-import json
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ColorScheme, User
-from boards.layout import LayoutError, ParsedLayout, parse_export, parse_layout
+from boards.layout import (
+    EXPORT_FORMAT,
+    EXPORT_SHAPE,
+    LAYOUT_SHAPE,
+    OPTIONS_SHAPE,
+    LayoutError,
+    ParsedLayout,
+    parse_export,
+    parse_layout,
+)
 from boards.models import RESERVED_BOARD_NAMES, Board, BoardAccess, Level, ServerHomeBoard
 from groups.models import Group
+from homeportal import jsoninput
+from homeportal.jsoninput import JSONInputError
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_LAYOUT_BYTES = 4 * 1024 * 1024
+MAX_OPTIONS_BYTES = 1024 * 1024
 
 
 def unused_name(base: str) -> str:
@@ -108,9 +119,11 @@ class ImportForm(DuplicateForm):
         else:
             raise ValidationError(_("Choose an export file or paste one."))
         try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise ValidationError(_("This is not JSON.")) from None
+            data = jsoninput.loads(raw, max_bytes=MAX_IMPORT_BYTES)
+            if isinstance(data, dict) and data.get("format") == EXPORT_FORMAT:
+                jsoninput.check(data, EXPORT_SHAPE)
+        except JSONInputError as error:
+            raise ValidationError(error.messages) from None
         try:
             fields, self.layout = parse_export(data)
         except LayoutError as error:
@@ -135,7 +148,7 @@ class ImportForm(DuplicateForm):
 class SaveLayoutForm(forms.Form):
     """What the editor sends: the board's whole layout, and the version it started from."""
 
-    state = forms.CharField(max_length=4 * 1024 * 1024)
+    state = forms.CharField(max_length=MAX_LAYOUT_BYTES, strip=False)
 
     def __init__(self, board: Board, sections, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -147,11 +160,11 @@ class SaveLayoutForm(forms.Form):
 
     def clean_state(self):
         try:
-            data = json.loads(self.cleaned_data["state"])
-        except ValueError:
-            raise ValidationError(_("The layout is not understood.")) from None
-        if not isinstance(data, dict):
-            raise ValidationError(_("The layout is not understood."))
+            data = jsoninput.loads(
+                self.cleaned_data["state"], max_bytes=MAX_LAYOUT_BYTES, shape=LAYOUT_SHAPE
+            )
+        except JSONInputError as error:
+            raise ValidationError([_("The layout is not understood."), *error.messages]) from None
         if data.get("version") != self.board.version:
             self.conflict = True
             raise ValidationError(
@@ -279,7 +292,7 @@ class WidgetRequestForm(forms.Form):
     """Which widget's options dialog the editor asks for, with the options it holds."""
 
     kind = forms.CharField(max_length=32)
-    options = forms.CharField(required=False, max_length=1024 * 1024)
+    options = forms.CharField(required=False, max_length=MAX_OPTIONS_BYTES, strip=False)
     load = forms.BooleanField(required=False)
 
     def clean_kind(self):
@@ -293,7 +306,6 @@ class WidgetRequestForm(forms.Form):
     def clean_options(self):
         raw = self.cleaned_data.get("options") or "{}"
         try:
-            options = json.loads(raw)
-        except ValueError:
-            raise ValidationError(_("The options are not understood.")) from None
-        return options if isinstance(options, dict) else {}
+            return jsoninput.loads(raw, max_bytes=MAX_OPTIONS_BYTES, shape=OPTIONS_SHAPE)
+        except JSONInputError as error:
+            raise ValidationError([_("The options are not understood."), *error.messages]) from None
