@@ -209,12 +209,13 @@ class AccessRowForm(forms.Form):
     def save(self) -> tuple[BoardAccess, bool]:
         principal = self.cleaned_data["principal"]
         key = {"group": principal} if isinstance(principal, Group) else {"user": principal}
-        row = BoardAccess.objects.filter(board=self.board, **key).first()
-        created = row is None
-        row = row or BoardAccess(board=self.board, **key)
-        row.level = self.cleaned_data["level"]
-        row.save()  # post_save bumps the resolver's version
-        return row, created
+        # One row per principal and board (a database constraint): update_or_create locks the
+        # row, or when two requests add the same principal at once, the second one updates the
+        # row the first created instead of failing. save() runs, so post_save bumps the
+        # resolver's version either way.
+        return BoardAccess.objects.update_or_create(
+            board=self.board, **key, defaults={"level": self.cleaned_data["level"]}
+        )
 
 
 class BoardFilterForm(forms.Form):

@@ -528,9 +528,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
     form = PreferencesForm(boards, posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         User.objects.filter(pk=user.pk).update(color_scheme=form.cleaned_data["color_scheme"])
-        preference.desktop_home_board = form.cleaned_data["desktop_home_board"]
-        preference.mobile_home_board = form.cleaned_data["mobile_home_board"]
-        preference.save()
+        # One row per user: two tabs saving a first choice at once update the same row.
+        UserPreference.objects.update_or_create(user=user, defaults={
+            "desktop_home_board": form.cleaned_data["desktop_home_board"],
+            "mobile_home_board": form.cleaned_data["mobile_home_board"],
+        })  # fmt: skip
         messages.success(request, _("Preferences saved."))
         return redirect("preferences")
     return render(request, "boards/preferences.html", {"form": form},

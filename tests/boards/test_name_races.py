@@ -54,3 +54,25 @@ def test_renaming_two_boards_to_one_name_at_once_gets_the_form_back(people):
             assert TAKEN in response.content.decode()
     assert Board.objects.filter(name="same").count() == 1
     assert Board.objects.filter(name__in=["first", "second"]).count() == 1
+
+
+def test_adding_the_same_user_to_a_board_at_once_leaves_one_row(people):
+    from boards.models import BoardAccess
+
+    board = make_board("lab", people.owner)
+    data = {"principal": f"u:{people.member.pk}", "level": "modify"}
+    responses = race([(c, "/boards/lab/access/", data) for c in clients(people.owner, RACERS)])
+    statuses = [r.status_code for r in responses]
+    assert 500 not in statuses and set(statuses) <= {200, 302}, statuses
+    row = BoardAccess.objects.get(board=board, user=people.member)
+    assert row.level == "modify"
+
+
+def test_saving_preferences_from_two_tabs_at_once_keeps_one_row(people):
+    from boards.models import UserPreference
+
+    board = make_board("lab", people.owner, public=True)
+    data = {"color_scheme": "dark", "desktop_home_board": board.pk, "mobile_home_board": ""}
+    responses = race([(c, "/preferences/", data) for c in clients(people.member, RACERS)])
+    assert [r.status_code for r in responses] == [302] * RACERS
+    assert UserPreference.objects.get(user=people.member).desktop_home_board == board
