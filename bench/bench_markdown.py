@@ -10,7 +10,7 @@ linear renderer keeps that last column flat (≈1.0), a quadratic one multiplies
 every step. Inputs nesting deeper than the limit are refused before nh3 (marked so).
 
 Run: `make bench` or `.venv/bin/python bench/bench_markdown.py [--repeat N] [--old]`.
-`--old` also times Python-Markdown (the previous renderer), when installed, on 1,000, 2,000
+`--old` also times Python-Markdown (the previous renderer; `pip install .[bench]`) on 1,000, 2,000
 and 4,000 characters only: it takes seconds at 4,000 and does not finish at 20,000.
 """
 
