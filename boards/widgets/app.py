@@ -56,7 +56,10 @@ class AppForm(WidgetForm):
 
     def clean(self):
         data = super().clean()
-        if not data.get("brand_icon") and not data.get("icon") and data.get("name"):
+        # A person filling the form (the editor's dialog sends the field, even empty) gets the
+        # icon that matches the app; stored or imported options stay exactly as they were.
+        asked = self.add_prefix("brand_icon") in self.data
+        if asked and not data.get("brand_icon") and not data.get("icon") and data.get("name"):
             data["brand_icon"] = icons.match(data["name"], data.get("url") or "")
         if data.get("ping") and not (data.get("ping_url") or safe_web_url(data.get("url"))):
             self.add_error(
@@ -98,6 +101,7 @@ KIND = register(
         form_class=AppForm,
         template="boards/widgets/app.html",
         default_size=(2, 1),
+        min_size=(2, 1),
         loader=load,
         refresh=refresh,
         refresh_seconds=60,

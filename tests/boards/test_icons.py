@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def app_options(**options) -> dict | None:
-    cleaned, _form = get_widget("app").validate({**OPTIONS["app"], **options})
+    """Options as the editor's dialog sends them: every field, the icon's empty if unpicked."""
+    cleaned, _form = get_widget("app").validate({**OPTIONS["app"], "brand_icon": "", **options})
     return cleaned
 
 
@@ -54,6 +55,11 @@ def test_search_puts_names_that_start_with_the_query_first():
 )
 def test_a_new_app_gets_its_icon_from_its_name_or_address(name, url, slug):
     assert app_options(name=name, url=url)["brand_icon"] == slug
+
+
+def test_imported_or_stored_options_without_an_icon_stay_as_they_are():
+    cleaned, _form = get_widget("app").validate(dict(OPTIONS["app"], name="Jellyfin"))
+    assert cleaned["brand_icon"] == ""
 
 
 def test_a_chosen_icon_an_own_image_or_letters_are_kept():
