@@ -413,7 +413,10 @@ def widget_form(request: HttpRequest, board: Board) -> HttpResponse:
     else:
         form = widget.bound_form(request.POST)
         if form.is_valid():
-            item = Item(board=board, kind=widget.name, options=form.to_options())
+            options = form.to_options()
+            if widget.suggest is not None:
+                options = widget.suggest(options)
+            item = Item(board=board, kind=widget.name, options=options)
             attach_data([item], request)
             html = render_item(item, board, editing=True)
             return JsonResponse({"ok": True, "options": item.options, "html": html})

@@ -15,9 +15,10 @@ pytestmark = pytest.mark.django_db
 
 
 def app_options(**options) -> dict | None:
-    """Options as the editor's dialog sends them: every field, the icon's empty if unpicked."""
-    cleaned, _form = get_widget("app").validate({**OPTIONS["app"], "brand_icon": "", **options})
-    return cleaned
+    """Options as the editor's dialog answers them: checked, then completed for the person."""
+    widget = get_widget("app")
+    cleaned, _form = widget.validate({**OPTIONS["app"], **options})
+    return widget.suggest(cleaned) if cleaned is not None else None
 
 
 def test_icons_are_static_files_with_an_index():
