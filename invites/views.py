@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.core.paginator import Paginator
-from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,12 +20,13 @@ from django_htmx.http import trigger_client_event
 
 from accounts.forms import NewPasswordForm
 from accounts.manage_views import absolute_url
-from accounts.models import Provider
+from accounts.models import Provider, User
 from accounts.views import complete_login
 from groups import rules
 from groups.decorators import require_permission
 from groups.permissions import ADMIN, USER_MANAGE
 from groups.refusals import refused
+from homeportal.forms import save_unique
 from homeportal.net import client_ip
 from invites.forms import InviteCreateForm, RegisterForm
 from invites.models import Invite, PasswordResetLink, Unusable
@@ -112,19 +112,21 @@ def register(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = invite.redeem(
-                username=data["username"],
-                password=data["password1"],
-                display_name=data["display_name"],
-                ip=client_ip(request),
+            user = save_unique(
+                form,
+                lambda: invite.redeem(
+                    username=data["username"],
+                    password=data["password1"],
+                    display_name=data["display_name"],
+                    ip=client_ip(request),
+                ),
+                field="username",
+                taken=lambda: User.objects.filter(username__iexact=data["username"]).exists(),
+                message=_("The username %(name)s is taken.") % {"name": data["username"]},
             )
         except (Unusable, rules.RuleError):
             return unusable(request)
-        except IntegrityError:  # the same name registered a moment earlier
-            form.add_error(
-                "username", _("The username %(name)s is taken.") % {"name": data["username"]}
-            )
-        else:
+        if user is not None:
             complete_login(
                 request,
                 user,
