@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
-from django.contrib.auth.forms import SetPasswordMixin
+from django.contrib.auth.forms import SetPasswordForm, SetPasswordMixin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -51,6 +51,12 @@ class LoginForm(forms.Form):
         self.user = None
         self.busy = False
         super().__init__(*args, **kwargs)
+        if self.data.get("username"):
+            # Shown again after a refusal: the name is there, the password is what to retype.
+            self.fields["username"].widget.attrs = {
+                k: v for k, v in USERNAME_ATTRS.items() if k != "autofocus"
+            }
+            self.fields["password"].widget.attrs["autofocus"] = True
 
     def clean_username(self):
         # One spelling for the lookup, the counters and the login history (NFKC, casefold).
@@ -118,6 +124,13 @@ class OnboardingForm(SetPasswordMixin, forms.Form):
         return super().clean()
 
 
+def relabel_new_password(form) -> None:
+    """One wording on every form that replaces a password (Django says "New password
+    confirmation"); first passwords read "Password" and "Password again"."""
+    form.fields["new_password1"].label = _lazy("New password")
+    form.fields["new_password2"].label = _lazy("New password again")
+
+
 class PasswordChangeForm(DjangoPasswordChangeForm):
     """Django's form (old password, new password twice, policy) with our field labels."""
 
@@ -129,6 +142,7 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
     def __init__(self, user, *args, request, **kwargs):
         self.request = request
         super().__init__(user, *args, **kwargs)
+        relabel_new_password(self)
 
     def clean_old_password(self):
         """The current password is checked under the login throttle, like a login."""
@@ -156,3 +170,11 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
         if old and new and old == new:
             self.add_error("new_password1", _("Choose a password different from the current one."))
         return cleaned
+
+
+class NewPasswordForm(SetPasswordForm):
+    """Django's form for choosing a password through a link, in our wording."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        relabel_new_password(self)

@@ -36,6 +36,14 @@ class CodeForm(forms.Form):
     )  # fmt: skip
 
 
+class SetupCodeForm(CodeForm):
+    """The first code, while setting up: there are no recovery codes yet to mention."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = _lazy("The 6 digits your authenticator app shows now.")
+
+
 class DisableForm(CodeForm):
     password = forms.CharField(
         label=_lazy("Password"), strip=False,
@@ -160,12 +168,14 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/two_factor.html", {"provider_managed": True})
     pending = TwoFactor.objects.filter(user=user, confirmed=False).first()
     try:
-        qr, secret = (
-            (two_factor.qr_svg(pending), two_factor.secret(pending)) if pending else ("", "")
-        )
+        qr, secret, link = (
+            (two_factor.qr_svg(pending), two_factor.secret(pending),
+             two_factor.provisioning_uri(pending))
+            if pending else ("", "", "")
+        )  # fmt: skip
     except two_factor.SeedUnreadable:
         pending.delete()  # an unconfirmed seed protects nothing yet: start over
-        pending, qr, secret = None, "", ""
+        pending, qr, secret, link = None, "", "", ""
         messages.error(request, _("The set-up code cannot be read any more. Start again."))
     context = {
         "required": request.grants.two_factor_required,
@@ -174,7 +184,8 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         "pending": pending,
         "qr": qr,
         "secret": secret,
-        "form": CodeForm(),
+        "otpauth": link,
+        "form": SetupCodeForm() if pending else CodeForm(),
         "disable_form": DisableForm(),
     }
     return render(request, "accounts/two_factor.html", context)
@@ -192,7 +203,7 @@ def setup_view(request: HttpRequest) -> HttpResponse:
         two_factor.start_setup(user)
         return redirect("accounts:two_factor")
     pending = TwoFactor.objects.filter(user=user, confirmed=False).first()
-    form = CodeForm(data=request.POST)
+    form = SetupCodeForm(data=request.POST)
     if pending is None or not form.is_valid():
         messages.error(request, _("Start the set-up again."))
         return redirect("accounts:two_factor")

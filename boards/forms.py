@@ -1,5 +1,3 @@
-import json
-
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -7,12 +5,25 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ColorScheme, Motion, TimeFormat, User, WeekStart
-from boards.layout import LayoutError, ParsedLayout, parse_export, parse_layout
+from boards.layout import (
+    EXPORT_FORMAT,
+    EXPORT_SHAPE,
+    LAYOUT_SHAPE,
+    OPTIONS_SHAPE,
+    LayoutError,
+    ParsedLayout,
+    parse_export,
+    parse_layout,
+)
 from boards.models import RESERVED_BOARD_NAMES, Board, BoardAccess, Level, ServerHomeBoard
 from boards.widgets.clock import time_zone_choices
 from groups.models import Group
+from homeportal import jsoninput
+from homeportal.jsoninput import JSONInputError
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_LAYOUT_BYTES = 4 * 1024 * 1024
+MAX_OPTIONS_BYTES = 1024 * 1024
 
 
 def unused_name(base: str) -> str:
@@ -139,9 +150,11 @@ class ImportForm(DuplicateForm):
         else:
             raise ValidationError(_("Choose an export file or paste one."))
         try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise ValidationError(_("This is not JSON.")) from None
+            data = jsoninput.loads(raw, max_bytes=MAX_IMPORT_BYTES)
+            if isinstance(data, dict) and data.get("format") == EXPORT_FORMAT:
+                jsoninput.check(data, EXPORT_SHAPE)
+        except JSONInputError as error:
+            raise ValidationError(error.messages) from None
         try:
             fields, self.layout = parse_export(data)
         except LayoutError as error:
@@ -166,7 +179,7 @@ class ImportForm(DuplicateForm):
 class SaveLayoutForm(forms.Form):
     """What the editor sends: the board's whole layout, and the version it started from."""
 
-    state = forms.CharField(max_length=4 * 1024 * 1024)
+    state = forms.CharField(max_length=MAX_LAYOUT_BYTES, strip=False)
 
     def __init__(self, board: Board, sections, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -178,11 +191,11 @@ class SaveLayoutForm(forms.Form):
 
     def clean_state(self):
         try:
-            data = json.loads(self.cleaned_data["state"])
-        except ValueError:
-            raise ValidationError(_("The layout is not understood.")) from None
-        if not isinstance(data, dict):
-            raise ValidationError(_("The layout is not understood."))
+            data = jsoninput.loads(
+                self.cleaned_data["state"], max_bytes=MAX_LAYOUT_BYTES, shape=LAYOUT_SHAPE
+            )
+        except JSONInputError as error:
+            raise ValidationError([_("The layout is not understood."), *error.messages]) from None
         if data.get("version") != self.board.version:
             self.conflict = True
             raise ValidationError(
@@ -227,12 +240,13 @@ class AccessRowForm(forms.Form):
     def save(self) -> tuple[BoardAccess, bool]:
         principal = self.cleaned_data["principal"]
         key = {"group": principal} if isinstance(principal, Group) else {"user": principal}
-        row = BoardAccess.objects.filter(board=self.board, **key).first()
-        created = row is None
-        row = row or BoardAccess(board=self.board, **key)
-        row.level = self.cleaned_data["level"]
-        row.save()  # post_save bumps the resolver's version
-        return row, created
+        # One row per principal and board (a database constraint): update_or_create locks the
+        # row, or when two requests add the same principal at once, the second one updates the
+        # row the first created instead of failing. save() runs, so post_save bumps the
+        # resolver's version either way.
+        return BoardAccess.objects.update_or_create(
+            board=self.board, **key, defaults={"level": self.cleaned_data["level"]}
+        )
 
 
 class BoardFilterForm(forms.Form):
@@ -338,7 +352,7 @@ class WidgetRequestForm(forms.Form):
     """Which widget's options dialog the editor asks for, with the options it holds."""
 
     kind = forms.CharField(max_length=32)
-    options = forms.CharField(required=False, max_length=1024 * 1024)
+    options = forms.CharField(required=False, max_length=MAX_OPTIONS_BYTES, strip=False)
     load = forms.BooleanField(required=False)
 
     def clean_kind(self):
@@ -352,10 +366,9 @@ class WidgetRequestForm(forms.Form):
     def clean_options(self):
         raw = self.cleaned_data.get("options") or "{}"
         try:
-            options = json.loads(raw)
-        except ValueError:
-            raise ValidationError(_("The options are not understood.")) from None
-        return options if isinstance(options, dict) else {}
+            return jsoninput.loads(raw, max_bytes=MAX_OPTIONS_BYTES, shape=OPTIONS_SHAPE)
+        except JSONInputError as error:
+            raise ValidationError([_("The options are not understood."), *error.messages]) from None
 
 
 class MakeHomeForm(forms.Form):

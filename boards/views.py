@@ -65,6 +65,7 @@ from boards.render import (
 )
 from boards.widgets import all_widgets
 from groups.models import Group
+from homeportal.forms import save_unique
 from homeportal.net import client_ip
 from sessions_admin import audit
 
@@ -78,6 +79,16 @@ def posted(request: HttpRequest, files: bool = False):
     if files:
         return data, (request.FILES if data is not None else None)
     return data
+
+
+def name_taken(name: str, board: Board | None = None) -> dict:
+    """What save_unique needs to tell a board name taken meanwhile by another request."""
+    others = Board.objects.filter(name=name).exclude(pk=board.pk if board else None)
+    return {
+        "field": "name",
+        "taken": others.exists,
+        "message": _("Board with this URL name already exists."),
+    }
 
 
 # --- Viewing ---------------------------------------------------------------------------------
@@ -184,13 +195,19 @@ def render_board_list(request: HttpRequest, greeting: bool = False) -> HttpRespo
 @require_board_create
 def board_create(request: HttpRequest) -> HttpResponse:
     form = BoardCreateForm(posted(request))
+    created = None
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
+
+        def create() -> tuple[Board, bool]:
             board = form.save(commit=False)
             board.owner = request.user
             board.save()
             Section.objects.create(board=board, kind="area", position=0)
-            became_home = _first_board_becomes_home(request.user, board)
+            return board, _first_board_becomes_home(request.user, board)
+
+        created = save_unique(form, create, **name_taken(form.cleaned_data["name"]))
+    if created is not None:
+        board, became_home = created
         audit.record("board.created", actor=request.user, target=board, ip=client_ip(request),
                      details={"name": board.name, "public": board.is_public})  # fmt: skip
         messages.success(request, _("Board created. Add widgets to it."))
@@ -218,13 +235,19 @@ def _first_board_becomes_home(user, board: Board) -> bool:
 @require_board_create
 def board_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(*posted(request, files=True))
+    board = None
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
+
+        def create() -> Board:
             board = Board.objects.create(
                 name=form.cleaned_data["name"], title=form.cleaned_data["title"],
                 owner=request.user, **form.board_fields,
             )  # fmt: skip
             layout.apply_layout(board, form.layout)
+            return board
+
+        board = save_unique(form, create, **name_taken(form.cleaned_data["name"]))
+    if board is not None:
         audit.record("board.imported", actor=request.user, target=board, ip=client_ip(request),
                      details={"name": board.name})  # fmt: skip
         messages.success(request, _("Board imported."))
@@ -238,8 +261,10 @@ def board_import(request: HttpRequest) -> HttpResponse:
 def board_duplicate(request: HttpRequest, board: Board) -> HttpResponse:
     initial = {"title": (_("Copy of %(title)s") % {"title": board.title})[:120]}
     form = DuplicateForm(posted(request), initial=initial)
+    copy = None
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
+
+        def create() -> Board:
             copy = Board.objects.create(
                 name=form.cleaned_data["name"], title=form.cleaned_data["title"],
                 description=board.description, color_scheme=board.color_scheme,
@@ -247,6 +272,10 @@ def board_duplicate(request: HttpRequest, board: Board) -> HttpResponse:
                 columns=board.columns, narrow_custom=board.narrow_custom, owner=request.user,
             )  # fmt: skip
             layout.copy_layout(board, copy)
+            return copy
+
+        copy = save_unique(form, create, **name_taken(form.cleaned_data["name"]))
+    if copy is not None:
         audit.record("board.duplicated", actor=request.user, target=copy, ip=client_ip(request),
                      details={"from": board.name})  # fmt: skip
         messages.success(request, _("Board duplicated. Its access rules start empty."))
@@ -473,8 +502,11 @@ def board_general(request: HttpRequest, board: Board) -> HttpResponse:
     """URL name, title and visibility (`full`)."""
     before = {"name": board.name, "title": board.title, "public": board.is_public}
     form = BoardGeneralForm(posted(request), instance=board)
+    saved = None
     if request.method == "POST" and form.is_valid():
-        board = form.save()
+        saved = save_unique(form, form.save, **name_taken(form.cleaned_data["name"], board))
+    if saved is not None:
+        board = saved
         after = {"name": board.name, "title": board.title, "public": board.is_public}
         changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
         if changed:
@@ -576,9 +608,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
         fields = ["display_name", "email", "color_scheme", "language", "time_zone", "time_format",
                   "week_start", "motion"]  # fmt: skip
         User.objects.filter(pk=user.pk).update(**{f: form.cleaned_data[f] for f in fields})
-        preference.desktop_home_board = form.cleaned_data["desktop_home_board"]
-        preference.mobile_home_board = form.cleaned_data["mobile_home_board"]
-        preference.save()
+        # One row per user: two tabs saving a first choice at once update the same row.
+        UserPreference.objects.update_or_create(user=user, defaults={
+            "desktop_home_board": form.cleaned_data["desktop_home_board"],
+            "mobile_home_board": form.cleaned_data["mobile_home_board"],
+        })  # fmt: skip
         messages.success(request, _("Preferences saved."))
         return redirect("preferences")
     return render(request, "boards/preferences.html", {"form": form},

@@ -104,6 +104,7 @@ if TRUSTED_PROXIES:
 
 # --- Applications ----------------------------------------------------------------------------
 INSTALLED_APPS = [
+    "homeportal.apps.HomeportalConfig",  # project-wide input rules (homeportal/text.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

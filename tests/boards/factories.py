@@ -1,8 +1,10 @@
 """Boards, sections and widgets for tests, with valid options for every kind."""
 
 from boards.layout import generate_narrow
+from boards.markdown import render_markdown
 from boards.models import Board, BoardAccess, Item, Section
 
+NOTE = "# Hello\n\nSome **bold** text and a [link](https://example.org)."
 OPTIONS = {
     "app": {
         "name": "Jellyfin",
@@ -31,7 +33,8 @@ OPTIONS = {
     },
     "notes": {
         "title": "Notes",
-        "text": "# Hello\n\nSome **bold** text and a [link](https://example.org).",
+        "text": NOTE,
+        "html": render_markdown(NOTE),  # stored at save, as the notes form does
     },
     "iframe": {
         "title": "Grafana",
