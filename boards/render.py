@@ -207,11 +207,10 @@ def render_item(
     for the next page showing the same widget with the same data.
 
     With `live_slot` (the board page's shared body), the template writes that marker where its
-    `live` partial goes and sees no data: data reaches the page only through that partial,
-    rendered for each request by `render_live`."""
+    `live` partial goes; the partial is rendered for each request by `render_live`."""
     widget = item.widget
     name = widget.template if widget is not None else UNKNOWN_TEMPLATE
-    data = None if live_slot is not None else getattr(item, "data", None)
+    data = getattr(item, "data", None)
     try:
         options = json.dumps(item.options, sort_keys=True)
         data_text = "" if data is None else json.dumps(data, sort_keys=True)
@@ -323,10 +322,11 @@ class BoardBody:
         return [int(p[1]) for p in self.parts if type(p) is tuple and p[0] == "open"]
 
 
-def render_body(board: Board) -> BoardBody:
+def render_body(board: Board, request) -> BoardBody:
     """Renders a board's shared body (two queries: sections and items)."""
     sections = load_sections(board)
     items = [item for section in sections for item in section.item_list]
+    attach_data(items, request)
     chunks = []
     for section in sections:
         grid = "".join(
@@ -366,13 +366,13 @@ def render_body(board: Board) -> BoardBody:
     )
 
 
-def board_body(board: Board, shared_cache=None) -> BoardBody:
+def board_body(board: Board, request=None, shared_cache=None) -> BoardBody:
     """The board's body from the shared cache, rendered and stored there when missing."""
     shared_cache = shared_cache or cache
     key = body_key(board)
     body = shared_cache.get(key)
     if body is None:
-        body = render_body(board)
+        body = render_body(board, request)
         shared_cache.set(key, body, BODY_TIMEOUT)
     return body
 

@@ -103,7 +103,7 @@ def board_view(request: HttpRequest, board: Board) -> HttpResponse:
 def render_board(request: HttpRequest, board: Board) -> HttpResponse:
     """The board's shared body (boards.render.board_body) with this viewer's bits on top:
     their collapsed categories, the toolbar for their level, the live partials of now."""
-    body = board_body(board)
+    body = board_body(board, request)
     grants = request.grants
     authenticated = request.user.is_authenticated
     html = body.html(
