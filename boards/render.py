@@ -72,15 +72,28 @@ def attach_data(items: list[Item], request) -> None:
                 item.data = data
 
 
-def collapsed_sections(request, categories: list[int]) -> set[int]:
-    """Which of these categories the viewer has collapsed (one query; none for visitors)."""
-    if not categories or not request.user.is_authenticated:
-        return set()
-    return set(
-        CollapsedSection.objects.filter(user=request.user, section_id__in=categories).values_list(
+COLLAPSED_TIMEOUT = 30 * 24 * 3600
+
+
+def collapsed_key(user_id: int, board_id: int) -> str:
+    return f"board-collapsed:{user_id}:{board_id}"
+
+
+def collapsed_from_database(user, board: Board) -> set[int]:
+    """The categories of `board` that `user` has collapsed (one query), kept in the shared
+    cache for their next view; `remember_collapsed` replaces it on every change."""
+    found = set(
+        CollapsedSection.objects.filter(user=user, section__board_id=board.pk).values_list(
             "section_id", flat=True
         )
     )
+    cache.set(collapsed_key(user.pk, board.pk), found, COLLAPSED_TIMEOUT)
+    return found
+
+
+def remember_collapsed(user, board: Board) -> None:
+    """After the user collapsed or opened a category: their set, read again and cached."""
+    collapsed_from_database(user, board)
 
 
 def _text_color(accent: str) -> str:
@@ -375,6 +388,26 @@ def board_body(board: Board, request=None, shared_cache=None) -> BoardBody:
         body = render_body(board, request)
         shared_cache.set(key, body, BODY_TIMEOUT)
     return body
+
+
+def page_parts(board: Board, request) -> tuple[BoardBody, set[int]]:
+    """The board's shared body and the viewer's collapsed categories: one cache round-trip
+    for both when they are known."""
+    user = request.user
+    keys = [body_key(board)]
+    if user.is_authenticated:
+        keys.append(collapsed_key(user.pk, board.pk))
+    found = cache.get_many(keys)
+    body = found.get(keys[0])
+    if body is None:
+        body = render_body(board, request)
+        cache.set(keys[0], body, BODY_TIMEOUT)
+    if not user.is_authenticated or not body.categories:
+        return body, set()
+    collapsed = found.get(keys[1])
+    if collapsed is None:
+        collapsed = collapsed_from_database(user, board)
+    return body, collapsed
 
 
 def live_fragments(body: BoardBody, board: Board, request) -> dict[int, str]:

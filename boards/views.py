@@ -54,12 +54,12 @@ from boards.models import (
 )
 from boards.render import (
     attach_data,
-    board_body,
     board_css,
-    collapsed_sections,
     csp_with,
     live_fragments,
     load_sections,
+    page_parts,
+    remember_collapsed,
     render_item,
     with_board_csp,
 )
@@ -103,12 +103,11 @@ def board_view(request: HttpRequest, board: Board) -> HttpResponse:
 def render_board(request: HttpRequest, board: Board) -> HttpResponse:
     """The board's shared body (boards.render.board_body) with this viewer's bits on top:
     their collapsed categories, the toolbar for their level, the live partials of now."""
-    body = board_body(board, request)
+    body, collapsed = page_parts(board, request)
     grants = request.grants
-    authenticated = request.user.is_authenticated
     html = body.html(
-        collapsed=collapsed_sections(request, body.categories),
-        remember=authenticated,
+        collapsed=collapsed,
+        remember=request.user.is_authenticated,
         live=live_fragments(body, board, request),
     )
     context = {
@@ -151,6 +150,7 @@ def section_collapse(request: HttpRequest, board: Board, section_id: int) -> Htt
         CollapsedSection.objects.get_or_create(user=request.user, section=section)
     else:
         CollapsedSection.objects.filter(user=request.user, section=section).delete()
+    remember_collapsed(request.user, board)
     if request.htmx or request.headers.get("X-Requested-With") == "fetch":
         return HttpResponse(status=204)
     return redirect(board)

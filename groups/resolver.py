@@ -13,12 +13,14 @@ Views, templates and commands ask `grants_for(user)` (or `request.grants`); noth
 decides a permission.
 """
 
+import functools
 import secrets
 from dataclasses import dataclass, field
 
 from django.core.cache import cache as default_cache
-from django.db import models, transaction
-from django.db.models import Q, Value
+from django.db import connection, models, transaction
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from groups.permissions import ADMIN, expand
 
@@ -132,13 +134,6 @@ class Grants:
             Q(user_id=self.user_id) | Q(group_id__in=sorted(self.group_ids))
         )
 
-    def _rank(self, spec: AclSpec):
-        return models.Case(
-            *(models.When(level=name, then=Value(i)) for i, name in enumerate(spec.levels)),
-            default=Value(_NONE),
-            output_field=models.IntegerField(),
-        )
-
     def _attribute(self, spec: AclSpec) -> str:
         return f"_acl_{spec.kind}_{self.user_id}"
 
@@ -162,18 +157,18 @@ class Grants:
                 known[object_id] = max(known[object_id], spec.levels.index(level))
 
     def annotate(self, kind: str, queryset: models.QuerySet) -> models.QuerySet:
-        """`queryset` with the user's best ACL row on each object, read in the same query."""
+        """`queryset` with the user's best ACL row on each object, read in the same query (a
+        correlated subquery on the rows' object index)."""
         spec = _REGISTRY[kind]
         if not self._needs_rows(spec):
             return queryset
-        best = (
-            self._rows(spec)
-            .filter(**{spec.object_field: models.OuterRef("pk")})
-            .annotate(rank=self._rank(spec))
-            .order_by("-rank")
-            .values("rank")[:1]
+        groups = sorted(self.group_ids)
+        sql = _best_row_sql(spec, queryset.model._meta.db_table, len(groups))
+        params = (*spec.levels, self.user_id, *groups)
+        return queryset.annotate(
+            # Identifiers from model metadata, every value a parameter.
+            **{self._attribute(spec): RawSQL(sql, params, output_field=models.IntegerField())}  # noqa: S611
         )
-        return queryset.annotate(**{self._attribute(spec): models.Subquery(best)})
 
     def visible(self, kind: str, queryset: models.QuerySet, level: str | None = None):
         """`queryset` narrowed to the objects on which the user has at least `level`, each
@@ -202,6 +197,26 @@ class Grants:
 
 
 ANONYMOUS = Grants()
+
+
+@functools.lru_cache(maxsize=64)
+def _best_row_sql(spec: AclSpec, outer_table: str, groups: int) -> str:
+    """SQL for the highest level among a user's and their groups' rows on the outer query's
+    object (NULL when none). Written once per shape: the ORM would rebuild a subquery with
+    CASE and OUTER references on every request, which costs more than running it."""
+    quote = connection.ops.quote_name
+    row = spec.row_model._meta
+    column = row.get_field(spec.object_field).column
+    outer_pk = row.get_field(spec.object_field).target_field.column
+    user, group = row.get_field("user").column, row.get_field("group").column
+    ranks = " ".join(f"WHEN %s THEN {i}" for i in range(len(spec.levels)))
+    in_groups = f" OR {quote(group)} IN ({', '.join(['%s'] * groups)})" if groups else ""
+    # Identifiers from model metadata, values are parameters.
+    return (
+        f"SELECT MAX(CASE {quote('level')} {ranks} ELSE -1 END) FROM {quote(row.db_table)} "  # noqa: S608
+        f"WHERE {quote(column)} = {quote(outer_table)}.{quote(outer_pk)} "
+        f"AND ({quote(user)} = %s{in_groups})"
+    )
 
 
 def compute(user) -> Grants:
