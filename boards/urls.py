@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.board_create, name="create"),
     path("import/", views.board_import, name="import"),
     path("home-boards/", views.home_boards, name="home_boards"),
+    path("icons/", views.icon_search, name="icons"),
     path("home-boards/groups/<int:group_id>/", views.group_home_boards, name="group_home_boards"),
     path("<slug:name>/", views.board_view, name="board"),
     path("<slug:name>/edit/", views.board_edit, name="edit"),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("<slug:name>/widget-form/", views.widget_form, name="widget_form"),
     path("<slug:name>/settings/", views.board_settings, name="settings"),
     path("<slug:name>/general/", views.board_general, name="general"),
+    path("<slug:name>/make-home/", views.board_make_home, name="make_home"),
     path("<slug:name>/access/", views.board_access, name="access"),
     path(
         "<slug:name>/access/<int:row_id>/remove/", views.board_access_remove, name="access_remove"

@@ -25,6 +25,7 @@ from django.db.models.expressions import RawSQL
 from groups.permissions import ADMIN, expand
 
 VERSION_KEY = "grants-version"
+KEY_PREFIX = "grants2"  # bumped when the cached shape changes
 GRANTS_TIMEOUT = 3600
 
 
@@ -69,6 +70,8 @@ class Grants:
     is_owner: bool = False
     permissions: frozenset[str] = frozenset()
     group_ids: frozenset[int] = frozenset()
+    # Some group of the user (`everyone` included) requires two-factor login.
+    two_factor_required: bool = False
     known: dict[str, dict[int, int]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -193,7 +196,7 @@ class Grants:
         )
 
     def as_cached(self) -> tuple:
-        return (sorted(self.permissions), sorted(self.group_ids))
+        return (sorted(self.permissions), sorted(self.group_ids), self.two_factor_required)
 
 
 ANONYMOUS = Grants()
@@ -225,12 +228,13 @@ def compute(user) -> Grants:
 
     groups = list(
         Group.objects.filter(Q(memberships__user_id=user.pk) | Q(is_everyone=True))
-        .values_list("id", "permissions")
+        .values_list("id", "permissions", "require_two_factor")
         .distinct()
     )
-    group_ids = frozenset(g for g, _ in groups)
-    permissions = expand(p for _, perms in groups for p in perms)
-    return Grants(user.pk, user.is_owner, permissions, group_ids)
+    group_ids = frozenset(g for g, _, _ in groups)
+    permissions = expand(p for _, perms, _ in groups for p in perms)
+    two_factor_required = any(required for _, _, required in groups)
+    return Grants(user.pk, user.is_owner, permissions, group_ids, two_factor_required)
 
 
 def current_version(cache=default_cache) -> int:
@@ -261,14 +265,15 @@ def grants_for(user, cache=default_cache, refresh: bool = False) -> Grants:
         return ANONYMOUS
     if not refresh and getattr(user, "_grants", None) is not None:
         return user._grants
-    key = f"grants:{current_version(cache)}:{user.pk}"
+    key = f"{KEY_PREFIX}:{current_version(cache)}:{user.pk}"
     cached = None if refresh else cache.get(key)
     if cached is None:
         grants = compute(user)
         cache.set(key, grants.as_cached(), GRANTS_TIMEOUT)
     else:
-        permissions, group_ids = cached
-        grants = Grants(user.pk, user.is_owner, frozenset(permissions), frozenset(group_ids))
+        permissions, group_ids, two_factor_required = cached
+        grants = Grants(user.pk, user.is_owner, frozenset(permissions), frozenset(group_ids),
+                        two_factor_required)  # fmt: skip
     user._grants = grants
     return grants
 
