@@ -319,13 +319,17 @@ def _slot(kind: str, argument: object = "") -> str:
 
 
 def _templates_digest() -> str:
-    """Names the code that renders bodies, so a new release never serves an old one."""
+    """Names the code and static files that bodies refer to, so a new release never serves
+    an old body."""
     digest = hashlib.sha256()
     folder = Path(settings.BASE_DIR) / "templates" / "boards"
     for path in sorted(folder.rglob("*.html")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for path in sorted((Path(__file__).parent).rglob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    manifest = Path(settings.STATIC_ROOT or ".") / "staticfiles.json"  # hashed static names
+    if settings.STATIC_ROOT and manifest.is_file():
+        digest.update(manifest.read_bytes())
     return digest.hexdigest()[:12]
 
 
