@@ -1,9 +1,16 @@
 """homeportal's URLs plus /bench/cards/: a bare Django page rendering a 30-card template, the
-yardstick the board page is measured against (same server, middleware and session)."""
+yardstick the board page is measured against (same server, middleware and session), and
+/bench/first-view/<name>/: the board page as its first view after a change (the cached body
+dropped before each request, so it is rendered again)."""
 
+from django.core.cache import cache
 from django.shortcuts import render
 from django.urls import path
+from django.views.decorators.http import require_safe
 
+from boards.access import with_board
+from boards.render import body_key
+from boards.views import render_board
 from homeportal.urls import urlpatterns as project_urlpatterns
 
 CARDS = [
@@ -16,4 +23,15 @@ def cards(request):
     return render(request, "bench/cards.html", {"cards": CARDS})
 
 
-urlpatterns = [path("bench/cards/", cards, name="bench-cards"), *project_urlpatterns]
+@require_safe
+@with_board()
+def first_view(request, board):
+    cache.delete(body_key(board))
+    return render_board(request, board)
+
+
+urlpatterns = [
+    path("bench/cards/", cards, name="bench-cards"),
+    path("bench/first-view/<str:name>/", first_view, name="bench-first-view"),
+    *project_urlpatterns,
+]

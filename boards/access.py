@@ -28,8 +28,9 @@ class LoginNeeded(Exception):
 
 def get_board(request: HttpRequest, name: str, level: str = Level.VIEW,
               queryset: QuerySet | None = None) -> Board:  # fmt: skip
-    board = (queryset if queryset is not None else Board.objects).filter(name=name).first()
     grants = request.grants
+    queryset = queryset if queryset is not None else Board.objects.all()
+    board = grants.annotate(KIND, queryset).filter(name=name).first()
     viewable = board is not None and grants.can(KIND, board, Level.VIEW)
     if viewable and grants.can(KIND, board, level):
         return board

@@ -5,7 +5,9 @@ class BoardsConfig(AppConfig):
     name = "boards"
 
     def ready(self) -> None:
-        from boards.models import BoardAccess, Level
+        from django.db.models import signals
+
+        from boards.models import BoardAccess, Item, Level, Section, touch_board
         from groups.resolver import AclSpec, register_acl
 
         register_acl(
@@ -18,3 +20,10 @@ class BoardsConfig(AppConfig):
                 public_field="is_public",
             )
         )
+        # A section or item saved or deleted by any path (cascades included) moves its board's
+        # `updated`, which names the board's cached body (boards.render).
+        for model in (Section, Item):
+            for signal in (signals.post_save, signals.post_delete):
+                signal.connect(
+                    touch_board, sender=model, dispatch_uid=f"touch-board-{model.__name__}"
+                )

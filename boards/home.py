@@ -16,7 +16,7 @@ from functools import lru_cache
 from django.db.models import Q
 from user_agents import parse as parse_user_agent
 
-from boards.access import can
+from boards.access import KIND, can
 from boards.models import Board, Level, ServerHomeBoard, UserPreference
 
 
@@ -57,6 +57,10 @@ def resolve_home_board(request) -> Board | None:
             .filter(Q(desktop_home_board__isnull=False) | Q(mobile_home_board__isnull=False))
             .select_related("desktop_home_board", "mobile_home_board")
             .order_by("is_everyone", "position", "name")
+        )
+        groups = list(groups)
+        grants.prefetch(
+            KIND, [b for g in groups for b in (g.desktop_home_board, g.mobile_home_board)]
         )
         for group in groups:
             board = pick(group.desktop_home_board, group.mobile_home_board)

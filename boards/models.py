@@ -217,6 +217,13 @@ class Item(models.Model):
         return get_widget(self.kind)
 
 
+def touch_board(sender, instance, **kwargs) -> None:
+    """Marks the board of a saved or deleted section or item as changed (`updated`), so the
+    body cached for its previous state is never served again (boards.render.body_key)."""
+    if instance.board_id:
+        Board.objects.filter(pk=instance.board_id).update(updated=timezone.now())
+
+
 class CollapsedSection(models.Model):
     """A category one user has collapsed for themselves."""
 

@@ -1,17 +1,34 @@
 """Everything a board page needs, in a fixed number of queries: the sections and their items
 (two queries, whatever the number of widgets), the data of every widget (one loader call per
 kind, no query for the built-in kinds), the viewer's collapsed categories (one query), the
-page's style sheet and its Content-Security-Policy."""
+page's style sheet and its Content-Security-Policy.
 
-import copy
+The board's body (sections and widgets), its style sheet and the sources its policy needs are
+rendered once per (board, board version, language) and kept in the shared cache as a
+`BoardBody`, one lookup for every viewer of the board. What differs per viewer or per moment
+is left out of it as slots filled on every request without rendering the body again: whether
+each category is open (the viewer's collapsed categories), the collapse address (only for a
+logged-in viewer), and each widget's `live` partial (the clock's time, an app's status).
+Every change to a board, its sections or its items moves `Board.updated` (and layout saves
+`Board.version`), which names a new body; old ones expire from the cache.
+"""
+
+import hashlib
 import json
+import re
+import secrets
 import threading
 from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.template import Context, engines
+from django.urls import reverse
 from django.utils.csp import CSP
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from boards.models import (
@@ -42,6 +59,43 @@ def load_sections(board: Board) -> list[Section]:
     return sections
 
 
+ITEM_FIELDS = ("id", "section_id", "kind", "options", "x", "y", "w", "h", "nx", "ny", "nw", "nh")
+
+
+class BodyItem:
+    """What rendering a widget reads of an item, without a model instance's cost (a board's
+    body builds 60 of them on its first view)."""
+
+    __slots__ = (*ITEM_FIELDS, "board", "data")
+
+    def __init__(self, board: Board, values: tuple):
+        for name, value in zip(ITEM_FIELDS, values, strict=True):
+            setattr(self, name, value)
+        self.board = board
+        self.data = None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def widget(self):
+        return get_widget(self.kind)
+
+
+def load_body_sections(board: Board) -> list[Section]:
+    """`load_sections` for rendering only: the same two queries, items as `BodyItem`s."""
+    sections = list(board.sections.all())
+    by_section: dict[int, list] = {section.id: [] for section in sections}
+    rows = Item.objects.filter(board_id=board.id).order_by("y", "x", "id").values_list(*ITEM_FIELDS)
+    for row in rows:
+        item = BodyItem(board, row)
+        by_section.setdefault(item.section_id, []).append(item)
+    for section in sections:
+        section.item_list = by_section[section.id]
+    return sections
+
+
 def attach_data(items: list[Item], request) -> None:
     """Sets `item.data` on every item, calling each kind's loader once for all its items."""
     by_kind: dict[str, list[Item]] = defaultdict(list)
@@ -55,15 +109,28 @@ def attach_data(items: list[Item], request) -> None:
                 item.data = data
 
 
-def collapsed_sections(request, sections: list[Section]) -> set[int]:
-    categories = [s.pk for s in sections if s.is_category]
-    if not categories or not request.user.is_authenticated:
-        return set()
-    return set(
-        CollapsedSection.objects.filter(user=request.user, section_id__in=categories).values_list(
+COLLAPSED_TIMEOUT = 30 * 24 * 3600
+
+
+def collapsed_key(user_id: int, board_id: int) -> str:
+    return f"board-collapsed:{user_id}:{board_id}"
+
+
+def collapsed_from_database(user, board: Board) -> set[int]:
+    """The categories of `board` that `user` has collapsed (one query), kept in the shared
+    cache for their next view; `remember_collapsed` replaces it on every change."""
+    found = set(
+        CollapsedSection.objects.filter(user=user, section__board_id=board.pk).values_list(
             "section_id", flat=True
         )
     )
+    cache.set(collapsed_key(user.pk, board.pk), found, COLLAPSED_TIMEOUT)
+    return found
+
+
+def remember_collapsed(user, board: Board) -> None:
+    """After the user collapsed or opened a category: their set, read again and cached."""
+    collapsed_from_database(user, board)
 
 
 def _text_color(accent: str) -> str:
@@ -113,21 +180,31 @@ def board_css(board: Board, items: list[Item]) -> str:
     return "\n".join(rules)
 
 
-def board_csp(items: list[Item]) -> dict:
-    """The site's policy, plus a nonce for the page's style sheet and exactly the frame and
-    form-action origins that the board's iframes and search boxes need."""
-    config = copy.deepcopy(settings.SECURE_CSP)
+def csp_sources(items: list[Item]) -> dict[str, list[str]]:
+    """The frame and form-action origins that the board's iframes and search boxes need."""
     extra: dict[str, set[str]] = defaultdict(set)
     for item in items:
         widget = get_widget(item.kind)
         if widget is not None and widget.csp_sources is not None:
             for directive, sources in widget.csp_sources(item.options).items():
                 extra[directive].update(sources)
+    return {directive: sorted(sources) for directive, sources in extra.items()}
+
+
+def csp_with(extra: dict[str, list[str]]) -> dict:
+    """The site's policy, plus a nonce for the page's style sheet and the `extra` sources."""
+    config = {
+        k: list(v) if isinstance(v, list | tuple) else v for k, v in settings.SECURE_CSP.items()
+    }
     config["style-src"] = [*config.get("style-src", [CSP.SELF]), CSP.NONCE]
     for directive, sources in extra.items():
         current = [s for s in config.get(directive, []) if s != CSP.NONE]
-        config[directive] = [*current, *sorted(sources)]
+        config[directive] = [*current, *sources]
     return config
+
+
+def board_csp(items: list[Item]) -> dict:
+    return csp_with(csp_sources(items))
 
 
 def with_board_csp(response, items: list[Item]):
@@ -172,29 +249,214 @@ class _RenderedCache:
 rendered_cache = _RenderedCache(RENDERED_CACHE_SIZE)
 
 
-def render_item(item: Item, board: Board, editing: bool = False) -> SafeString:
+def render_item(
+    item: Item, board: Board, editing: bool = False, live_slot: str | None = None
+) -> SafeString:
     """One widget's body. Widget templates get only their own context (no request, no context
     processors), which keeps a board of 60 widgets cheap to render, and the result is kept
-    for the next page showing the same widget with the same data."""
+    for the next page showing the same widget with the same data.
+
+    With `live_slot` (the board page's shared body), the template writes that marker where its
+    `live` partial goes; the partial is rendered for each request by `render_live`."""
     widget = item.widget
     name = widget.template if widget is not None else UNKNOWN_TEMPLATE
     data = getattr(item, "data", None)
     try:
-        options, data_text = (
-            json.dumps(item.options, sort_keys=True),
-            json.dumps(data, sort_keys=True),
-        )
-        key = (name, item.id, board.name, editing, get_language(), options, data_text)
+        options = json.dumps(item.options, sort_keys=True)
+        data_text = "" if data is None else json.dumps(data, sort_keys=True)
+        key = (name, item.id, board.name, editing, get_language(), options, data_text, live_slot)
     except (TypeError, ValueError):
         key = None  # data that JSON cannot describe: rendered every time
     if key is not None and (cached := rendered_cache.get(key)) is not None:
         return cached
     template = engines["django"].engine.get_template(name)
     context = Context(
-        {"item": item, "options": item.options, "data": data, "board": board, "editing": editing},
+        {
+            "item": item,
+            "options": item.options,
+            "data": data,
+            "board": board,
+            "editing": editing,
+            # A marker made here, never from stored data.
+            "live_slot": live_slot and mark_safe(live_slot),  # noqa: S308
+        },
         autoescape=True,
     )
     html = template.render(context)
     if key is not None:
         rendered_cache.put(key, html)
     return html
+
+
+def render_live(item: Item, board: Board) -> str:
+    """A widget's `live` partial with its data of this request (board page, not editing)."""
+    widget = item.widget
+    template = engines["django"].engine.get_template(f"{widget.template}#live")
+    context = Context(
+        {
+            "item": item,
+            "options": item.options,
+            "data": getattr(item, "data", None),
+            "board": board,
+            "editing": False,
+        },
+        autoescape=True,
+    )
+    return template.render(context)
+
+
+# --- The shared board body ---------------------------------------------------------------------
+
+BODY_TIMEOUT = 7 * 24 * 3600
+# Marks a per-viewer slot in a body while it is rendered: `kind:argument`. The token is random
+# per process, so nothing stored on a board can forge one.
+_SLOT_TOKEN = secrets.token_hex(8)
+_SLOT = re.compile(rf"<!--slot-{_SLOT_TOKEN}:(\w+):([^>]*?)-->")
+
+
+def _slot(kind: str, argument: object = "") -> str:
+    return f"<!--slot-{_SLOT_TOKEN}:{kind}:{argument}-->"
+
+
+def _templates_digest() -> str:
+    """Names the code and static files that bodies refer to, so a new release never serves
+    an old body."""
+    digest = hashlib.sha256()
+    folder = Path(settings.BASE_DIR) / "templates" / "boards"
+    for path in sorted(folder.rglob("*.html")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted((Path(__file__).parent).rglob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    manifest = Path(settings.STATIC_ROOT or ".") / "staticfiles.json"  # hashed static names
+    if settings.STATIC_ROOT and manifest.is_file():
+        digest.update(manifest.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+_DIGEST: list[str] = []
+
+
+def body_key(board: Board) -> str:
+    if not _DIGEST:
+        _DIGEST.append(_templates_digest())
+    stamp = board.updated.timestamp() if board.updated else 0
+    return f"board-body:{_DIGEST[0]}:{board.pk}:{board.version}:{stamp}:{get_language()}"
+
+
+@dataclass
+class BoardBody:
+    """A board's rendered body, shared by all its viewers: HTML parts with the slots between
+    them, the page's style sheet, the sources its policy needs, and the items whose live
+    partial is rendered per request (id, kind, options)."""
+
+    parts: list  # str, then (kind, argument) slots and str in turn
+    css: str
+    csp: dict[str, list[str]]
+    live: list[tuple[int, str, dict]]
+    empty: bool
+
+    def html(self, *, collapsed: set[int], remember: bool, live: dict[int, str]) -> SafeString:
+        out = []
+        for part in self.parts:
+            if type(part) is str:
+                out.append(part)
+                continue
+            kind, argument = part
+            if kind == "live":
+                out.append(live.get(int(argument), ""))
+            elif kind == "open":
+                if int(argument) not in collapsed:
+                    out.append(" open")
+            elif kind == "collapse" and remember:
+                out.append(f' data-collapse-url="{argument}"')
+        return mark_safe("".join(out))  # noqa: S308 - assembled from escaped, rendered parts
+
+    @property
+    def categories(self) -> list[int]:
+        return [int(p[1]) for p in self.parts if type(p) is tuple and p[0] == "open"]
+
+
+def render_body(board: Board, request) -> BoardBody:
+    """Renders a board's shared body (two queries: sections and items)."""
+    sections = load_body_sections(board)
+    items = [item for section in sections for item in section.item_list]
+    attach_data(items, request)
+    chunks = []
+    for section in sections:
+        grid = "".join(
+            f'<article class="board-item widget-{conditional_escape(item.kind)}" '
+            f'id="item-{int(item.pk)}">{render_item(item, board, live_slot=_slot("live", item.pk))}'
+            "</article>\n"
+            for item in section.item_list
+        )
+        grid = f'<div class="board-grid">\n{grid}</div>\n'
+        title = conditional_escape(section.title)
+        if section.is_category:
+            url = reverse("boards:collapse", args=[board.name, section.pk])
+            chunks.append(
+                f'<details class="board-section category" id="section-{int(section.pk)}"'
+                f"{_slot('open', section.pk)}{_slot('collapse', url)}>\n"
+                f"  <summary><h2>{title}</h2></summary>\n{grid}</details>\n"
+            )
+        else:
+            label = f' aria-label="{title}"' if section.title else ""
+            chunks.append(
+                f'<section class="board-section area" id="section-{int(section.pk)}"{label}>\n'
+                f"{grid}</section>\n"
+            )
+    pieces = _SLOT.split("".join(chunks))
+    parts: list = []
+    for index in range(0, len(pieces), 3):
+        parts.append(pieces[index])
+        if index + 2 < len(pieces):
+            parts.append((pieces[index + 1], pieces[index + 2]))
+    live_ids = {int(p[1]) for p in parts if type(p) is tuple and p[0] == "live"}
+    return BoardBody(
+        parts=parts,
+        css=board_css(board, items),
+        csp=csp_sources(items),
+        live=[(item.pk, item.kind, item.options) for item in items if item.pk in live_ids],
+        empty=not sections,
+    )
+
+
+def board_body(board: Board, request=None, shared_cache=None) -> BoardBody:
+    """The board's body from the shared cache, rendered and stored there when missing."""
+    shared_cache = shared_cache or cache
+    key = body_key(board)
+    body = shared_cache.get(key)
+    if body is None:
+        body = render_body(board, request)
+        shared_cache.set(key, body, BODY_TIMEOUT)
+    return body
+
+
+def page_parts(board: Board, request) -> tuple[BoardBody, set[int]]:
+    """The board's shared body and the viewer's collapsed categories: one cache round-trip
+    for both when they are known."""
+    user = request.user
+    keys = [body_key(board)]
+    if user.is_authenticated:
+        keys.append(collapsed_key(user.pk, board.pk))
+    found = cache.get_many(keys)
+    body = found.get(keys[0])
+    if body is None:
+        body = render_body(board, request)
+        cache.set(keys[0], body, BODY_TIMEOUT)
+    if not user.is_authenticated or not body.categories:
+        return body, set()
+    collapsed = found.get(keys[1])
+    if collapsed is None:
+        collapsed = collapsed_from_database(user, board)
+    return body, collapsed
+
+
+def live_fragments(body: BoardBody, board: Board, request) -> dict[int, str]:
+    """This request's live partials of the body's widgets (their data loaded now)."""
+    if not body.live:
+        return {}
+    items = [
+        Item(id=pk, board=board, kind=kind, options=options) for pk, kind, options in body.live
+    ]
+    attach_data(items, request)
+    return {item.pk: render_live(item, board) for item in items}

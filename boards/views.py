@@ -58,8 +58,11 @@ from boards.models import (
 from boards.render import (
     attach_data,
     board_css,
-    collapsed_sections,
+    csp_with,
+    live_fragments,
     load_sections,
+    page_parts,
+    remember_collapsed,
     render_item,
     with_board_csp,
 )
@@ -112,20 +115,26 @@ def board_view(request: HttpRequest, board: Board) -> HttpResponse:
 
 
 def render_board(request: HttpRequest, board: Board) -> HttpResponse:
-    sections = load_sections(board)
-    items = [item for section in sections for item in section.item_list]
-    attach_data(items, request)
+    """The board's shared body (boards.render.board_body) with this viewer's bits on top:
+    their collapsed categories, the toolbar for their level, the live partials of now."""
+    body, collapsed = page_parts(board, request)
     grants = request.grants
+    html = body.html(
+        collapsed=collapsed,
+        remember=request.user.is_authenticated,
+        live=live_fragments(body, board, request),
+    )
     context = {
         "board": board,
-        "sections": sections,
+        "body": html,
+        "empty": body.empty,
         "level": level_of(grants, board),
         "can_modify": can(grants, board, Level.MODIFY),
-        "collapsed": collapsed_sections(request, sections),
-        "board_css": board_css(board, items),
-        "editing": False,
+        "board_css": body.css,
     }
-    return with_board_csp(render(request, "boards/board.html", context), items)
+    response = render(request, "boards/board.html", context)
+    response._csp_config = csp_with(body.csp)  # what csp_override does, per board
+    return response
 
 
 @require_safe
@@ -155,6 +164,7 @@ def section_collapse(request: HttpRequest, board: Board, section_id: int) -> Htt
         CollapsedSection.objects.get_or_create(user=request.user, section=section)
     else:
         CollapsedSection.objects.filter(user=request.user, section=section).delete()
+    remember_collapsed(request.user, board)
     if request.htmx or request.headers.get("X-Requested-With") == "fetch":
         return HttpResponse(status=204)
     return redirect(board)

@@ -1,22 +1,26 @@
 """The permission resolver: what a user may do, computed once and asked everywhere.
 
 A user's grants are their global permissions (the union over their groups, `everyone`
-included, with implications expanded) and their object ACL rows (their own and their groups',
-for every registered kind of object). They are computed with at most two queries, kept on the
+included, with implications expanded) and their group ids: computed with one query, kept on the
 user object for the rest of the request, and cached across requests under a version number that
-every change to memberships, group permissions or ACL rows bumps. The version lives in the
+every change to memberships, group permissions or ACL rows bumps. Their size does not depend on
+the number of objects. Object levels are read from the ACL rows (their own and their groups')
+of the objects a request asks about: one indexed query for all the objects of a page, or a
+subquery in the query that fetches them. The version lives in the
 cache, so with REDIS_URL every server process sees a change on its next request.
 
 Views, templates and commands ask `grants_for(user)` (or `request.grants`); nothing else
 decides a permission.
 """
 
+import functools
 import secrets
 from dataclasses import dataclass, field
 
 from django.core.cache import cache as default_cache
-from django.db import models, transaction
-from django.db.models import Q, Value
+from django.db import connection, models, transaction
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from groups.permissions import ADMIN, expand
 
@@ -51,15 +55,24 @@ def acl_spec(kind: str) -> AclSpec:
     return _REGISTRY[kind]
 
 
+_NONE = -1
+
+
 @dataclass
 class Grants:
+    """What one user may do. Cached across requests: the global permissions and the group ids,
+    a few hundred bytes whatever the number of objects. Object levels come from the ACL rows
+    of the objects asked about, read when first asked (one indexed query for all the objects
+    of a page: `prefetch`, or an annotation made by `annotate` / `visible`) and remembered for
+    the rest of the request."""
+
     user_id: int | None = None
     is_owner: bool = False
     permissions: frozenset[str] = frozenset()
     group_ids: frozenset[int] = frozenset()
-    rows: dict[str, dict[int, int]] = field(default_factory=dict)
     # Some group of the user (`everyone` included) requires two-factor login.
     two_factor_required: bool = False
+    known: dict[str, dict[int, int]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_authenticated(self) -> bool:
@@ -72,20 +85,45 @@ class Grants:
     def has(self, permission: str) -> bool:
         return permission in self.permissions
 
+    def _global_index(self, spec: AclSpec) -> int:
+        """The level every object of the kind gets from the user's global permissions."""
+        if self.is_admin:
+            return len(spec.levels) - 1
+        best = _NONE
+        for index, permission in enumerate(spec.all_permissions):
+            if permission in self.permissions:
+                best = index
+        return best
+
+    def _needs_rows(self, spec: AclSpec) -> bool:
+        """Whether ACL rows can still change an answer (not for admins, nor for the kind's
+        highest `*-all` permission)."""
+        return self.is_authenticated and self._global_index(spec) < len(spec.levels) - 1
+
     def level_index(self, kind: str, obj) -> int:
         """The user's level on `obj` as an index into the kind's levels; -1 for none."""
         spec = _REGISTRY[kind]
         top = len(spec.levels) - 1
         public = bool(spec.public_field and getattr(obj, spec.public_field))
         if not self.is_authenticated:
-            return 0 if public else -1
-        if self.is_admin or getattr(obj, f"{spec.owner_field}_id", None) == self.user_id:
+            return 0 if public else _NONE
+        best = self._global_index(spec)
+        if best == top or getattr(obj, f"{spec.owner_field}_id", None) == self.user_id:
             return top
-        best = 0 if public else -1
-        for index, permission in enumerate(spec.all_permissions):
-            if permission in self.permissions:
-                best = max(best, index)
-        return max(best, self.rows.get(kind, {}).get(obj.pk, -1))
+        if public:
+            best = max(best, 0)
+        return max(best, self._row_index(spec, obj))
+
+    def _row_index(self, spec: AclSpec, obj) -> int:
+        annotated = getattr(obj, self._attribute(spec), False)
+        if annotated is not False:
+            return _NONE if annotated is None else annotated
+        if obj.pk is None:
+            return _NONE
+        known = self.known.setdefault(spec.kind, {})
+        if obj.pk not in known:
+            self.prefetch(spec.kind, [obj])
+        return known[obj.pk]
 
     def level(self, kind: str, obj) -> str | None:
         index = self.level_index(kind, obj)
@@ -94,8 +132,50 @@ class Grants:
     def can(self, kind: str, obj, level: str) -> bool:
         return self.level_index(kind, obj) >= _REGISTRY[kind].levels.index(level)
 
+    def _rows(self, spec: AclSpec) -> models.QuerySet:
+        return spec.row_model.objects.filter(
+            Q(user_id=self.user_id) | Q(group_id__in=sorted(self.group_ids))
+        )
+
+    def _attribute(self, spec: AclSpec) -> str:
+        return f"_acl_{spec.kind}_{self.user_id}"
+
+    def prefetch(self, kind: str, objects) -> None:
+        """Reads the user's ACL rows for `objects` (or their ids) in one query, so the
+        questions asked about them next cost nothing."""
+        spec = _REGISTRY[kind]
+        known = self.known.setdefault(kind, {})
+        ids = {getattr(o, "pk", o) for o in objects if o is not None} - known.keys() - {None}
+        if not ids or not self.is_authenticated:
+            return
+        for object_id in ids:
+            known[object_id] = _NONE
+        rows = (
+            self._rows(spec)
+            .filter(**{f"{spec.object_field}_id__in": sorted(ids)})
+            .values_list(f"{spec.object_field}_id", "level")
+        )
+        for object_id, level in rows:
+            if level in spec.levels:
+                known[object_id] = max(known[object_id], spec.levels.index(level))
+
+    def annotate(self, kind: str, queryset: models.QuerySet) -> models.QuerySet:
+        """`queryset` with the user's best ACL row on each object, read in the same query (a
+        correlated subquery on the rows' object index)."""
+        spec = _REGISTRY[kind]
+        if not self._needs_rows(spec):
+            return queryset
+        groups = sorted(self.group_ids)
+        sql = _best_row_sql(spec, queryset.model._meta.db_table, len(groups))
+        params = (*spec.levels, self.user_id, *groups)
+        return queryset.annotate(
+            # Identifiers from model metadata, every value a parameter.
+            **{self._attribute(spec): RawSQL(sql, params, output_field=models.IntegerField())}  # noqa: S611
+        )
+
     def visible(self, kind: str, queryset: models.QuerySet, level: str | None = None):
-        """`queryset` narrowed to the objects on which the user has at least `level`."""
+        """`queryset` narrowed to the objects on which the user has at least `level`, each
+        carrying the user's level (so asking it again costs no query)."""
         spec = _REGISTRY[kind]
         index = spec.levels.index(level or spec.levels[0])
         public = (
@@ -103,21 +183,47 @@ class Grants:
         )
         if not self.is_authenticated:
             return queryset.filter(public)
-        if self.is_admin or any(p in self.permissions for p in spec.all_permissions[index:]):
-            return queryset
-        ids = [pk for pk, got in self.rows.get(kind, {}).items() if got >= index]
-        return queryset.filter(Q(pk__in=ids) | Q(**{spec.owner_field: self.user_id}) | public)
+        if self._global_index(spec) >= index:
+            return self.annotate(kind, queryset)
+        reached = self._rows(spec).filter(level__in=spec.levels[index:])
+        return self.annotate(
+            kind,
+            queryset.filter(
+                Q(pk__in=reached.values(f"{spec.object_field}_id"))
+                | Q(**{spec.owner_field: self.user_id})
+                | public
+            ),
+        )
 
     def as_cached(self) -> tuple:
-        return (sorted(self.permissions), sorted(self.group_ids), self.rows,
-                self.two_factor_required)  # fmt: skip
+        return (sorted(self.permissions), sorted(self.group_ids), self.two_factor_required)
 
 
 ANONYMOUS = Grants()
 
 
+@functools.lru_cache(maxsize=64)
+def _best_row_sql(spec: AclSpec, outer_table: str, groups: int) -> str:
+    """SQL for the highest level among a user's and their groups' rows on the outer query's
+    object (NULL when none). Written once per shape: the ORM would rebuild a subquery with
+    CASE and OUTER references on every request, which costs more than running it."""
+    quote = connection.ops.quote_name
+    row = spec.row_model._meta
+    column = row.get_field(spec.object_field).column
+    outer_pk = row.get_field(spec.object_field).target_field.column
+    user, group = row.get_field("user").column, row.get_field("group").column
+    ranks = " ".join(f"WHEN %s THEN {i}" for i in range(len(spec.levels)))
+    in_groups = f" OR {quote(group)} IN ({', '.join(['%s'] * groups)})" if groups else ""
+    # Identifiers from model metadata, values are parameters.
+    return (
+        f"SELECT MAX(CASE {quote('level')} {ranks} ELSE -1 END) FROM {quote(row.db_table)} "  # noqa: S608
+        f"WHERE {quote(column)} = {quote(outer_table)}.{quote(outer_pk)} "
+        f"AND ({quote(user)} = %s{in_groups})"
+    )
+
+
 def compute(user) -> Grants:
-    """Reads a user's grants from the database: two queries, whatever the data size."""
+    """Reads a user's grants from the database: one query, whatever the data size."""
     from groups.models import Group
 
     groups = list(
@@ -128,21 +234,7 @@ def compute(user) -> Grants:
     group_ids = frozenset(g for g, _, _ in groups)
     permissions = expand(p for _, perms, _ in groups for p in perms)
     two_factor_required = any(required for _, _, required in groups)
-    rows: dict[str, dict[int, int]] = {kind: {} for kind in _REGISTRY}
-    queries = [
-        spec.row_model.objects.filter(Q(user_id=user.pk) | Q(group_id__in=group_ids))
-        .annotate(kind=Value(spec.kind, output_field=models.CharField()))
-        .values_list("kind", f"{spec.object_field}_id", "level")
-        for spec in _REGISTRY.values()
-    ]
-    if queries:
-        union = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
-        for kind, object_id, level in union:
-            levels = _REGISTRY[kind].levels
-            if level in levels:
-                index = levels.index(level)
-                rows[kind][object_id] = max(index, rows[kind].get(object_id, -1))
-    return Grants(user.pk, user.is_owner, permissions, group_ids, rows, two_factor_required)
+    return Grants(user.pk, user.is_owner, permissions, group_ids, two_factor_required)
 
 
 def current_version(cache=default_cache) -> int:
@@ -179,8 +271,8 @@ def grants_for(user, cache=default_cache, refresh: bool = False) -> Grants:
         grants = compute(user)
         cache.set(key, grants.as_cached(), GRANTS_TIMEOUT)
     else:
-        permissions, group_ids, rows, two_factor_required = cached
-        grants = Grants(user.pk, user.is_owner, frozenset(permissions), frozenset(group_ids), rows,
+        permissions, group_ids, two_factor_required = cached
+        grants = Grants(user.pk, user.is_owner, frozenset(permissions), frozenset(group_ids),
                         two_factor_required)  # fmt: skip
     user._grants = grants
     return grants

@@ -175,7 +175,9 @@ try:
 except ValueError as error:
     raise ImproperlyConfigured(f"DATABASE_URL cannot be understood: {error}.") from None
 if _database["ENGINE"] == "django.db.backends.sqlite3":
-    _database["CONN_MAX_AGE"] = 0
+    # Connections persist across requests (one per server thread), like PostgreSQL's. WAL lets
+    # readers run beside a writer; IMMEDIATE transactions take the write lock up front and a
+    # busy timeout makes a second writer wait for it instead of failing with "locked".
     _database["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

@@ -19,6 +19,13 @@ default size and, optionally,
 - `export_exclude`: option names never written to an export (secrets of later widgets).
 
 Items are rendered with the context `item`, `options`, `data`, `board`, `editing`.
+
+On the board page a widget's body is rendered once per board version and shared by every
+viewer (boards.render.board_body). What changes from one request to the next (a clock's time,
+an app's status) belongs in the template's `live` partial, written where the context's
+`live_slot` marker asks for it (`{% if live_slot %}{{ live_slot }}{% else %}{% partial live
+%}{% endif %}`): only that partial is rendered per request, with the loader's data of the
+moment. Everything else a template shows must depend on the item's options alone.
 """
 
 from collections.abc import Callable

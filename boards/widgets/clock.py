@@ -1,13 +1,15 @@
 """Clock: the time (and date) in a chosen time zone, 12 or 24 hours. The server renders the
 time at page load; a small script keeps it ticking."""
 
+import time
 import zoneinfo
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from django import forms
 from django.conf import settings
 from django.utils import formats
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts import preferences
@@ -54,31 +56,46 @@ def hour_cycle(options: dict) -> str:
 
 
 def load(items, request) -> list:
-    now = datetime.now(tz=zoneinfo.ZoneInfo("UTC"))
+    now = time.time()
+    language = get_language()
     result = []
     for item in items:
         options = item.options
-        try:
-            local = now.astimezone(
-                zoneinfo.ZoneInfo(options.get("time_zone") or settings.TIME_ZONE)
-            )
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            local = now
+        seconds = bool(options.get("show_seconds"))
+        # The hours are the widget's, else the viewer's: part of the live slot, never of the
+        # board's shared body (boards/render.py).
         cycle = hour_cycle(options) or preferences.time_format()
-        pattern = ("g:i" if cycle == "12" else "H:i") + (
-            ":s" if options.get("show_seconds") else ""
-        )
-        if cycle == "12":
-            pattern += " A"
+        # The shown text changes once a minute (a second with seconds shown): made once per
+        # process for that moment, whoever asks.
+        moment = int(now) if seconds else int(now // 60) * 60
         result.append(
-            {
-                "time": formats.date_format(local, pattern),
-                "date": formats.date_format(local, "l j F Y") if options.get("show_date") else "",
-                "iso": local.isoformat(),
-                "hour_cycle": cycle,
-            }
+            _shown(
+                str(options.get("time_zone") or settings.TIME_ZONE),
+                cycle,
+                seconds,
+                bool(options.get("show_date")),
+                language,
+                moment,
+            )
         )
     return result
+
+
+@lru_cache(maxsize=256)
+def _shown(time_zone: str, cycle: str, seconds: bool, show_date: bool, language, moment: int):
+    utc = datetime.fromtimestamp(moment, tz=zoneinfo.ZoneInfo("UTC"))
+    try:
+        local = utc.astimezone(zoneinfo.ZoneInfo(time_zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        local = utc
+    hour12 = cycle == "12"
+    pattern = ("g:i" if hour12 else "H:i") + (":s" if seconds else "") + (" A" if hour12 else "")
+    return {
+        "time": formats.date_format(local, pattern),
+        "date": formats.date_format(local, "l j F Y") if show_date else "",
+        "iso": local.isoformat(),
+        "hour_cycle": cycle,
+    }
 
 
 KIND = register(

@@ -16,7 +16,8 @@
   function format(el, what, style = 0) {
     const tz = el.dataset.tz || undefined;
     // The widget's or the viewer's 12/24 hours; none: as usual for the language.
-    const cycle = el.dataset.hourCycle;
+    const shown = el.querySelector(".clock-time");
+    const cycle = shown ? shown.dataset.hourCycle : undefined;
     const key = [what, style, tz, cycle, "seconds" in el.dataset].join("|");
     if (!formats.has(key)) {
       let options;

@@ -69,6 +69,8 @@ def add_section(board: Board, kind: str = "area", title: str = "", position: int
 def add_item(section: Section, kind: str, box=(0, 0, 2, 1), narrow=(0, 0, 4, 1), **options):
     x, y, w, h = box
     nx, ny, nw, nh = narrow
+    if kind == "notes" and "text" in options and "html" not in options:
+        options["html"] = render_markdown(options["text"])  # as the notes form stores it
     return Item.objects.create(
         board=section.board,
         section=section,

@@ -161,7 +161,7 @@ def test_cached_grants_are_reused_across_requests_until_a_change(people, django_
         grants_for(again)
     Membership.objects.create(user=people.member, group=make_group("creators", "board-create"))
     changed = User.objects.get(pk=people.member.pk)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         assert grants_for(changed).has("board-create")
 
 
@@ -169,7 +169,8 @@ def test_cached_grants_are_reused_across_requests_until_a_change(people, django_
 def test_query_count_is_fixed_whatever_the_number_of_groups_and_rows(
     people, groups, django_assert_num_queries
 ):
-    """The same two queries for 1 group and for 50 groups with 500 ACL rows."""
+    """One query to compute grants for 1 group and for 50 groups with 500 ACL rows; one more
+    answers every object question about a page of boards."""
     user = make_user("heavy")
     made = Group.objects.bulk_create(
         Group(name=f"g{i:03d}", permissions=["board-create"] if i == 0 else [])
@@ -183,10 +184,69 @@ def test_query_count_is_fixed_whatever_the_number_of_groups_and_rows(
     )
     with CaptureQueriesContext(connection) as queries:
         grants = resolver.compute(user)
-    assert len(queries) == 2
-    assert len(grants.rows["board"]) == rows
+    assert len(queries) == 1
     assert grants.has("board-create")
     assert len(grants.group_ids) == groups + 1  # with everyone
+    page = boards[:60]
+    with django_assert_num_queries(1):
+        grants.prefetch("board", page)
+        assert all(grants.can("board", b, "view") for b in page)
+        assert not any(grants.can("board", b, "modify") for b in page)
+
+
+def test_cached_grants_do_not_grow_with_acl_rows(people):
+    """The cached form holds global permissions and group ids, never one entry per object."""
+    import pickle
+
+    user = make_user("heavy")
+    Membership.objects.create(user=user, group=people.family)
+    before = len(pickle.dumps(resolver.compute(user).as_cached()))
+    boards = Board.objects.bulk_create(Board(name=f"b{i}", title=f"B{i}") for i in range(2000))
+    BoardAccess.objects.bulk_create(
+        BoardAccess(board=b, group=people.family, level="view") for b in boards
+    )
+    BoardAccess.objects.bulk_create(BoardAccess(board=b, user=user, level="full") for b in boards)
+    grants = resolver.compute(user)
+    assert len(pickle.dumps(grants.as_cached())) == before
+    assert grants.level("board", boards[1234]) == "full"
+
+
+def test_objects_fetched_with_levels_answer_without_a_query(people, django_assert_num_queries):
+    editable = Board.objects.create(name="e", title="E")
+    viewable = Board.objects.create(name="v", title="V")
+    Board.objects.create(name="hidden", title="Hidden")
+    BoardAccess.objects.create(board=editable, user=people.member, level="modify")
+    BoardAccess.objects.create(board=viewable, group=people.everyone, level="view")
+    grants = fresh(people.member)
+    with django_assert_num_queries(1):
+        listed = list(grants.visible("board", Board.objects.order_by("name")))
+        assert [(b.name, grants.level("board", b)) for b in listed] == [
+            ("e", "modify"),
+            ("v", "view"),
+        ]
+    with django_assert_num_queries(1):
+        one = grants.annotate("board", Board.objects.all()).get(name="hidden")
+        assert grants.level("board", one) is None
+
+
+def test_levels_read_for_one_user_never_answer_for_another(people):
+    """A board fetched with the member's levels, asked about by someone else's grants."""
+    board = Board.objects.create(name="b", title="B")
+    BoardAccess.objects.create(board=board, user=people.member, level="full")
+    fetched = fresh(people.member).annotate("board", Board.objects.all()).get(pk=board.pk)
+    assert fresh(people.member).level("board", fetched) == "full"
+    assert fresh(people.outsider).level("board", fetched) is None
+    assert fresh(people.user_manager).level("board", fetched) is None
+
+
+def test_acl_row_changes_are_seen_by_the_next_request(people):
+    """Object levels are read per request, so a cached set of grants never serves an old row."""
+    from accounts.models import User
+
+    board = Board.objects.create(name="b", title="B")
+    assert grants_for(User.objects.get(pk=people.outsider.pk)).level("board", board) is None
+    BoardAccess.objects.create(board=board, user=people.outsider, level="modify")
+    assert grants_for(User.objects.get(pk=people.outsider.pk)).level("board", board) == "modify"
 
 
 def _second_client(tmp_path):

@@ -1,0 +1,207 @@
+"""The board page's body is rendered once per board version and shared by every viewer: each
+write path names a new body, and what differs per viewer (collapsed categories, the toolbar
+for their level, live data) never comes from the shared copy."""
+
+import json
+
+import pytest
+from django.core.cache import cache, caches
+from django.core.cache.backends.filebased import FileBasedCache
+from django.core.cache.backends.redis import RedisCache
+
+from boards import ping
+from boards.models import Board, CollapsedSection, Item, Section
+from boards.render import board_body, body_key, load_sections
+from tests.boards.factories import OPTIONS, add_item, add_section, grant, make_board
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lab(people):
+    board = make_board("lab", people.owner, title="Lab")
+    grant(board, "view", group=people.everyone)
+    grant(board, "modify", user=people.member)
+    category = add_section(board, "category", "Media", 0)
+    add_item(category, "app", name="Jellyfin")
+    area = add_section(board, "area", "", 1)
+    add_item(area, "notes", text="Backups run at night")
+    return board
+
+
+def page(client, name="lab") -> str:
+    response = client.get(f"/boards/{name}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def cached_bodies() -> int:
+    """How many board bodies the shared cache holds right now (locmem or Redis)."""
+    default = caches["default"]
+    if isinstance(default, RedisCache):
+        client = default._cache.get_client(None, write=False)
+        return len(client.keys(f"{default.key_prefix}:*board-body:*"))
+    return sum(1 for key in default._cache if ":board-body:" in key)
+
+
+def test_the_second_view_is_served_from_the_cached_body(lab, people, login):
+    client = login(people.outsider)
+    page(client)
+    key = body_key(Board.objects.get(pk=lab.pk))
+    assert cache.get(key) is not None
+    Item.objects.filter(board=lab).update(options={**OPTIONS["notes"], "text": "not seen"})
+    assert "Backups run at night" in page(client)  # a raw update bypasses every write path
+
+
+def test_editor_save_names_a_new_body(lab, people, login):
+    editor = login(people.member)
+    assert "Jellyfin" in page(editor)
+    from boards.layout import state
+
+    data = state(lab, load_sections(lab))
+    data["sections"][0]["items"][0]["options"]["name"] = "Plex"
+    response = editor.post("/boards/lab/save/", {"state": json.dumps(data)})
+    assert response.status_code == 200, response.content
+    body = page(login(people.outsider))
+    assert "Plex" in body and "Jellyfin" not in body
+
+
+def test_look_and_general_settings_name_a_new_body(lab, people, login):
+    owner = login(people.owner)
+    page(owner)
+    response = owner.post(
+        "/boards/lab/settings/",
+        {"description": "", "color_scheme": "dark", "accent_color": "#ff0000",
+         "background_url": "", "columns": "8"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    body = page(login(people.outsider))
+    assert "--accent:#ff0000" in body and "repeat(8," in body
+    response = owner.post("/boards/lab/general/", {"title": "Lab", "name": "den", "is_public": ""})
+    assert response.status_code == 302
+    body = page(login(people.outsider), "den")
+    assert "/boards/den/sections/" in page(login(people.member), "den")
+    assert "/boards/lab/" not in body
+
+
+def test_items_and_sections_changed_or_deleted_by_any_path_name_a_new_body(lab, people, login):
+    viewer = login(people.outsider)
+    page(viewer)
+    item = Item.objects.get(board=lab, kind="notes")
+    item.options = {
+        **item.options,
+        "text": "Changed through the ORM",
+        "html": "<p>Changed through the ORM</p>",
+    }
+    item.save()
+    assert "Changed through the ORM" in page(viewer)
+    Section.objects.get(board=lab, kind="category").delete()  # its items go with it
+    body = page(viewer)
+    assert "Jellyfin" not in body and "Changed through the ORM" in body
+    Item.objects.filter(board=lab).delete()
+    assert "Changed through the ORM" not in page(viewer)
+
+
+def test_a_deleted_and_recreated_board_never_shows_the_old_body(lab, people, login):
+    owner = login(people.owner)
+    page(owner)
+    assert owner.post("/boards/lab/delete/").status_code == 302
+    board = make_board("lab", people.owner)
+    grant(board, "view", group=people.everyone)
+    add_item(add_section(board), "notes", text="A new board")
+    body = page(login(people.outsider))
+    assert "A new board" in body and "Jellyfin" not in body
+
+
+def test_imported_and_duplicated_boards_get_their_own_body(lab, people, login):
+    owner = login(people.owner)
+    page(owner)
+    response = owner.post("/boards/lab/duplicate/", {"name": "lab-copy", "title": "Copy"})
+    assert response.status_code == 302
+    item = Item.objects.get(board__name="lab-copy", kind="notes")
+    item.options = {**item.options, "text": "Only on the copy", "html": "<p>Only on the copy</p>"}
+    item.save()
+    assert "Only on the copy" in page(owner, "lab-copy")
+    assert "Only on the copy" not in page(owner, "lab")
+
+
+def test_collapsed_categories_are_the_viewers_own(lab, people, login):
+    category = Section.objects.get(board=lab, kind="category")
+    CollapsedSection.objects.create(user=people.member, section=category)
+    opening = f'id="section-{category.pk}"'
+    member, outsider = login(people.member), login(people.outsider)
+    for _ in range(2):  # first view and cached body, in both orders
+        assert page(member).split(opening)[1].startswith(" data-collapse-url")
+        assert page(outsider).split(opening)[1].startswith(" open data-collapse-url")
+        cache.clear()
+        assert page(outsider).split(opening)[1].startswith(" open data-collapse-url")
+        assert page(member).split(opening)[1].startswith(" data-collapse-url")
+        cache.clear()
+
+
+def test_edit_buttons_follow_each_viewers_level_on_a_shared_body(lab, people, login):
+    Board.objects.filter(pk=lab.pk).update(is_public=True)
+    editor, viewer, anonymous = login(people.member), login(people.outsider), login(None)
+    for order in ((editor, viewer, anonymous), (anonymous, viewer, editor)):
+        cache.clear()
+        bodies = {id(client): page(client) for client in order}
+        assert "/boards/lab/edit/" in bodies[id(editor)]
+        assert "/boards/lab/edit/" not in bodies[id(viewer)]
+        assert "/boards/lab/edit/" not in bodies[id(anonymous)]
+        assert "data-collapse-url" not in bodies[id(anonymous)]
+        assert "data-collapse-url" in bodies[id(viewer)]
+        assert "Log in" in bodies[id(anonymous)] and "Log in" not in bodies[id(editor)]
+
+
+def test_live_data_is_fresh_on_every_view_of_a_cached_body(lab, people, login):
+    item = Item.objects.get(board=lab, kind="app")
+    item.options = {**item.options, "ping": True, "url": "http://127.0.0.1:9/"}
+    item.save()
+    viewer = login(people.outsider)
+    cache.set(ping._key("http://127.0.0.1:9/"), ping.UP)
+    assert "status-up" in page(viewer)
+    cache.set(ping._key("http://127.0.0.1:9/"), ping.DOWN)
+    body = page(viewer)
+    assert "status-down" in body and "status-up" not in body
+    clock = add_item(Section.objects.get(board=lab, kind="area"), "clock")
+    body = page(viewer)
+    assert 'class="clock-time" datetime="' in body
+    assert f'id="item-{clock.pk}"' in body
+
+
+def test_content_security_policy_travels_with_the_cached_body(lab, people, login):
+    add_item(Section.objects.get(board=lab, kind="area"), "iframe")
+    viewer = login(people.outsider)
+    for _ in range(2):  # rendered, then from the cache
+        policy = viewer.get("/boards/lab/").headers["Content-Security-Policy"]
+        assert "frame-src https://grafana.example.org" in policy
+
+
+def test_one_body_per_board_version_whoever_views_it(lab, people, login):
+    Board.objects.filter(pk=lab.pk).update(is_public=True)
+    cache.clear()
+    for user in (people.owner, people.member, people.outsider, None):
+        page(login(user))
+    assert cached_bodies() == 1
+
+
+def test_a_change_seen_through_one_cache_client_is_seen_through_another(lab, people, tmp_path):
+    """Two server processes: the body's name comes from the database row, so the process that
+    did not make the change never serves the old body either."""
+    default = caches["default"]
+    if isinstance(default, RedisCache):
+        process_a = default  # and a second client of the same Redis, as two servers share it
+        process_b = RedisCache(default._servers[0], {"KEY_PREFIX": default.key_prefix})
+    else:
+        process_a, process_b = FileBasedCache(str(tmp_path), {}), FileBasedCache(str(tmp_path), {})
+    board_body(Board.objects.get(pk=lab.pk), None, process_a)
+    assert (
+        board_body(Board.objects.get(pk=lab.pk), None, process_b).parts
+        == board_body(Board.objects.get(pk=lab.pk), None, process_a).parts
+    )
+    item = Item.objects.get(board=lab, kind="notes")
+    item.options = {**item.options, "text": "Seen everywhere", "html": "<p>Seen everywhere</p>"}
+    item.save()  # through process A
+    assert "Seen everywhere" in "".join(
+        p for p in board_body(Board.objects.get(pk=lab.pk), None, process_b).parts if type(p) is str
+    )
