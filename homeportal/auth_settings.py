@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from accounts.providers.presets import PROXY_PRESETS
 from homeportal.env import (
     env_bool,
     env_choice,
@@ -28,6 +27,7 @@ from homeportal.env import (
     env_secret,
     env_str,
 )
+from homeportal.proxy_presets import PROXY_PRESETS
 
 KNOWN_PROVIDERS = ("credentials", "ldap", "oidc", "proxy")
 PROVIDER_BACKENDS = {

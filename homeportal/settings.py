@@ -130,9 +130,9 @@ MIDDLEWARE = [
     "homeportal.middleware.htmx_redirect_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "homeportal.middleware.grants_middleware",
+    "groups.middleware.grants_middleware",
     "sessions_admin.middleware.session_activity_middleware",
-    "homeportal.middleware.onboarding_middleware",
+    "accounts.onboarding.onboarding_middleware",
     "accounts.middleware.password_change_required_middleware",
     # Last: the checks above (idle time, forced password change) see the admin's own session.
     "sessions_admin.impersonation.impersonation_middleware",

@@ -45,6 +45,7 @@ from mozilla_django_oidc.views import (
 from requests.auth import HTTPBasicAuth
 
 from accounts.identities import ExternalProfile, LoginRefused, login_external
+from accounts.login import complete_login
 from accounts.models import Provider, User
 from accounts.providers.base import REFUSAL, ExternalBackend, refuse
 from homeportal.net import client_ip
@@ -423,8 +424,6 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
     def login_success(self):
         request, user = self.request, self.user
         if not (request.user.is_authenticated and request.user.pk == user.pk):
-            from accounts.views import complete_login
-
             complete_login(
                 request, user, provider=Provider.OIDC,
                 remember=bool(self.flow.get("remember")), backend=user.backend,

@@ -30,11 +30,12 @@ from django.conf import settings
 from django.contrib.auth import logout
 
 from accounts.identities import ExternalProfile, LoginRefused, login_external
+from accounts.login import complete_login
 from accounts.models import Provider
+from accounts.onboarding import is_onboarded
 from accounts.providers.base import ExternalBackend, refuse
-from accounts.providers.presets import PROXY_PRESETS
-from homeportal.middleware import is_onboarded
 from homeportal.net import client_ip, peer_address
+from homeportal.proxy_presets import PROXY_PRESETS
 from sessions_admin import engine
 
 logger = logging.getLogger("accounts.providers.proxy")
@@ -160,8 +161,6 @@ def ProxyLoginMiddleware(get_response):
 
 
 def follow_headers(request) -> None:
-    from accounts.views import complete_login
-
     session = request.session
     proxy_session = request.user.is_authenticated and session.get(engine.PROVIDER) == "proxy"
     profile = profile_from_headers(request)

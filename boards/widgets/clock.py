@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from boards.widgets import WidgetForm, WidgetKind, register, title_field
+from boards.widgets.base import WidgetForm, WidgetKind, register, title_field
 
 
 @cache

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from boards.markdown import render_markdown
-from boards.widgets import WidgetForm, WidgetKind, register, title_field
+from boards.widgets.base import WidgetForm, WidgetKind, register, title_field
 
 
 class NotesForm(WidgetForm):

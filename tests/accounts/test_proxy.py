@@ -12,9 +12,9 @@ import pytest
 from django.test import Client
 
 from accounts.models import ExternalIdentity, User
-from accounts.providers.presets import PROXY_PRESETS
 from groups import rules
 from groups.models import Membership
+from homeportal.proxy_presets import PROXY_PRESETS
 from sessions_admin.models import LoginRecord, UserSession
 from tests.accounts.conftest import enable
 from tests.conftest import PASSWORD, make_group, make_user

@@ -19,8 +19,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import ExternalIdentity, User
-from accounts.providers.presets import PROXY_PRESETS
 from groups.models import Membership
+from homeportal.proxy_presets import PROXY_PRESETS
 from tests.accounts.conftest import enable
 from tests.conftest import make_group
 from tests.services.nginx import AUTHELIA, AUTHENTIK, NGINX, Nginx, ProxyUser

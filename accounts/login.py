@@ -1,0 +1,30 @@
+"""How every login ends, whatever proved who the person is (the password form, the second
+factor, an invite, OIDC, the reverse proxy), and where the browser may go afterwards.
+
+Views and providers import this module; it imports neither, so the arrows run one way.
+"""
+
+from django.contrib.auth import login as auth_login
+from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from accounts.models import User
+from sessions_admin.services import start_session
+
+
+def safe_next(request: HttpRequest, fallback: str = "home") -> str:
+    """The `next` target of the request when it is a page of this site, else `fallback`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return redirect(fallback).url
+
+
+def complete_login(request: HttpRequest, user: User, *, provider: str, remember: bool,
+                   backend: str) -> None:  # fmt: skip
+    """Logs `user` in on this request and records the session; every provider ends here."""
+    auth_login(request, user, backend=backend)
+    start_session(request, user, provider=provider, remember=remember)
