@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import User
+from sessions_admin import engine
 from sessions_admin.services import start_session
 
 
@@ -28,3 +29,16 @@ def complete_login(request: HttpRequest, user: User, *, provider: str, remember:
     """Logs `user` in on this request and records the session; every provider ends here."""
     auth_login(request, user, backend=backend)
     start_session(request, user, provider=provider, remember=remember)
+
+
+def renew_if_ended(request: HttpRequest, user: User, *, provider: str, backend: str) -> bool:
+    """For a provider that has just vouched for `user` again on this request (a proxy's
+    changed headers, an OIDC silent refresh) and mirrored their groups: when that ended this
+    very session (losing admin ends all of a person's sessions), the person carries on in a
+    new session with their new rights. True when it did."""
+    session = request.session
+    if session.session_key and session.exists(session.session_key):
+        return False
+    complete_login(request, user, provider=provider, remember=bool(session.get(engine.REMEMBER)),
+                   backend=backend)  # fmt: skip
+    return True
