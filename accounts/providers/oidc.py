@@ -254,6 +254,8 @@ class OIDCBackend(ExternalBackend, OIDCAuthenticationBackend):
             subject=str(payload["sub"]),
             username=username,
             email=_text(claims.get("email")),
+            # Some providers (AWS Cognito) send the boolean as a string.
+            email_verified=claims.get("email_verified") in (True, "true"),
             display_name=display_name,
             groups=_groups(claims),
         )
