@@ -39,6 +39,9 @@ def renew_if_ended(request: HttpRequest, user: User, *, provider: str, backend: 
     session = request.session
     if session.session_key and session.exists(session.session_key):
         return False
+    # A new key (and row) for the same data; login() keeps the key of a session that is
+    # already this user's, which would be the key of the row that is gone.
+    session.cycle_key()
     complete_login(request, user, provider=provider, remember=bool(session.get(engine.REMEMBER)),
                    backend=backend)  # fmt: skip
     return True

@@ -59,6 +59,8 @@ def auth_middleware(middleware: list[str]) -> list[str]:
 
     - First of all, the guard that removes reverse-proxy identity headers sent by any peer
       outside AUTH_PROXY_TRUSTED_NETWORKS, before anything can read them.
+    - Right inside the Content-Security-Policy middleware: the OIDC provider's endpoint
+      origins added to form-action (they come from its discovery document at run time).
     - Right after AuthenticationMiddleware: the proxy login (switches or ends sessions as the
       headers say) and the OIDC session refresh.
 
@@ -66,6 +68,8 @@ def auth_middleware(middleware: list[str]) -> list[str]:
     one is a matter of settings only.
     """
     result = ["accounts.providers.proxy.ProxyHeaderGuardMiddleware", *middleware]
+    csp = result.index("django.middleware.csp.ContentSecurityPolicyMiddleware") + 1
+    result[csp:csp] = ["accounts.providers.oidc.csp_middleware"]
     anchor = result.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
     result[anchor:anchor] = [
         "accounts.providers.proxy.ProxyLoginMiddleware",
