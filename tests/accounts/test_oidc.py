@@ -498,25 +498,25 @@ def test_oidc_silent_refresh_that_takes_admin_away_ends_other_sessions_cleanly(o
     this, other, agent = Client(), Client(), OidcUserAgent(provider.issuer)
     sign_in(this, provider, ALICE, agent=agent)
     sign_in(other, provider, ALICE)
-    assert this.get("/").wsgi_request.grants.is_admin
+    assert this.get("/settings/users/").status_code == 200
     try:
         # Alice leaves the admins at the provider while her browser is open.
         provider.update_account(dataclasses.replace(ALICE, groups=("family",)))
         session = this.session
         session[oidc.EXPIRATION] = 0
         session.save()
-        refresh = this.get("/users/")
+        refresh = this.get("/settings/users/")
         assert refresh.status_code == 302  # off to the provider, silently (prompt=none)
         back = this.get(local(agent.login(refresh["Location"], ALICE.username, "never asked")))
     finally:
         provider.update_account(ALICE)
 
-    assert back.status_code == 302 and back["Location"] == "/users/"  # no "Bad request"
+    assert back.status_code == 302 and back["Location"] == "/settings/users/"  # no "Bad request"
     page = this.get("/")
     assert page.status_code == 200 and page.wsgi_request.user.username == "alice"
     assert not page.wsgi_request.grants.is_admin
     assert "so did your rights here" in page.content.decode()
-    assert this.get("/users/").status_code in (403, 404)
+    assert this.get("/settings/users/").status_code in (403, 404)
     assert user_of(other) is None  # her other session ended
     assert UserSession.objects.filter(user__username="alice").count() == 1
 
