@@ -328,7 +328,9 @@ AUTH_GROUPS_LOCAL_MANAGEMENT = tuple(
 
 # Origins a form may lead to (CSP form-action): logout is a POST whose answer redirects to the
 # OIDC provider's end-session endpoint or to AUTH_LOGOUT_REDIRECT_URL, and browsers apply
-# form-action to that redirect.
+# form-action to that redirect. The origins of the provider's authorization and end-session
+# endpoints, which may differ from the issuer's, are added at run time from its discovery
+# document (accounts.providers.oidc.csp_middleware).
 AUTH_FORM_ACTION_ORIGINS = sorted(
     {
         o

@@ -5,10 +5,14 @@ The rules (DESIGN.md, "Authentication chain"):
 
 - off unless AUTH_PROVIDERS lists `proxy`; start-up is refused without
   AUTH_PROXY_TRUSTED_NETWORKS (homeportal/auth_settings.py);
-- the direct peer's address (REMOTE_ADDR, never X-Forwarded-For) must be inside those
-  networks. From any other peer, every identity header homeportal knows of (all presets and
-  the configured ones) is removed from the request by the first middleware of the chain,
-  before anything else can read it;
+- the direct peer's address (REMOTE_ADDR, never X-Forwarded-For; IPv4-mapped IPv6 as IPv4)
+  must be inside those networks, and with AUTH_PROXY_SECRET the request must carry it in
+  AUTH_PROXY_SECRET_HEADER (compared in constant time). Otherwise every identity header
+  homeportal knows of (all presets and the configured ones) is removed from the request by
+  the first middleware of the chain, before anything else can read it; the secret's header
+  is always removed;
+- a user or id header sent twice (the WSGI server joins the copies with a comma) logs nobody
+  in: the proxy added its header next to the client's instead of replacing it;
 - header names with underscores are refused in settings, and the WSGI server must drop such
   headers from clients (gunicorn ≥ 22 and Django's development server do): `Remote_User`
   would otherwise arrive as HTTP_REMOTE_USER, the same variable as `Remote-User`;
@@ -105,7 +109,7 @@ def ProxyHeaderGuardMiddleware(get_response):
             for key in identity_headers() & request.META.keys():
                 del request.META[key]
         # The secret never goes further than this line (views, logs, error reports).
-        request.META.pop(meta_key(getattr(settings, "AUTH_PROXY_SECRET_HEADER", "") or "-"), None)
+        request.META.pop(meta_key(settings.AUTH_PROXY_SECRET_HEADER), None)
         return get_response(request)
 
     return middleware
