@@ -327,6 +327,18 @@ def test_oidc_creation_of_accounts_can_be_turned_off(oidc_on, provider):
     assert user_of(client).username == "bob-brown"
 
 
+def test_oidc_placeholder_is_not_claimed_by_the_preferred_username_alone(oidc_on, provider):
+    # An admin prepared "bob" for somebody else's address; Bob at the provider is named bob.
+    prepared = User.objects.create_user("bob", None, provider="oidc", email="robert@example.org")
+    client = Client()
+    sign_in(client, provider, BOB)
+    assert user_of(client) is None
+    assert "but that name belongs to another account" in messages_on_login_page(client)
+    assert not ExternalIdentity.objects.exists()
+    prepared.refresh_from_db()
+    assert prepared.last_login is None
+
+
 def test_oidc_provider_down_gives_a_message(oidc_on, provider):
     client = Client()
     with provider.down():
