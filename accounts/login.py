@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import User
-from sessions_admin import engine
+from sessions_admin import engine, pruning
 from sessions_admin.services import start_session
 
 
@@ -29,6 +29,9 @@ def complete_login(request: HttpRequest, user: User, *, provider: str, remember:
     """Logs `user` in on this request and records the session; every provider ends here."""
     auth_login(request, user, backend=backend)
     start_session(request, user, provider=provider, remember=remember)
+    # Here rather than in sessions_admin.services, which the rules that pruning's models
+    # depend on import: the arrows stay one way.
+    pruning.maybe_prune()
 
 
 def renew_if_ended(request: HttpRequest, user: User, *, provider: str, backend: str) -> bool:

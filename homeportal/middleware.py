@@ -1,12 +1,13 @@
-"""Cross-cutting middleware: htmx-aware redirects."""
+"""Cross-cutting middleware: htmx-aware redirects, and a server too busy hashing passwords."""
 
+from django.shortcuts import render
 from django.urls import reverse
 
 
 def htmx_redirect_middleware(get_response):
     """An htmx request is never answered with a bare redirect to a page outside the one it
-    updates (login, onboarding, forced password change): it gets HX-Redirect, so the whole
-    page navigates instead of a login form landing inside a widget."""
+    updates (login, onboarding, forced password change, required 2FA set-up): it gets
+    HX-Redirect, so the whole page navigates instead of a login form landing inside a widget."""
     targets: list[str] = []
 
     def middleware(request):
@@ -14,7 +15,13 @@ def htmx_redirect_middleware(get_response):
         if getattr(request, "htmx", False) and response.status_code in (301, 302):
             if not targets:
                 targets.extend(
-                    reverse(n) for n in ("accounts:login", "onboarding", "accounts:password_change")
+                    reverse(n)
+                    for n in (
+                        "accounts:login",
+                        "onboarding",
+                        "accounts:password_change",
+                        "accounts:two_factor",
+                    )
                 )
             location = response.get("Location", "")
             if any(location.startswith(t) for t in targets):
@@ -24,3 +31,24 @@ def htmx_redirect_middleware(get_response):
         return response
 
     return middleware
+
+
+class HashingBusyMiddleware:
+    """Any page that had to hash a password while every hashing slot of this process stayed
+    taken (accounts.hashers) answers 429 "try again in a moment", not 500. The login page
+    handles it itself, to keep its form."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from accounts.hashers import BUSY, HashingBusy
+
+        if isinstance(exception, HashingBusy):
+            response = render(request, "429.html", {"message": BUSY}, status=429)
+            response["Retry-After"] = "5"
+            return response
+        return None

@@ -8,7 +8,6 @@ so the page tells nobody which tokens exist.
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
-from django.contrib.auth.forms import SetPasswordForm
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
+from accounts.forms import NewPasswordForm
 from accounts.login import complete_login
 from accounts.manage_views import absolute_url
 from accounts.models import Provider
@@ -148,7 +148,7 @@ def reset_password(request: HttpRequest, token: str) -> HttpResponse:
     if request.user.is_authenticated and request.user.pk != link.user_id:
         status = 403 if request.method == "POST" else 200
         return render(request, "invites/reset_password.html", {"logged_in": True}, status=status)
-    form = SetPasswordForm(link.user, request.POST if request.method == "POST" else None)
+    form = NewPasswordForm(link.user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             link.use(form.cleaned_data["new_password1"], ip=client_ip(request))

@@ -6,6 +6,10 @@ default size and, optionally,
 - `loader(items, request) -> [data, ...]`: data for every item of this kind on a page (one
   entry per item, in order), in one call, so a board of 60 widgets costs the same number of
   queries as a board of 5;
+- `default_size` and `min_size` (columns, rows): where it fits its content at the default
+  font size (tests/boards/browser/test_sizes.py checks every kind on a desktop and a phone);
+- `suggest(options) -> options`: what the editor's options dialog fills in for the person
+  editing (an app's icon from its name), never applied to stored or imported options;
 - `refresh(item, request) -> data` with `refresh_seconds`: live data the page asks for again
   with htmx (the app link's status ping);
 - `integration`: the kind of integration the widget reads (integration widgets, later), which

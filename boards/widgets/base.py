@@ -37,7 +37,10 @@ class WidgetKind:
     form_class: type[WidgetForm]
     template: str
     default_size: tuple[int, int] = (2, 1)  # (columns, rows) on the desktop grid
+    # The smallest size its content reads at (the editor does not resize below it).
+    min_size: tuple[int, int] = (1, 1)
     loader: Loader | None = None
+    suggest: Callable[[dict], dict] | None = None
     refresh: Callable[[Any, Any], Any] | None = None
     refresh_seconds: int = 0
     integration: str | None = None

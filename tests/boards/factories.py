@@ -7,6 +7,7 @@ OPTIONS = {
     "app": {
         "name": "Jellyfin",
         "url": "https://jellyfin.example.org",
+        "brand_icon": "",
         "icon": "",
         "description": "Films",
         "new_tab": True,
