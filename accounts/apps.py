@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
+from homeportal import auth_checks
+
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
@@ -19,6 +21,9 @@ class AccountsConfig(AppConfig):
                 "AUTH_PROVIDERS lists proxy, so AUTH_PROXY_TRUSTED_NETWORKS must name the "
                 "reverse proxy's addresses."
             )
+        # The same start-up refusals as homeportal/auth_settings.py, on the final settings.
+        for refusal in auth_checks.provider_refusals(settings):
+            raise ImproperlyConfigured(refusal)
         checks.register(provider_checks, checks.Tags.security)
 
 

@@ -5,9 +5,12 @@ provider's stable key (an `ExternalIdentity`), or links a placeholder an admin p
 creates one, then updates name and e-mail and mirrors group memberships. It never takes over
 an account because a name matches: when the provider's name, once normalised to homeportal's
 username rule, belongs to an account that is not linked to this person, the login is refused
-with a message that tells an admin what to do.
+with a message that tells an admin what to do. Names in other scripts are transliterated
+(`Иван` → `ivan`, display name `Иван`); when such a derived name is unusable or taken, the
+person gets a name of their own derived from the provider's key (`proxy-1a2b3c4d5e`).
 """
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 
@@ -43,6 +46,8 @@ class ExternalProfile:
     display_name: str = ""
     # None: the provider said nothing about groups (memberships are left alone).
     groups: tuple[str, ...] | None = field(default=None)
+    # The provider checked that `email` is this person's (OIDC's email_verified claim).
+    email_verified: bool = False
 
 
 class LoginRefused(Exception):
@@ -96,6 +101,57 @@ def _refuse_name(profile: ExternalProfile, username: str, why: str) -> LoginRefu
     )
 
 
+def fallback_username(profile: ExternalProfile) -> str:
+    """A name of this person's own, stable across logins: derived from the provider's key."""
+    key = "\0".join((profile.provider, profile.issuer, profile.subject))
+    return f"{profile.provider}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
+
+
+def _transliterated(profile: ExternalProfile) -> bool:
+    """The provider's name is not plain ASCII: the username derived from it is our guess."""
+    return not (profile.username or profile.subject).isascii()
+
+
+def display_name_of(profile: ExternalProfile) -> str:
+    """The provider's display name; else, for a name in another script, the name itself
+    (`Иван` stays the display name of the account `ivan`)."""
+    name = profile.display_name.strip()
+    if not name and _transliterated(profile):
+        name = (profile.username or "").strip()
+    return name[:150]
+
+
+def _placeholder(profile: ExternalProfile, username: str) -> User | None:
+    """An account an admin created for this provider, never used and not linked yet, that
+    waits for this person.
+
+    OpenID Connect: found only by the e-mail address the provider says it verified
+    (`email_verified`), never by the name, which people can often choose at their provider.
+    LDAP and reverse proxy: by the username, which the admin's own directory or proxy sets.
+    """
+    candidates = User.objects.filter(provider=profile.provider, last_login__isnull=True).exclude(
+        external_identities__provider=profile.provider
+    )
+    if profile.provider == Provider.OIDC:
+        email = _clean_email(profile.email)
+        if not (email and profile.email_verified):
+            return None
+        matches = list(candidates.filter(email__iexact=email)[:2])
+        return matches[0] if len(matches) == 1 else None
+    return candidates.filter(username=username).first()
+
+
+def _link(profile: ExternalProfile, user: User, ip: str | None) -> User:
+    ExternalIdentity.objects.create(
+        provider=profile.provider, issuer=profile.issuer, subject=profile.subject, user=user
+    )
+    logger.info("%s login linked %s to the account an admin prepared", profile.provider,
+                user.username)  # fmt: skip
+    details = {"provider": profile.provider, "subject": profile.subject}
+    audit.record("user.linked", target=user, ip=ip, details=details)
+    return user
+
+
 def _find_or_create(profile: ExternalProfile, ip: str | None) -> User:
     identity = (
         ExternalIdentity.objects.select_related("user")
@@ -105,29 +161,25 @@ def _find_or_create(profile: ExternalProfile, ip: str | None) -> User:
     if identity is not None:
         return identity.user
 
-    username = normalize_username(profile.username or profile.subject)
-    if is_reserved(username):
-        raise _refuse_name(profile, username, "reserved")
-    existing = User.objects.filter(username=username).first()
-    if existing is not None:
-        # An account an admin created for this provider, never used and not linked yet, is
-        # a placeholder waiting for this person: link it. Anything else is somebody else's.
-        placeholder = (
-            existing.provider == profile.provider
-            and existing.last_login is None
-            and not existing.external_identities.filter(provider=profile.provider).exists()
-        )
-        if not placeholder:
+    fallback = fallback_username(profile)
+    username = normalize_username(profile.username or profile.subject, fallback=fallback)
+    placeholder = _placeholder(profile, username)
+    if placeholder is not None:
+        return _link(profile, placeholder, ip)
+    for why, unusable in (
+        ("reserved", is_reserved(username)),
+        ("taken", User.objects.filter(username=username).exists()),
+    ):
+        if not unusable:
+            continue
+        if not _transliterated(profile):
+            # The provider's own name belongs to somebody else: an admin must decide.
+            raise _refuse_name(profile, username, why)
+        # A name we derived from another script: the person gets one of their own.
+        username = fallback
+        if User.objects.filter(username=username).exists():
             raise _refuse_name(profile, username, "taken")
-        ExternalIdentity.objects.create(
-            provider=profile.provider, issuer=profile.issuer, subject=profile.subject,
-            user=existing,
-        )  # fmt: skip
-        logger.info("%s login linked %s to the account an admin prepared", profile.provider,
-                    username)  # fmt: skip
-        details = {"provider": profile.provider, "subject": profile.subject}
-        audit.record("user.linked", target=existing, ip=ip, details=details)
-        return existing
+        break
 
     if not _creation_allowed(profile.provider):
         raise LoginRefused(
@@ -144,7 +196,7 @@ def _find_or_create(profile: ExternalProfile, ip: str | None) -> User:
         None,  # an unusable password: this person logs in through the provider only
         provider=profile.provider,
         email=_clean_email(profile.email),
-        display_name=profile.display_name.strip()[:150],
+        display_name=display_name_of(profile),
     )
     ExternalIdentity.objects.create(
         provider=profile.provider, issuer=profile.issuer, subject=profile.subject, user=user
@@ -190,7 +242,7 @@ def login_external(profile: ExternalProfile, *, ip: str | None = None) -> User:
     if email and email != user.email:
         user.email = email
         changed.append("email")
-    name = profile.display_name.strip()[:150]
+    name = display_name_of(profile)
     if name and name != user.display_name:
         user.display_name = name
         changed.append("display_name")

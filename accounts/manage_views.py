@@ -20,6 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.login import safe_next
 from accounts.manage_forms import (
     DeleteUserForm,
     ResetLinkForm,
@@ -28,7 +29,6 @@ from accounts.manage_forms import (
     UserFilterForm,
 )
 from accounts.models import TwoFactor, User
-from accounts.views import safe_next
 from boards.models import Board
 from groups import rules
 from groups.decorators import require_permission

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts import throttle, two_factor
 from accounts.forms import wait_message
 from accounts.hashers import HashingBusy
+from accounts.login import complete_login
 from accounts.models import TwoFactor, User
 from homeportal.net import client_ip
 from sessions_admin import audit
@@ -103,8 +104,6 @@ def begin(request: HttpRequest, user: User, *, backend: str, remember: bool, nex
 @sensitive_post_parameters("code")
 @never_cache
 def verify_view(request: HttpRequest) -> HttpResponse:
-    from accounts.views import complete_login
-
     pending = request.session.get(PENDING)
     user = None
     if pending and time.time() - pending["started"] <= PENDING_TTL:

@@ -7,6 +7,7 @@ lowercase, not a reserved name. Group names share the reserved list.
 import re
 import unicodedata
 
+from anyascii import anyascii
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -45,20 +46,28 @@ def validate_username(value: str) -> None:
         raise ValidationError(_("“%(name)s” is reserved.") % {"name": value}, code="reserved")
 
 
-def normalize_username(raw: str) -> str:
+def transliterate(raw: str) -> str:
+    """`raw` in ASCII letters: accents folded (`José` → `Jose`), other scripts transliterated
+    (`Иван` → `Ivan`, `王伟` → `WangWei`) by anyascii."""
+    return anyascii(unicodedata.normalize("NFKC", raw.strip()))
+
+
+def normalize_username(raw: str, fallback: str = "user") -> str:
     """The closest name that follows the rule, for names from LDAP, OIDC, proxies and old data.
 
-    Accents are folded (`José` → `jose`), an e-mail keeps its local part, other characters
-    become `-`, leading punctuation is dropped, long names are cut, short ones padded with `0`.
-    The result may still be reserved or taken: the caller decides what to do then.
+    Names are transliterated to ASCII, an e-mail keeps its local part, other characters
+    become `-`, leading punctuation is dropped, long names are cut, short ones padded with `0`;
+    `fallback` when nothing is left. The result may still be reserved or taken: the caller
+    decides what to do then.
     """
-    name = unicodedata.normalize("NFKD", raw.strip()).encode("ascii", "ignore").decode()
-    name = name.lower()
+    name = transliterate(raw).lower()
     if "@" in name:
         name = name.split("@", 1)[0]
     name = re.sub(r"[^a-z0-9._-]+", "-", name)
     name = re.sub(r"-{2,}", "-", name)
-    name = name.lstrip("._-")[:MAX_LENGTH].rstrip("._-") or "user"
+    name = name.lstrip("._-")[:MAX_LENGTH].rstrip("._-")
+    if not name:
+        return fallback
     return name.ljust(MIN_LENGTH, "0")
 
 

@@ -2,16 +2,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -19,30 +16,13 @@ from django.views.decorators.http import require_POST
 
 from accounts import two_factor, two_factor_views
 from accounts.forms import LoginForm, OnboardingForm, PasswordChangeForm
+from accounts.login import complete_login, safe_next
 from accounts.models import Provider, User
-from groups.models import Group, Membership
-from groups.permissions import ADMIN
-from groups.resolver import bump_version
-from homeportal.middleware import ONBOARDED_KEY
+from accounts.onboarding import create_owner, mark_onboarded
+from accounts.providers.oidc import end_session_url
 from homeportal.net import client_ip
 from sessions_admin import audit
-from sessions_admin.services import revoke_sessions, start_session
-
-
-def safe_next(request: HttpRequest, fallback: str = "home") -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return redirect(fallback).url
-
-
-def complete_login(request: HttpRequest, user: User, *, provider: str, remember: bool,
-                   backend: str) -> None:  # fmt: skip
-    """Logs `user` in on this request and records the session; every provider ends here."""
-    auth_login(request, user, backend=backend)
-    start_session(request, user, provider=provider, remember=remember)
+from sessions_admin.services import revoke_sessions
 
 
 @sensitive_post_parameters("password")
@@ -101,8 +81,6 @@ def sso_url(request: HttpRequest) -> str:
 def logout_view(request: HttpRequest) -> HttpResponse:
     """Ends the session; an OIDC session also ends at the provider (RP-initiated logout),
     which then sends the browser to AUTH_LOGOUT_REDIRECT_URL or the login page."""
-    from accounts.providers.oidc import end_session_url
-
     provider_logout = end_session_url(request)
     auth_logout(request)
     if provider_logout:
@@ -121,32 +99,12 @@ def onboarding_view(request: HttpRequest) -> HttpResponse:
             owner = create_owner(form.cleaned_data, ip=client_ip(request))
         except IntegrityError:
             raise Http404 from None  # somebody else finished onboarding a moment earlier
-        cache.set(ONBOARDED_KEY, True, timeout=None)
+        mark_onboarded()
         complete_login(request, owner, provider=Provider.CREDENTIALS, remember=False,
                        backend="accounts.backends.CredentialsBackend")  # fmt: skip
         messages.success(request, _("Welcome! You are the owner of this homeportal."))
         return redirect("home")
     return render(request, "accounts/onboarding.html", {"form": form})
-
-
-def create_owner(data: dict, ip: str | None = None) -> User:
-    """Creates the owner and an `admins` group holding them, or raises IntegrityError when an
-    owner exists already (two onboardings racing: the unique owner constraint decides)."""
-    with transaction.atomic():
-        if User.objects.exists():
-            raise IntegrityError("already onboarded")
-        owner = User.objects.create_user(
-            data["username"], data["password1"], display_name=data.get("display_name", ""),
-            is_owner=True,
-        )  # fmt: skip
-        group = Group.objects.filter(name__iexact="admins").first() or Group(name="admins")
-        group.permissions = sorted({*group.permissions, ADMIN})
-        group.save()
-        Membership.objects.create(user=owner, group=group)
-        bump_version()
-        audit.record("instance.onboarded", actor=owner, target=owner, ip=ip,
-                     details={"group": group.name})  # fmt: skip
-    return owner
 
 
 @login_required

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from accounts.providers.presets import PROXY_PRESETS
+from homeportal import auth_checks
 from homeportal.env import (
     env_bool,
     env_choice,
@@ -28,6 +28,7 @@ from homeportal.env import (
     env_secret,
     env_str,
 )
+from homeportal.proxy_presets import PROXY_PRESETS
 
 KNOWN_PROVIDERS = ("credentials", "ldap", "oidc", "proxy")
 PROVIDER_BACKENDS = {
@@ -58,6 +59,8 @@ def auth_middleware(middleware: list[str]) -> list[str]:
 
     - First of all, the guard that removes reverse-proxy identity headers sent by any peer
       outside AUTH_PROXY_TRUSTED_NETWORKS, before anything can read them.
+    - Right inside the Content-Security-Policy middleware: the OIDC provider's endpoint
+      origins added to form-action (they come from its discovery document at run time).
     - Right after AuthenticationMiddleware: the proxy login (switches or ends sessions as the
       headers say) and the OIDC session refresh.
 
@@ -65,6 +68,8 @@ def auth_middleware(middleware: list[str]) -> list[str]:
     one is a matter of settings only.
     """
     result = ["accounts.providers.proxy.ProxyHeaderGuardMiddleware", *middleware]
+    csp = result.index("django.middleware.csp.ContentSecurityPolicyMiddleware") + 1
+    result[csp:csp] = ["accounts.providers.oidc.csp_middleware"]
     anchor = result.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
     result[anchor:anchor] = [
         "accounts.providers.proxy.ProxyLoginMiddleware",
@@ -190,6 +195,8 @@ AUTH_LDAP_TLS_REQUIRE_CERT = env_choice(
 AUTH_LDAP_TIMEOUT = env_int("AUTH_LDAP_TIMEOUT", 5, minimum=1)
 AUTH_LDAP_CREATE_USERS = env_bool("AUTH_LDAP_CREATE_USERS", True)
 AUTH_LDAP_GROUPS_LOCAL_MANAGEMENT = env_bool("AUTH_LDAP_GROUPS_LOCAL_MANAGEMENT", False)
+# Run with passwords in clear (ldap:// without StartTLS) or unchecked certificates anyway.
+AUTH_LDAP_ALLOW_INSECURE = env_bool("AUTH_LDAP_ALLOW_INSECURE", False)
 
 if "ldap" in AUTH_PROVIDERS:
     _require("AUTH_LDAP_URI", AUTH_LDAP_URI, "ldap")
@@ -202,6 +209,15 @@ if "ldap" in AUTH_PROVIDERS:
         raise ImproperlyConfigured(
             "AUTH_LDAP_START_TLS is for ldap:// URLs; an ldaps:// URL is encrypted already."
         )
+    _refusal = (
+        None
+        if AUTH_LDAP_ALLOW_INSECURE
+        else auth_checks.ldap_insecure(
+            AUTH_LDAP_URI, AUTH_LDAP_START_TLS, AUTH_LDAP_TLS_REQUIRE_CERT
+        )
+    )
+    if _refusal:
+        raise ImproperlyConfigured(_refusal)
     for _module in ("ldap", "django_auth_ldap"):
         if importlib.util.find_spec(_module) is None:
             raise ImproperlyConfigured(
@@ -231,6 +247,8 @@ AUTH_OIDC_GROUPS_LOCAL_MANAGEMENT = env_bool("AUTH_OIDC_GROUPS_LOCAL_MANAGEMENT"
 AUTH_OIDC_SESSION_REFRESH = env_duration("AUTH_OIDC_SESSION_REFRESH", "15m")
 AUTH_OIDC_DISCOVERY_CACHE = env_duration("AUTH_OIDC_DISCOVERY_CACHE", "1h")
 AUTH_OIDC_TIMEOUT = env_int("AUTH_OIDC_TIMEOUT", 10, minimum=1)
+# Accept a plain http:// issuer on another machine anyway.
+AUTH_OIDC_ALLOW_INSECURE = env_bool("AUTH_OIDC_ALLOW_INSECURE", False)
 
 if "oidc" in AUTH_PROVIDERS:
     _require("AUTH_OIDC_ISSUER", AUTH_OIDC_ISSUER, "oidc")
@@ -238,6 +256,9 @@ if "oidc" in AUTH_PROVIDERS:
     _require("AUTH_OIDC_CLIENT_SECRET", AUTH_OIDC_CLIENT_SECRET, "oidc")
     if "openid" not in AUTH_OIDC_SCOPE_OVERWRITE.split():
         raise ImproperlyConfigured("AUTH_OIDC_SCOPE_OVERWRITE must contain the scope openid.")
+    _refusal = None if AUTH_OIDC_ALLOW_INSECURE else auth_checks.oidc_insecure(AUTH_OIDC_ISSUER)
+    if _refusal:
+        raise ImproperlyConfigured(_refusal)
 
 # mozilla-django-oidc's own settings. Endpoints are not here: they come from the issuer's
 # discovery document at run time (accounts.providers.oidc.discovery).
@@ -248,6 +269,15 @@ OIDC_REDIRECT_FIELD_NAME = "next"
 
 # --- Reverse-proxy header login --------------------------------------------------------------
 AUTH_PROXY_TRUSTED_NETWORKS = env_networks("AUTH_PROXY_TRUSTED_NETWORKS")
+# Trust networks wider than a /24 (IPv4) or /64 (IPv6) anyway.
+AUTH_PROXY_ALLOW_WIDE_NETWORKS = env_bool("AUTH_PROXY_ALLOW_WIDE_NETWORKS", False)
+# A shared secret the reverse proxy sends in AUTH_PROXY_SECRET_HEADER with every request; when
+# set, identity headers without it are ignored even from a trusted address.
+AUTH_PROXY_SECRET = env_secret("AUTH_PROXY_SECRET")
+AUTH_PROXY_SECRET_HEADER = _header(
+    "AUTH_PROXY_SECRET_HEADER",
+    env_str("AUTH_PROXY_SECRET_HEADER", "X-Homeportal-Proxy-Secret") or "X-Homeportal-Proxy-Secret",
+)
 AUTH_PROXY_PRESET = env_choice("AUTH_PROXY_PRESET", tuple(PROXY_PRESETS), "generic")
 _preset = PROXY_PRESETS[AUTH_PROXY_PRESET]
 AUTH_PROXY_USER_HEADER = _header(
@@ -276,12 +306,11 @@ if "proxy" in AUTH_PROVIDERS:
             "proxy's addresses (e.g. 172.18.0.2/32). Without it anyone could send the identity "
             "headers and log in as anybody."
         )
-    for _network in AUTH_PROXY_TRUSTED_NETWORKS:
-        if _network.prefixlen == 0:
-            raise ImproperlyConfigured(
-                f"AUTH_PROXY_TRUSTED_NETWORKS must not contain {_network}: that trusts every "
-                "address on the Internet to say who is logged in."
-            )
+    _refusal = auth_checks.proxy_network_refusal(
+        AUTH_PROXY_TRUSTED_NETWORKS, AUTH_PROXY_ALLOW_WIDE_NETWORKS
+    ) or auth_checks.proxy_secret_refusal(AUTH_PROXY_SECRET)
+    if _refusal:
+        raise ImproperlyConfigured(_refusal)
     _require("AUTH_PROXY_USER_HEADER", AUTH_PROXY_USER_HEADER, "proxy")
 
 # --- Group sync ------------------------------------------------------------------------------
@@ -299,7 +328,9 @@ AUTH_GROUPS_LOCAL_MANAGEMENT = tuple(
 
 # Origins a form may lead to (CSP form-action): logout is a POST whose answer redirects to the
 # OIDC provider's end-session endpoint or to AUTH_LOGOUT_REDIRECT_URL, and browsers apply
-# form-action to that redirect.
+# form-action to that redirect. The origins of the provider's authorization and end-session
+# endpoints, which may differ from the issuer's, are added at run time from its discovery
+# document (accounts.providers.oidc.csp_middleware).
 AUTH_FORM_ACTION_ORIGINS = sorted(
     {
         o

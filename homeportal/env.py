@@ -11,6 +11,8 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from homeportal.net import normalize_network
+
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
@@ -95,10 +97,11 @@ def env_duration(name: str, default: str) -> int:
 
 
 def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """CIDR networks (a bare address is a single host); IPv4-mapped IPv6 ones as IPv4."""
     networks = []
     for item in env_list(name):
         try:
-            networks.append(ipaddress.ip_network(item, strict=False))
+            networks.append(normalize_network(ipaddress.ip_network(item, strict=False)))
         except ValueError:
             raise ImproperlyConfigured(
                 f"{name} must be a comma-separated list of addresses or CIDR networks; "

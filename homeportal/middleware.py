@@ -1,49 +1,7 @@
-"""Cross-cutting middleware: grants on the request, onboarding, htmx-aware redirects, and a
-server too busy hashing passwords."""
+"""Cross-cutting middleware: htmx-aware redirects, and a server too busy hashing passwords."""
 
-from django.core.cache import cache
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.functional import SimpleLazyObject
-
-from groups.resolver import grants_for
-
-ONBOARDED_KEY = "instance-onboarded"
-
-
-def grants_middleware(get_response):
-    """`request.grants`: the current user's grants, computed on first use, once per request."""
-
-    def middleware(request):
-        request.grants = SimpleLazyObject(lambda: grants_for(request.user))
-        return get_response(request)
-
-    return middleware
-
-
-def is_onboarded() -> bool:
-    if cache.get(ONBOARDED_KEY):
-        return True
-    from accounts.models import User
-
-    if User.objects.exists():
-        cache.set(ONBOARDED_KEY, True, timeout=None)
-        return True
-    return False
-
-
-def onboarding_middleware(get_response):
-    """Until the owner exists, every page leads to onboarding."""
-    allowed: list[str] = []
-
-    def middleware(request):
-        if not allowed:
-            allowed.extend([reverse("onboarding"), reverse("healthz"), "/static/"])
-        if not any(request.path.startswith(p) for p in allowed) and not is_onboarded():
-            return redirect("onboarding")
-        return get_response(request)
-
-    return middleware
 
 
 def htmx_redirect_middleware(get_response):

@@ -135,9 +135,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "homeportal.middleware.HashingBusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "homeportal.middleware.grants_middleware",
+    "groups.middleware.grants_middleware",
     "sessions_admin.middleware.session_activity_middleware",
-    "homeportal.middleware.onboarding_middleware",
+    "accounts.onboarding.onboarding_middleware",
     "accounts.middleware.password_change_required_middleware",
     "accounts.middleware.two_factor_required_middleware",
     # Last: the checks above (idle time, forced password change, required 2FA) see the admin's

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
 from accounts.forms import NewPasswordForm
+from accounts.login import complete_login
 from accounts.manage_views import absolute_url
 from accounts.models import Provider, User
-from accounts.views import complete_login
 from groups import rules
 from groups.decorators import require_permission
 from groups.permissions import ADMIN, USER_MANAGE

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 
@@ -35,9 +36,8 @@ class UserSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from sessions_admin.engine import SessionStore
-
-        return SessionStore
+        # The configured engine (sessions_admin.engine), which itself imports this module.
+        return import_string(f"{settings.SESSION_ENGINE}.SessionStore")
 
 
 class LoginRecord(models.Model):

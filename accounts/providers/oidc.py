@@ -32,6 +32,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.csp import CSP
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 from django.views.generic import View
@@ -45,6 +46,7 @@ from mozilla_django_oidc.views import (
 from requests.auth import HTTPBasicAuth
 
 from accounts.identities import ExternalProfile, LoginRefused, login_external
+from accounts.login import complete_login, renew_if_ended
 from accounts.models import Provider, User
 from accounts.providers.base import REFUSAL, ExternalBackend, refuse
 from homeportal.net import client_ip
@@ -71,9 +73,20 @@ def enabled() -> bool:
     return "oidc" in settings.AUTH_PROVIDERS
 
 
-def _cache_key() -> str:
+def _cache_key(kind: str = "discovery") -> str:
     digest = hashlib.sha256(settings.AUTH_OIDC_ISSUER.encode()).hexdigest()[:24]
-    return f"oidc-discovery:{digest}"
+    return f"oidc-{kind}:{digest}"
+
+
+# The endpoints a browser is sent to. They may be on another origin than the issuer (AWS
+# Cognito's are), and the page's Content-Security-Policy must let a form lead there.
+BROWSER_ENDPOINTS = ("authorization_endpoint", "end_session_endpoint")
+ORIGINS_RETRY = 60  # seconds before a failed look-up of those origins is tried again
+
+
+def _origin(url) -> str:
+    parts = urlsplit(url) if isinstance(url, str) else None
+    return f"{parts.scheme}://{parts.netloc}" if parts and parts.scheme and parts.netloc else ""
 
 
 def discovery() -> dict:
@@ -98,7 +111,52 @@ def discovery() -> dict:
     if missing:
         raise ProviderUnavailable(f"its discovery document lacks {', '.join(missing)}")
     cache.set(_cache_key(), meta, timeout=settings.AUTH_OIDC_DISCOVERY_CACHE)
+    # Kept without expiry: pages need them even when the provider cannot be asked.
+    origins = sorted({o for o in (_origin(meta.get(k)) for k in BROWSER_ENDPOINTS) if o})
+    cache.set(_cache_key("origins"), origins, timeout=None)
     return meta
+
+
+def browser_origins() -> list[str]:
+    """The origins of the provider's authorization and end-session endpoints, from the last
+    discovery document read; read now when none was yet (and not again for a minute when
+    the provider cannot be reached)."""
+    origins = cache.get(_cache_key("origins"))
+    if origins is not None:
+        return origins
+    if cache.get(_cache_key("origins-failed")):
+        return []
+    try:
+        discovery()
+    except ProviderUnavailable as error:
+        logger.warning("the provider's endpoints are not known yet: %s", error)
+        cache.set(_cache_key("origins-failed"), True, timeout=ORIGINS_RETRY)
+        return []
+    return cache.get(_cache_key("origins")) or []
+
+
+def csp_middleware(get_response):
+    """Lets the forms of every page lead to the provider's authorization and end-session
+    endpoints (CSP form-action, which browsers apply to the redirect that answers a form:
+    the sign-in button, logout), whatever origin the discovery document puts them on.
+    Sits inside Django's CSP middleware, so it sees the response first."""
+
+    def middleware(request):
+        response = get_response(request)
+        config = getattr(response, "_csp_config", settings.SECURE_CSP)
+        if (
+            enabled()
+            and config
+            and response.get("Content-Type", "").startswith("text/html")
+            and (origins := browser_origins())
+        ):
+            current = [s for s in config.get("form-action", []) if s != CSP.NONE]
+            missing = [o for o in origins if o not in current]
+            if missing:
+                response._csp_config = {**config, "form-action": [*current, *missing]}
+        return response
+
+    return middleware
 
 
 _DYNAMIC = {
@@ -256,6 +314,8 @@ class OIDCBackend(ExternalBackend, OIDCAuthenticationBackend):
             subject=str(payload["sub"]),
             username=username,
             email=_text(claims.get("email")),
+            # Some providers (AWS Cognito) send the boolean as a string.
+            email_verified=claims.get("email_verified") in (True, "true"),
             display_name=display_name,
             groups=_groups(claims),
         )
@@ -438,12 +498,16 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
     def login_success(self):
         request, user = self.request, self.user
         if not (request.user.is_authenticated and request.user.pk == user.pk):
-            from accounts.views import complete_login
-
             complete_login(
                 request, user, provider=Provider.OIDC,
                 remember=bool(self.flow.get("remember")), backend=user.backend,
             )  # fmt: skip
+        elif renew_if_ended(request, user, provider=Provider.OIDC, backend=user.backend):
+            # The silent refresh mirrored groups that took admin away, which ended every
+            # session of this person: they carry on in a new one, with their new rights.
+            messages.info(request, _("Your groups at %(name)s changed, and so did your rights "
+                                     "here. Your other sessions were ended.")
+                          % {"name": settings.AUTH_OIDC_CLIENT_NAME})  # fmt: skip
         request.session[ID_TOKEN] = getattr(request, "_oidc_id_token", None)
         request.session[EXPIRATION] = time.time() + settings.AUTH_OIDC_SESSION_REFRESH
         return HttpResponseRedirect(self.flow.get("next") or reverse(settings.LOGIN_REDIRECT_URL))

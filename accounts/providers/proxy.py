@@ -5,10 +5,14 @@ The rules (DESIGN.md, "Authentication chain"):
 
 - off unless AUTH_PROVIDERS lists `proxy`; start-up is refused without
   AUTH_PROXY_TRUSTED_NETWORKS (homeportal/auth_settings.py);
-- the direct peer's address (REMOTE_ADDR, never X-Forwarded-For) must be inside those
-  networks. From any other peer, every identity header homeportal knows of (all presets and
-  the configured ones) is removed from the request by the first middleware of the chain,
-  before anything else can read it;
+- the direct peer's address (REMOTE_ADDR, never X-Forwarded-For; IPv4-mapped IPv6 as IPv4)
+  must be inside those networks, and with AUTH_PROXY_SECRET the request must carry it in
+  AUTH_PROXY_SECRET_HEADER (compared in constant time). Otherwise every identity header
+  homeportal knows of (all presets and the configured ones) is removed from the request by
+  the first middleware of the chain, before anything else can read it; the secret's header
+  is always removed;
+- a user or id header sent twice (the WSGI server joins the copies with a comma) logs nobody
+  in: the proxy added its header next to the client's instead of replacing it;
 - header names with underscores are refused in settings, and the WSGI server must drop such
   headers from clients (gunicorn ≥ 22 and Django's development server do): `Remote_User`
   would otherwise arrive as HTTP_REMOTE_USER, the same variable as `Remote-User`;
@@ -22,19 +26,21 @@ The rules (DESIGN.md, "Authentication chain"):
 
 import contextlib
 import hashlib
-import ipaddress
+import hmac
 import logging
 import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.utils.translation import gettext as _
 
 from accounts.identities import ExternalProfile, LoginRefused, login_external
+from accounts.login import complete_login, renew_if_ended
 from accounts.models import Provider
+from accounts.onboarding import is_onboarded
 from accounts.providers.base import ExternalBackend, refuse
-from accounts.providers.presets import PROXY_PRESETS
-from homeportal.middleware import is_onboarded
-from homeportal.net import client_ip, peer_address
+from homeportal.net import client_ip, in_networks, peer_address
+from homeportal.proxy_presets import PROXY_PRESETS
 from sessions_admin import engine
 
 logger = logging.getLogger("accounts.providers.proxy")
@@ -70,13 +76,17 @@ def identity_headers() -> set[str]:
 
 
 def trusted_peer(request) -> bool:
-    try:
-        address = ipaddress.ip_address(peer_address(request))
-    except ValueError:
-        return False
-    if address.version == 6 and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return any(address in network for network in settings.AUTH_PROXY_TRUSTED_NETWORKS)
+    """The direct peer is inside AUTH_PROXY_TRUSTED_NETWORKS (IPv4-mapped IPv6 as IPv4)."""
+    return in_networks(peer_address(request), settings.AUTH_PROXY_TRUSTED_NETWORKS)
+
+
+def secret_matches(request) -> bool:
+    """The request carries AUTH_PROXY_SECRET in its header, when one is configured."""
+    expected = settings.AUTH_PROXY_SECRET
+    if not expected:
+        return True
+    given = request.META.get(meta_key(settings.AUTH_PROXY_SECRET_HEADER), "")
+    return hmac.compare_digest(given.encode("latin-1", "replace"), expected.encode())
 
 
 def enabled() -> bool:
@@ -91,9 +101,15 @@ def ProxyHeaderGuardMiddleware(get_response):
     """
 
     def middleware(request):
-        if not (enabled() and trusted_peer(request)):
+        vouched = enabled() and trusted_peer(request) and secret_matches(request)
+        if not vouched:
+            if enabled() and trusted_peer(request) and identity_headers() & request.META.keys():
+                logger.warning("identity headers from %s without the right AUTH_PROXY_SECRET "
+                               "were ignored", peer_address(request))  # fmt: skip
             for key in identity_headers() & request.META.keys():
                 del request.META[key]
+        # The secret never goes further than this line (views, logs, error reports).
+        request.META.pop(meta_key(settings.AUTH_PROXY_SECRET_HEADER), None)
         return get_response(request)
 
     return middleware
@@ -119,11 +135,21 @@ def _header(request, name: str) -> str:
 
 
 def profile_from_headers(request) -> ExternalProfile | None:
+    """What the headers say; raises LoginRefused when the user or id header came twice."""
     username = _header(request, settings.AUTH_PROXY_USER_HEADER)
     if not username:
         return None
     id_header = settings.AUTH_PROXY_ID_HEADER
     subject = _header(request, id_header) if id_header else ""
+    for name, value in ((settings.AUTH_PROXY_USER_HEADER, username), (id_header, subject)):
+        # The WSGI server joins a header sent twice with a comma (PEP 3333, RFC 9110 5.3).
+        if "," in value:
+            raise LoginRefused(
+                Provider.PROXY,
+                _("The reverse proxy sent who you are twice, so you are not logged in. "
+                  "Tell an admin: the proxy must replace this header, not add to it."),
+                f"{name} header sent more than once",
+            )  # fmt: skip
     issuer = (id_header if subject else settings.AUTH_PROXY_USER_HEADER).lower()
     groups = None
     if settings.AUTH_PROXY_GROUPS_HEADER:
@@ -160,11 +186,19 @@ def ProxyLoginMiddleware(get_response):
 
 
 def follow_headers(request) -> None:
-    from accounts.views import complete_login
-
     session = request.session
     proxy_session = request.user.is_authenticated and session.get(engine.PROVIDER) == "proxy"
-    profile = profile_from_headers(request)
+    try:
+        profile = profile_from_headers(request)
+    except LoginRefused as refusal:
+        # The proxy let a client's own identity header through next to its own: nobody can
+        # tell which one is true, so nobody is logged in.
+        if request.user.is_authenticated:
+            logout(request)
+        key = f"repeated:{refusal.reason}"
+        if not _refused_recently(request, key):
+            _remember_refusal(request, key, refusal, "")
+        return
     if profile is None:
         if proxy_session:
             logout(request)  # the proxy no longer vouches for anybody
@@ -172,37 +206,54 @@ def follow_headers(request) -> None:
     key = f"{profile.issuer}:{profile.subject}"
     if proxy_session and session.get(SUBJECT) == key:
         if session.get(GROUPS_DIGEST) != _digest(profile):
-            _refresh(request, profile)
+            _refresh(request, profile, key)
         return
-    refused = session.get(REFUSED)
-    if (
-        not request.user.is_authenticated
-        and isinstance(refused, dict)
-        and refused.get("key") == key
-        and time.time() - refused.get("at", 0) < REFUSAL_MEMORY
-    ):
-        # Refused a moment ago (and recorded then): say it again without asking anew.
-        request.login_refusal = LoginRefused(Provider.PROXY, refused["message"], "refused")
+    if _refused_recently(request, key):
         return
     try:
         user = login_external(profile, ip=client_ip(request))
     except LoginRefused as refusal:
         if request.user.is_authenticated:
             logout(request)
-        refuse(request, refusal, username=profile.username)
-        request.session[REFUSED] = {"key": key, "message": refusal.message, "at": time.time()}
+        _remember_refusal(request, key, refusal, profile.username)
         return
     complete_login(request, user, provider=Provider.PROXY, remember=False, backend=BACKEND)
     request.session[SUBJECT] = key
     request.session[GROUPS_DIGEST] = _digest(profile)
 
 
-def _refresh(request, profile: ExternalProfile) -> None:
-    """Same person, other e-mail, name or groups: mirror them without a new login."""
+def _refused_recently(request, key: str) -> bool:
+    """Refused a moment ago (and recorded then): say it again without asking anew."""
+    refused = request.session.get(REFUSED)
+    if (
+        not request.user.is_authenticated
+        and isinstance(refused, dict)
+        and refused.get("key") == key
+        and time.time() - refused.get("at", 0) < REFUSAL_MEMORY
+    ):
+        request.login_refusal = LoginRefused(Provider.PROXY, refused["message"], "refused")
+        return True
+    return False
+
+
+def _remember_refusal(request, key: str, refusal: LoginRefused, username: str) -> None:
+    """Records the refusal, and keeps it in the session for a minute (recorded once)."""
+    refuse(request, refusal, username=username)
+    request.session[REFUSED] = {"key": key, "message": refusal.message, "at": time.time()}
+
+
+def _refresh(request, profile: ExternalProfile, key: str) -> None:
+    """Same person, other e-mail, name or groups: mirror them without a new login.
+
+    Mirroring may take admin away, which ends every session of the person, this one too
+    (groups.rules): the proxy still vouches for them, so this request carries on in a new
+    session with the new rights instead of failing to save the one that is gone."""
     try:
-        login_external(profile, ip=client_ip(request))
+        user = login_external(profile, ip=client_ip(request))
     except LoginRefused as refusal:
         logout(request)
         refuse(request, refusal, username=profile.username)
         return
+    if renew_if_ended(request, user, provider=Provider.PROXY, backend=BACKEND):
+        request.session[SUBJECT] = key
     request.session[GROUPS_DIGEST] = _digest(profile)

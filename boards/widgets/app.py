@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from boards import icons, ping
 from boards.safety import WEB_SCHEMES, LinkField, WebURLField, safe_link, safe_web_url
-from boards.widgets import WidgetForm, WidgetKind, register
+from boards.widgets.base import WidgetForm, WidgetKind, register
 
 
 class BrandIconInput(forms.TextInput):

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from boards.safety import WebURLField, web_origin
-from boards.widgets import WidgetForm, WidgetKind, register, title_field
+from boards.widgets.base import WidgetForm, WidgetKind, register, title_field
 
 
 class IframeForm(WidgetForm):

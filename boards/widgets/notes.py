@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from boards.markdown import MAX_NESTING, TooDeep, render_markdown, render_or_plain
-from boards.widgets import WidgetForm, WidgetKind, register, title_field
+from boards.widgets.base import WidgetForm, WidgetKind, register, title_field
 
 
 class NotesForm(WidgetForm):

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from boards.safety import WebURLField, safe_web_url, web_origin
-from boards.widgets import WidgetForm, WidgetKind, register, title_field
+from boards.widgets.base import WidgetForm, WidgetKind, register, title_field
 
 PLACEHOLDER = "%s"
 

@@ -205,7 +205,7 @@ def test_reset_password_lifts_a_login_lock_held_in_the_shared_cache(seeded):
 
 
 # A complete LDAP configuration (the directory is never contacted by reset_password).
-LDAP_ONLY = {"AUTH_LDAP_URI": "ldap://127.0.0.1:9", "AUTH_LDAP_BASE": "dc=example,dc=org"}
+LDAP_ONLY = {"AUTH_LDAP_URI": "ldaps://127.0.0.1:9", "AUTH_LDAP_BASE": "dc=example,dc=org"}
 
 
 def test_reset_password_is_refused_when_password_login_is_turned_off(seeded):

@@ -6,6 +6,7 @@ homeportal runs in-process (Django's test client, host `testserver`); the provid
 HTTP server that homeportal's backend talks to for discovery, tokens, keys and userinfo.
 """
 
+import dataclasses
 import secrets
 from urllib.parse import parse_qs, urlsplit
 
@@ -320,9 +321,22 @@ def test_oidc_creation_of_accounts_can_be_turned_off(oidc_on, provider):
     assert user_of(client) is None
     assert "accounts are not created automatically" in messages_on_login_page(client)
     assert LoginRecord.objects.get(success=False).reason == "no account, and creation is off"
-    User.objects.create_user("bob", None, provider="oidc")  # an admin prepares the account
+    # An admin prepares the account with Bob's address, which the provider has verified.
+    User.objects.create_user("bob-brown", None, provider="oidc", email=BOB.email)
     sign_in(client, provider, BOB)
-    assert user_of(client).username == "bob"
+    assert user_of(client).username == "bob-brown"
+
+
+def test_oidc_placeholder_is_not_claimed_by_the_preferred_username_alone(oidc_on, provider):
+    # An admin prepared "bob" for somebody else's address; Bob at the provider is named bob.
+    prepared = User.objects.create_user("bob", None, provider="oidc", email="robert@example.org")
+    client = Client()
+    sign_in(client, provider, BOB)
+    assert user_of(client) is None
+    assert "but that name belongs to another account" in messages_on_login_page(client)
+    assert not ExternalIdentity.objects.exists()
+    prepared.refresh_from_db()
+    assert prepared.last_login is None
 
 
 def test_oidc_provider_down_gives_a_message(oidc_on, provider):
@@ -484,3 +498,90 @@ def test_password_sessions_are_not_refreshed_at_the_provider(oidc_on, provider):
     session[oidc.EXPIRATION] = 0
     session.save()
     assert client.get("/").status_code == 200
+
+
+# --- the provider changes its mind mid-session -----------------------------------------------
+
+
+def test_oidc_silent_refresh_that_takes_admin_away_ends_other_sessions_cleanly(oidc_on, provider):
+    admins = make_group("home-admins", "admin")
+    admins.external_names = ["homeportal-admins"]
+    admins.save()
+    this, other, agent = Client(), Client(), OidcUserAgent(provider.issuer)
+    sign_in(this, provider, ALICE, agent=agent)
+    sign_in(other, provider, ALICE)
+    assert this.get("/settings/users/").status_code == 200
+    try:
+        # Alice leaves the admins at the provider while her browser is open.
+        provider.update_account(dataclasses.replace(ALICE, groups=("family",)))
+        session = this.session
+        session[oidc.EXPIRATION] = 0
+        session.save()
+        refresh = this.get("/settings/users/")
+        assert refresh.status_code == 302  # off to the provider, silently (prompt=none)
+        back = this.get(local(agent.login(refresh["Location"], ALICE.username, "never asked")))
+    finally:
+        provider.update_account(ALICE)
+
+    assert back.status_code == 302 and back["Location"] == "/settings/users/"  # no "Bad request"
+    page = this.get("/")
+    assert page.status_code == 200 and page.wsgi_request.user.username == "alice"
+    assert not page.wsgi_request.grants.is_admin
+    assert "so did your rights here" in page.content.decode()
+    assert this.get("/settings/users/").status_code in (403, 404)
+    assert user_of(other) is None  # her other session ended
+    assert UserSession.objects.filter(user__username="alice").count() == 1
+
+
+# --- endpoints on another origin than the issuer (AWS Cognito) -------------------------------
+
+
+@pytest.fixture(scope="module")
+def split_provider():
+    with OidcProvider([HOMEPORTAL], front_host="127.0.0.2") as server:
+        yield server
+
+
+@pytest.fixture
+def split_on(oidc_on, split_provider):
+    oidc_on.AUTH_OIDC_ISSUER = split_provider.issuer
+    return oidc_on
+
+
+def form_action(response) -> list[str]:
+    policy = response["Content-Security-Policy"]
+    directive = next(d for d in policy.split(";") if d.strip().startswith("form-action"))
+    return directive.split()[1:]
+
+
+def test_oidc_forms_may_lead_to_endpoints_on_another_origin_than_the_issuer(
+    split_on, split_provider
+):
+    front = split_provider.front_origin
+    assert front.startswith("http://127.0.0.2:") and front != split_provider.issuer
+    meta = split_provider.metadata
+    assert meta["authorization_endpoint"].startswith(front + "/")
+    assert meta["end_session_endpoint"].startswith(front + "/")
+    assert meta["issuer"] == split_provider.issuer
+
+    client, agent = Client(), OidcUserAgent(split_provider.issuer, front)
+    login_page = client.get("/accounts/login/")
+    assert front in form_action(login_page)  # the sign-in button's redirect
+    auth_url = start(client)
+    assert auth_url.startswith(meta["authorization_endpoint"] + "?")
+    callback = agent.login(auth_url, BOB.username, BOB.password)
+    assert client.get(local(callback)).status_code == 302
+    home = client.get("/")
+    assert user_of(client).username == "bob" and front in form_action(home)  # logout's
+    logout = client.post("/accounts/logout/")
+    assert logout["Location"].startswith(meta["end_session_endpoint"] + "?")
+    assert agent.logout(logout["Location"]) == AFTER_LOGOUT
+
+
+def test_oidc_endpoint_origins_stay_known_while_the_provider_is_down(split_on, split_provider):
+    oidc.discovery()
+    front = split_provider.front_origin
+    oidc.cache.delete(oidc._cache_key())  # the discovery document itself has expired
+    with split_provider.down():
+        page = Client().get("/accounts/login/")
+    assert front in form_action(page)

@@ -90,3 +90,60 @@ def test_oidc_sign_in_and_out_in_chromium(sso, live_server):
     for name in ("oidc-1-login-page.png", "oidc-3-home.png"):
         assert (ARTIFACTS / name).stat().st_size > 1000
     assert os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] == "true"
+
+
+@pytest.fixture
+def split_sso(settings, live_server, owner, monkeypatch):
+    """A provider whose authorization and end-session endpoints are on 127.0.0.2, another
+    origin than its issuer (as AWS Cognito's are); the site's policy is what
+    homeportal/auth_settings.py builds from AUTH_OIDC_ISSUER alone."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    client = OidcClient(
+        "homeportal-split",
+        secrets.token_urlsafe(24),
+        (f"{live_server.url}/accounts/oidc/callback/",),
+        (f"{live_server.url}/accounts/login/",),
+        token_endpoint_auth_method="client_secret_basic",
+    )
+    with OidcProvider([client], front_host="127.0.0.2") as provider:
+        enable(settings, "credentials", "oidc")
+        settings.AUTH_OIDC_ISSUER = provider.issuer
+        settings.AUTH_OIDC_CLIENT_ID = client.client_id
+        settings.AUTH_OIDC_CLIENT_SECRET = client.client_secret
+        settings.AUTH_OIDC_CLIENT_NAME = "Split SSO"
+        settings.SECURE_CSP = {
+            **settings.SECURE_CSP, "form-action": [CSP.SELF, origin(provider.issuer)],
+        }  # fmt: skip
+        yield provider
+
+
+def test_oidc_sign_in_and_out_navigate_to_endpoints_on_another_origin(split_sso, live_server):
+    front = split_sso.front_origin
+    assert front and origin(front) != origin(split_sso.issuer)
+    errors: list[str] = []
+    with chromium() as browser:
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_role("button", name="Sign in with Split SSO").click()
+
+        page.wait_for_url(f"{front}/interaction/**", timeout=10000)
+        page.fill("#username", ALICE.username)
+        page.fill("#password", ALICE.password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/", timeout=10000)
+        heading = page.locator("h1").inner_text()
+
+        page.locator(".user-menu summary").click()
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_url(f"{live_server.url}/accounts/login/", timeout=10000)
+        page.screenshot(path=ARTIFACTS / "oidc-split-logged-out.png")
+
+        # The provider's session ended too: signing in asks for the password again.
+        page.get_by_role("button", name="Sign in with Split SSO").click()
+        page.wait_for_url(f"{front}/interaction/**", timeout=10000)
+        asks_again = page.locator("#password").is_visible()
+
+    assert heading == f"Hello, {ALICE.name}"
+    assert asks_again
+    assert not [e for e in errors if "Content Security Policy" in e], errors

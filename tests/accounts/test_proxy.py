@@ -12,9 +12,9 @@ import pytest
 from django.test import Client
 
 from accounts.models import ExternalIdentity, User
-from accounts.providers.presets import PROXY_PRESETS
 from groups import rules
 from groups.models import Membership
+from homeportal.proxy_presets import PROXY_PRESETS
 from sessions_admin.models import LoginRecord, UserSession
 from tests.accounts.conftest import enable
 from tests.conftest import PASSWORD, make_group, make_user
@@ -313,3 +313,68 @@ def test_proxy_with_trusted_networks_starts(tmp_path):
         result.stdout
     )
     assert "'https://auth.example.org'" in result.stdout  # CSP form-action allows the logout
+
+
+# --- what a trusted address must also show ---------------------------------------------------
+
+SECRET = "a-long-shared-secret-0123456789"
+
+
+def test_with_a_shared_secret_headers_without_it_log_nobody_in(proxy_on):
+    proxy_on.AUTH_PROXY_SECRET = SECRET
+    proxy_on.AUTH_PROXY_SECRET_HEADER = "X-Proxy-Secret"
+    missing = via().get("/", headers=alice())
+    wrong = via().get("/", headers=alice(**{"X-Proxy-Secret": SECRET[:-1] + "x"}))
+    assert user_of(missing) is None and user_of(wrong) is None
+    assert "HTTP_REMOTE_USER" not in wrong.wsgi_request.META
+    assert not User.objects.filter(provider="proxy").exists()
+    right = via().get("/", headers=alice(**{"X-Proxy-Secret": SECRET}))
+    assert user_of(right).username == "alice"
+    # The secret itself never reaches a view (nor a log or an error report).
+    assert "HTTP_X_PROXY_SECRET" not in right.wsgi_request.META
+
+
+def test_the_shared_secret_does_not_make_another_address_trusted(proxy_on):
+    proxy_on.AUTH_PROXY_SECRET = SECRET
+    response = via(STRANGER).get("/", headers=alice(**{"X-Homeportal-Proxy-Secret": SECRET}))
+    assert user_of(response) is None
+
+
+def test_an_identity_header_sent_twice_logs_nobody_in(proxy_on):
+    # What the WSGI server makes of `Remote-User: mallory` followed by `Remote-User: alice`.
+    client = via()
+    response = client.get("/accounts/login/", headers=alice(**{"Remote-User": "mallory,alice"}))
+    assert user_of(response) is None
+    assert "sent who you are twice" in response.content.decode()
+    assert not User.objects.filter(provider="proxy").exists()
+    client.get("/accounts/login/", headers=alice(**{"Remote-User": "mallory,alice"}))
+    record = LoginRecord.objects.get(success=False, provider="proxy")  # recorded once
+    assert record.reason == "Remote-User header sent more than once"
+
+
+def test_an_identity_header_sent_twice_ends_the_proxy_session(proxy_on):
+    client = via()
+    assert user_of(client.get("/", headers=alice())).username == "alice"
+    response = client.get("/", headers=alice(**{"Remote-User": "alice, mallory"}))
+    assert user_of(response) is None
+    assert not UserSession.objects.filter(user__username="alice").exists()
+
+
+def test_an_id_header_sent_twice_logs_nobody_in(settings, owner):
+    use_proxy(settings, preset="authentik")
+    headers = {"X-authentik-username": "alice", "X-authentik-uid": "uid-1,uid-2"}
+    assert user_of(via().get("/", headers=headers)) is None
+    assert user_of(via().get("/", headers={**headers, "X-authentik-uid": "uid-1"})) is not None
+
+
+def test_trusted_networks_written_as_ipv4_mapped_match_the_ipv4_peer(settings, owner):
+    from homeportal.env import env_networks
+
+    os.environ["HP_TEST_NETWORKS"] = f"::ffff:{PROXY}"
+    try:
+        networks = env_networks("HP_TEST_NETWORKS")
+    finally:
+        del os.environ["HP_TEST_NETWORKS"]
+    use_proxy(settings, networks=())
+    settings.AUTH_PROXY_TRUSTED_NETWORKS = networks
+    assert user_of(via(PROXY).get("/", headers=alice())).username == "alice"

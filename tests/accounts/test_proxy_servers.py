@@ -5,6 +5,7 @@ loopback address outside the trusted network; and the underscore spelling `Remot
 sent through Django's WSGI server and through gunicorn."""
 
 import base64
+import contextlib
 import http.client
 import ipaddress
 import os
@@ -14,13 +15,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
 
 from accounts.models import ExternalIdentity, User
-from accounts.providers.presets import PROXY_PRESETS
 from groups.models import Membership
+from homeportal.proxy_presets import PROXY_PRESETS
+from sessions_admin.models import UserSession
 from tests.accounts.conftest import enable
 from tests.conftest import make_group
 from tests.services.nginx import AUTHELIA, AUTHENTIK, NGINX, Nginx, ProxyUser
@@ -164,6 +167,92 @@ def test_nginx_authentik_headers_log_in_with_uid_and_groups(
     assert greeting(body) == "Bob Brown" and memberships("bob") == {"family-group": "proxy"}
 
 
+def test_nginx_headers_that_take_admin_away_end_other_sessions_and_serve_this_request(
+    settings, authelia_proxy, live_server, mapped_groups
+):
+    """Alice leaves the admins at the proxy's identity provider while two browsers of hers are
+    open: the next request of one of them gets its page with her new rights, never "Bad
+    request", and the other browser's session is over."""
+    configure(settings, "authelia")
+    status, headers, _ = request(authelia_proxy.url, auth=ALICE)
+    this = session_cookie(headers)
+    status, headers, _ = request(authelia_proxy.url, auth=ALICE)
+    other = session_cookie(headers)
+    assert status == 200 and this and other and this != other
+    assert request(authelia_proxy.url, "/settings/users/", auth=ALICE, cookie=this)[0] == 200
+
+    demoted = ProxyUser(ALICE.username, ALICE.password, ALICE.email, ALICE.name, ("family",))
+    with Nginx(live_server.url, [demoted], style=AUTHELIA) as changed:
+        status, headers, body = request(changed.url, auth=demoted, cookie=this)
+        assert status == 200 and greeting(body) == "Alice Anderson"
+        renewed = session_cookie(headers)
+        assert renewed and renewed != this  # carried on in a new session
+        assert memberships("alice") == {"family-group": "proxy"}
+        assert UserSession.objects.filter(user__username="alice").count() == 1
+        users_page = request(changed.url, "/settings/users/", auth=demoted, cookie=renewed)
+        assert users_page[0] in (403, 404)
+
+
+def test_nginx_names_in_other_scripts_get_distinct_transliterated_accounts(
+    settings, live_server, owner
+):
+    configure(settings, "authelia")
+    ivan = ProxyUser("Иван", "ivan-proxy-pw", "ivan@example.org")
+    maria = ProxyUser("Мария", "maria-proxy-pw", "maria@example.org")
+    with Nginx(live_server.url, [ivan, maria], style=AUTHELIA) as proxy:
+        ivan_page = request(proxy.url, auth=ivan)
+        maria_page = request(proxy.url, auth=maria)
+    assert ivan_page[0] == 200 and greeting(ivan_page[2]) == "Иван"
+    assert maria_page[0] == 200 and greeting(maria_page[2]) == "Мария"
+    accounts = dict(User.objects.filter(provider="proxy").values_list("username", "display_name"))
+    assert accounts == {"ivan": "Иван", "mariya": "Мария"}
+    assert not User.objects.filter(username="user").exists()
+
+
+PROXY_SECRET = "nginx-shared-secret-0123456789abcdef"
+
+
+def test_with_a_shared_secret_only_the_proxy_that_sends_it_logs_people_in(
+    settings, live_server, owner
+):
+    configure(settings, "authelia")
+    settings.AUTH_PROXY_SECRET = PROXY_SECRET
+    settings.AUTH_PROXY_SECRET_HEADER = "X-Homeportal-Proxy-Secret"
+    secret = {"X-Homeportal-Proxy-Secret": PROXY_SECRET}
+    with Nginx(live_server.url, [BOB], style=AUTHELIA, extra_headers=secret) as proxy:
+        status, _, body = request(proxy.url, auth=BOB)
+    assert status == 200 and greeting(body) == "Bob Brown"
+    # Another process on the proxy's own (trusted) address, without the secret.
+    status, headers, _ = request(live_server.url, headers={"Remote-User": "mallory"})
+    assert status == 302 and not session_cookie(headers)
+    assert not User.objects.filter(username="mallory").exists()
+
+
+def request_repeating(url: str, name: str, values: list[str]):
+    """A GET with the header `name` sent once per value (http.client sends them as given)."""
+    port = int(url.rsplit(":", 1)[1])
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.putrequest("GET", "/")
+        for value in values:
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.headers, response.read().decode()
+    finally:
+        connection.close()
+
+
+def test_an_identity_header_sent_twice_to_homeportal_logs_nobody_in(settings, live_server, owner):
+    configure(settings, "authelia")
+    status, headers, _ = request_repeating(live_server.url, "Remote-User", ["mallory", "bob"])
+    assert status == 302 and headers["Location"].startswith(reverse("accounts:login"))
+    assert not User.objects.filter(provider="proxy").exists()
+    assert not UserSession.objects.filter(user__isnull=False).exists()
+    status, _, body = request_repeating(live_server.url, "Remote-User", ["bob"])  # the control
+    assert status == 200 and greeting(body) == "bob"
+
+
 # --- straight to homeportal ------------------------------------------------------------------
 
 
@@ -205,11 +294,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_underscore_header_through_gunicorn_logs_nobody_in(tmp_path):
+@contextlib.contextmanager
+def gunicorn(tmp_path, bind_host: str = "127.0.0.1", **variables):
+    """homeportal under gunicorn (migrated, an owner, the proxy provider on); yields the port."""
     environment = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DATABASE_", "REDIS_", "AUTH_", "DJANGO_", "SECRET_"))
+        if not k.startswith(("DATABASE_", "REDIS_", "AUTH_", "DJANGO_", "SECRET_", "TRUSTED_"))
     }
     port = _free_port()
     environment.update(
@@ -217,12 +308,13 @@ def test_underscore_header_through_gunicorn_logs_nobody_in(tmp_path):
         DATA_DIR=str(tmp_path / "data"),
         STATIC_ROOT=str(tmp_path / "static"),
         SECRET_KEY="gunicorn-test-secret-key-0123456789-abcdefghijklmnop",
-        BIND=f"127.0.0.1:{port}",
+        BIND=f"{bind_host}:{port}",
         AUTH_PROVIDERS="credentials,proxy",
         AUTH_PROXY_TRUSTED_NETWORKS="127.0.0.1/32",
         AUTH_PROXY_PRESET="authelia",
         AUTH_PROXY_CREATE_USERS="true",
         AUTH_LOGOUT_REDIRECT_URL="https://auth.example.org/logout",
+        **variables,
     )
     manage = [sys.executable, "manage.py"]
     setup = (
@@ -252,8 +344,7 @@ def test_underscore_header_through_gunicorn_logs_nobody_in(tmp_path):
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"gunicorn did not start:\n{log.read_text()}")
                 time.sleep(0.2)
-        underscore = request(port, headers={"Remote_User": "mallory", "Remote_Groups": "admins"})
-        hyphen = request(port, headers={"Remote-User": "carol"})
+        yield SimpleNamespace(port=port, env=environment)
     finally:
         server.terminate()
         try:
@@ -262,8 +353,34 @@ def test_underscore_header_through_gunicorn_logs_nobody_in(tmp_path):
             server.kill()
             server.wait()
             pytest.fail(f"gunicorn did not stop:\n{log.read_text()}")
+
+
+def test_underscore_header_through_gunicorn_logs_nobody_in(tmp_path):
+    with gunicorn(tmp_path) as server:
+        underscore = request(
+            server.port, headers={"Remote_User": "mallory", "Remote_Groups": "admins"}
+        )
+        hyphen = request(server.port, headers={"Remote-User": "carol"})
     status, headers, _ = underscore
     assert status == 302 and headers["Location"] == "/accounts/login/?next=/"
     assert not session_cookie(headers)
     status, _, body = hyphen  # the control: the real header name does log in
     assert status == 200 and greeting(body) == "carol"
+
+
+def test_a_dual_stack_server_sees_ipv4_clients_and_proxies_as_ipv4(tmp_path):
+    """gunicorn bound to `::` gets IPv4 peers as ::ffff:127.0.0.1: the proxy there is still the
+    trusted one, and the client behind it (X-Forwarded-For) is what logs and throttling see."""
+    with gunicorn(tmp_path, "[::]", TRUSTED_PROXIES="127.0.0.1") as server:
+        status, _, body = request(
+            server.port, headers={"Remote-User": "carol", "X-Forwarded-For": "198.51.100.7"}
+        )
+        recorded = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-v0", "-c",
+             "from sessions_admin.models import LoginRecord, UserSession; "
+             "print(LoginRecord.objects.get(username='carol').ip, "
+             "UserSession.objects.get(user__username='carol').ip)"],
+            cwd=ROOT, env=server.env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    assert status == 200 and greeting(body) == "carol"
+    assert recorded.stdout.split() == ["198.51.100.7", "198.51.100.7"], recorded.stderr

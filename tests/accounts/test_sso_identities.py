@@ -100,11 +100,76 @@ def test_a_used_account_of_the_same_provider_is_not_linked_by_name():
         login_external(profile(subject="second-bob", username="bob"))
 
 
-def test_an_account_an_admin_prepared_for_the_provider_is_linked():
-    prepared = User.objects.create_user("carol", None, provider="oidc")
-    assert login_external(profile(username="Carol", subject="carol-sub")) == prepared
+@pytest.mark.parametrize("provider", ["ldap", "proxy"])
+def test_an_account_an_admin_prepared_for_the_directory_or_proxy_is_linked_by_name(provider):
+    prepared = User.objects.create_user("carol", None, provider=provider)
+    assert login_external(profile(provider=provider, username="Carol", subject="c")) == prepared
     assert ExternalIdentity.objects.get().user == prepared
     assert AuditEntry.objects.get(action="user.linked").target_repr == "carol"
+
+
+def test_an_oidc_placeholder_is_linked_by_the_verified_email():
+    prepared = User.objects.create_user("carol", None, provider="oidc", email="Carol@Example.org")
+    claimed = profile(username="c.clark", subject="carol-sub", email="carol@example.org",
+                      email_verified=True)  # fmt: skip
+    assert login_external(claimed) == prepared
+    assert ExternalIdentity.objects.get().user == prepared
+    assert AuditEntry.objects.get(action="user.linked").target_repr == "carol"
+
+
+def test_an_oidc_placeholder_is_never_claimed_by_preferred_username_alone():
+    prepared = User.objects.create_user("carol", None, provider="oidc", email="carol@example.org")
+    impostor = profile(username="carol", subject="someone-else", email="mallory@example.org",
+                       email_verified=True)  # fmt: skip
+    with pytest.raises(LoginRefused, match="taken by another account"):
+        login_external(impostor)
+    assert not ExternalIdentity.objects.exists()
+    prepared.refresh_from_db()
+    assert prepared.last_login is None
+
+
+def test_an_oidc_placeholder_is_not_claimed_by_an_unverified_email():
+    User.objects.create_user("carol", None, provider="oidc", email="carol@example.org")
+    unverified = profile(username="carol", subject="someone-else", email="carol@example.org",
+                         email_verified=False)  # fmt: skip
+    with pytest.raises(LoginRefused, match="taken by another account"):
+        login_external(unverified)
+    assert not ExternalIdentity.objects.exists()
+
+
+# --- names in other scripts ------------------------------------------------------------------
+
+
+def test_names_in_other_scripts_are_transliterated_and_kept_as_display_names(settings):
+    settings.AUTH_PROXY_CREATE_USERS = True
+    ivan = login_external(profile(provider="proxy", issuer="remote-user", subject="иван",
+                                  username="Иван", display_name="", email=""))  # fmt: skip
+    maria = login_external(profile(provider="proxy", issuer="remote-user", subject="мария",
+                                   username="Мария", display_name="", email=""))  # fmt: skip
+    assert (ivan.username, ivan.display_name) == ("ivan", "Иван")
+    assert (maria.username, maria.display_name) == ("mariya", "Мария")
+    wang = login_external(profile(subject="wang", username="王伟", display_name="Wang Wei"))
+    assert (wang.username, wang.display_name) == ("wangwei", "Wang Wei")
+
+
+def test_a_transliterated_name_that_is_taken_gets_a_stable_name_of_its_own(people):
+    make_user("ivan")
+    first = login_external(profile(subject="sub-ivan", username="Иван", display_name=""))
+    assert first.username.startswith("oidc-") and len(first.username) == 15
+    assert first.display_name == "Иван"
+    # Stable: the same person always derives the same name; another person another one.
+    User.objects.filter(pk=first.pk).delete()
+    assert login_external(profile(subject="sub-ivan", username="Иван")).username == first.username
+    other = login_external(profile(subject="sub-ivan-2", username="Иван"))
+    assert other.username.startswith("oidc-") and other.username != first.username
+
+
+@pytest.mark.parametrize("raw", ["🙂🙂", "---", "…", "ـ"])
+def test_a_name_with_nothing_usable_gets_a_name_of_its_own_never_a_shared_one(raw):
+    first = login_external(profile(subject="one", username=raw, display_name=""))
+    second = login_external(profile(subject="two", username=raw, display_name=""))
+    assert first.username != second.username
+    assert "user" not in (first.username, second.username)
 
 
 def test_reserved_names_are_refused():

@@ -216,3 +216,116 @@ def test_stable_identifiers(settings, ldap_module):
 def test_filter_values_are_escaped(ldap_module):
     assert ldap_module.filter_value("*)(uid=*") == r"\2a\29\28uid=\2a"
     assert ldap_module.filter_value("50%") == "50%%"  # survives django-auth-ldap's % formatting
+
+
+# --- transport that would expose passwords, secrets or logins --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("variables", "variable"),
+    [
+        ({"AUTH_LDAP_URI": "ldap://ldap.example.org"}, "AUTH_LDAP_URI"),
+        ({"AUTH_LDAP_URI": "ldap://127.0.0.1:389"}, "AUTH_LDAP_URI"),
+        ({"AUTH_LDAP_TLS_REQUIRE_CERT": "never"}, "AUTH_LDAP_TLS_REQUIRE_CERT"),
+        ({"AUTH_LDAP_TLS_REQUIRE_CERT": "allow"}, "AUTH_LDAP_TLS_REQUIRE_CERT"),
+        ({"AUTH_LDAP_URI": "ldap://ldap.example.org", "AUTH_LDAP_START_TLS": "true",
+          "AUTH_LDAP_TLS_REQUIRE_CERT": "never"}, "AUTH_LDAP_TLS_REQUIRE_CERT"),
+    ],
+)  # fmt: skip
+def test_ldap_sending_passwords_in_clear_or_unchecked_stops_start_up(tmp_path, variables,
+                                                                      variable):  # fmt: skip
+    result = run_settings(tmp_path, **{**LDAP, **variables})
+    assert result.returncode != 0 and "ImproperlyConfigured" in result.stderr
+    assert variable in result.stderr and "AUTH_LDAP_ALLOW_INSECURE=true" in result.stderr
+    allowed = run_settings(tmp_path, **{**LDAP, **variables, "AUTH_LDAP_ALLOW_INSECURE": "true"})
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def test_ldap_with_starttls_or_ldaps_and_checked_certificates_starts(tmp_path):
+    starttls = {**LDAP, "AUTH_LDAP_URI": "ldap://ldap.example.org", "AUTH_LDAP_START_TLS": "true"}
+    assert run_settings(tmp_path, **starttls).returncode == 0
+    assert (
+        run_settings(tmp_path, **{**LDAP, "AUTH_LDAP_TLS_REQUIRE_CERT": "demand"}).returncode == 0
+    )
+
+
+def test_plain_http_oidc_issuer_outside_loopback_stops_start_up(tmp_path):
+    plain = {**OIDC, "AUTH_OIDC_ISSUER": "http://id.example.org/realms/home"}
+    result = run_settings(tmp_path, **plain)
+    assert result.returncode != 0 and "ImproperlyConfigured" in result.stderr
+    assert "AUTH_OIDC_ISSUER" in result.stderr and "AUTH_OIDC_ALLOW_INSECURE" in result.stderr
+    assert run_settings(tmp_path, **plain, AUTH_OIDC_ALLOW_INSECURE="true").returncode == 0
+
+
+@pytest.mark.parametrize(
+    "issuer", ["http://127.0.0.1:9000", "http://localhost:9000/realms/x", "http://[::1]:9000"]
+)
+def test_plain_http_oidc_issuer_on_loopback_starts(tmp_path, issuer):
+    result = run_settings(tmp_path, **{**OIDC, "AUTH_OIDC_ISSUER": issuer})
+    assert result.returncode == 0, result.stderr
+
+
+PROXY = {"AUTH_PROVIDERS": "credentials,proxy"}
+
+
+@pytest.mark.parametrize(
+    "networks", ["10.0.0.0/16", "192.168.0.0/23", "fd00::/48", "::ffff:10.0.0.0/112"]
+)
+def test_proxy_networks_wider_than_a_slash_24_or_64_stop_start_up(tmp_path, networks):
+    result = run_settings(tmp_path, **PROXY, AUTH_PROXY_TRUSTED_NETWORKS=networks)
+    assert result.returncode != 0 and "ImproperlyConfigured" in result.stderr
+    assert "AUTH_PROXY_TRUSTED_NETWORKS" in result.stderr
+    assert "AUTH_PROXY_ALLOW_WIDE_NETWORKS=true" in result.stderr
+    allowed = run_settings(tmp_path, **PROXY, AUTH_PROXY_TRUSTED_NETWORKS=networks,
+                           AUTH_PROXY_ALLOW_WIDE_NETWORKS="true")  # fmt: skip
+    assert allowed.returncode == 0, allowed.stderr
+
+
+@pytest.mark.parametrize("networks", ["10.0.0.2", "192.168.1.0/24", "fd00::/64", "::1"])
+def test_proxy_networks_of_a_host_up_to_a_slash_24_or_64_start(tmp_path, networks):
+    result = run_settings(tmp_path, **PROXY, AUTH_PROXY_TRUSTED_NETWORKS=networks)
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_address_is_never_trusted_even_when_wide_networks_are_allowed(tmp_path):
+    result = run_settings(tmp_path, **PROXY, AUTH_PROXY_TRUSTED_NETWORKS="0.0.0.0/0",
+                          AUTH_PROXY_ALLOW_WIDE_NETWORKS="true")  # fmt: skip
+    assert result.returncode != 0 and "trusts every address" in result.stderr
+
+
+def test_ipv4_mapped_trusted_networks_become_ipv4(tmp_path):
+    result = run_settings(
+        tmp_path,
+        "s.AUTH_PROXY_TRUSTED_NETWORKS",
+        **PROXY,
+        AUTH_PROXY_TRUSTED_NETWORKS="::ffff:10.0.0.2, ::ffff:10.1.0.0/120",
+    )
+    assert result.stdout.strip() == ("[IPv4Network('10.0.0.2/32'), IPv4Network('10.1.0.0/24')]"), (
+        result.stderr
+    )
+
+
+def test_a_short_proxy_secret_stops_start_up(tmp_path):
+    result = run_settings(tmp_path, **PROXY, AUTH_PROXY_TRUSTED_NETWORKS="10.0.0.2",
+                          AUTH_PROXY_SECRET="short")  # fmt: skip
+    assert result.returncode != 0 and "AUTH_PROXY_SECRET must be at least 16" in result.stderr
+
+
+def test_a_settings_module_of_ones_own_cannot_skip_the_refusals(tmp_path):
+    """The accounts app checks the final settings again (after any override)."""
+    module = tmp_path / "own_settings.py"
+    module.write_text(
+        "from homeportal.settings import *  # noqa\n"
+        "AUTH_PROVIDERS = ['credentials', 'ldap']\n"
+        "AUTH_LDAP_URI = 'ldap://ldap.example.org'\nAUTH_LDAP_BASE = 'dc=example,dc=org'\n"
+    )
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "AUTH_"))
+    }
+    environment.update(DJANGO_SETTINGS_MODULE="own_settings", DATA_DIR=str(tmp_path),
+                       PYTHONPATH=f"{tmp_path}:{ROOT}")  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=environment,
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0 and "AUTH_LDAP_ALLOW_INSECURE" in result.stderr

@@ -158,13 +158,17 @@ class Nginx:
         host_header: str = "$http_host",
         public_paths: Sequence[str] = (),
         realm: str = "homeportal tests",
+        extra_headers: dict[str, str] | None = None,
     ) -> None:
+        """`extra_headers`: set on every request nginx passes on after a login (a shared
+        secret such as AUTH_PROXY_SECRET's header)."""
         self.upstream = _upstream_address(upstream)
         self.users = tuple(users)
         self.style = HEADER_STYLES[style]
         self.host_header = host_header
         self.public_paths = tuple(public_paths)
         self.realm = realm
+        self.extra_headers = dict(extra_headers or {})
         self.port = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._prefix: Path | None = None
@@ -331,9 +335,14 @@ http {{
             headers[s.groups] = "$hp_groups"
             if s.uid:
                 headers[s.uid] = "$hp_uid"
-        header_lines = "".join(
-            f'            proxy_set_header {name} "{value}";\n' for name, value in headers.items()
-        )
+            headers.update(self.extra_headers)
+
+        def line(name: str, value: str) -> str:
+            # Our own values may hold nginx variables; a caller's are checked and quoted.
+            quoted = _quoted(value) if name in self.extra_headers else f'"{value}"'
+            return f"            proxy_set_header {name} {quoted};\n"
+
+        header_lines = "".join(line(name, value) for name, value in headers.items())
         return (
             f"        location {path} {{\n{auth}"
             "            proxy_http_version 1.1;\n"

@@ -75,6 +75,7 @@ class OidcAccount:
     email: str
     name: str
     groups: tuple[str, ...] = ()
+    email_verified: bool = True
 
 
 ALICE = OidcAccount(
@@ -139,9 +140,15 @@ class OidcProvider:
         self,
         clients: Sequence[OidcClient],
         accounts: Sequence[OidcAccount] = DEFAULT_ACCOUNTS,
+        *,
+        front_host: str = "",
     ) -> None:
+        """`front_host` (e.g. 127.0.0.2): the endpoints a browser visits (authorization,
+        end of session) are served on that address, another origin than the issuer's."""
         self.clients = tuple(clients)
         self.accounts = tuple(accounts)
+        self.front_host = front_host
+        self.front_origin = ""
         self.port = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self._tmpdir: Path | None = None
@@ -194,7 +201,15 @@ class OidcProvider:
             self.stop()
             raise
         self.port = int(ready["port"])
+        self.front_origin = ready.get("front_origin", "")
         self._metadata = None
+
+    def update_account(self, account: OidcAccount) -> None:
+        """Change what the provider says about the account with `account.sub` (its groups,
+        e-mail...), from its next answer on, without a restart (sessions stay)."""
+        self.accounts = tuple(account if a.sub == account.sub else a for a in self.accounts)
+        if self._tmpdir is not None:
+            (self._tmpdir / "config.json").write_text(json.dumps(self._config(), indent=2))
 
     def stop(self) -> None:
         """Stop the process and remove its temp folder (safe to call twice)."""
@@ -248,9 +263,11 @@ class OidcProvider:
                     "email": a.email,
                     "name": a.name,
                     "groups": list(a.groups),
+                    "email_verified": a.email_verified,
                 }
                 for a in self.accounts
             ],
+            "front_host": self.front_host,
         }
 
     def _read_ready_line(self) -> dict[str, Any]:
@@ -409,8 +426,10 @@ class OidcUserAgent:
     post-logout page. Nothing is ever sent to the relying party.
     """
 
-    def __init__(self, issuer: str) -> None:
+    def __init__(self, issuer: str, *other_origins: str) -> None:
+        """`other_origins`: where else the provider serves pages (OidcProvider.front_origin)."""
         self.issuer = issuer.rstrip("/")
+        self.origins = (self.issuer, *(o.rstrip("/") for o in other_origins if o))
         self.cookies = CookieJar()
         self._opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect()
@@ -456,7 +475,7 @@ class OidcUserAgent:
         raise OidcLoginError(f"no login form at {url} (HTTP {status}): {page[:300]!r}")
 
     def _is_provider(self, url: str) -> bool:
-        return url == self.issuer or url.startswith(self.issuer + "/")
+        return any(url == origin or url.startswith(origin + "/") for origin in self.origins)
 
     def _get(self, url: str) -> tuple[int, str | None, str]:
         return self._open(urllib.request.Request(url))

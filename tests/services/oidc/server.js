@@ -13,8 +13,18 @@
 //                  "post_logout_redirect_uris": [...],
 //                  "token_endpoint_auth_method": "client_secret_post"}],
 //     "accounts": [{"username", "password", "sub", "email", "name",
-//                   "groups": [...]}]
+//                   "groups": [...], "email_verified": true}],
+//     "front_host": "127.0.0.2"   (optional)
 //   }
+//
+// With front_host, a second listener on that address (random port) serves the same
+// provider, and the discovery document puts the endpoints a browser visits
+// (authorization, end_session) there while the issuer and the token, userinfo and
+// JWKS endpoints stay on 127.0.0.1: endpoints on another origin than the issuer, as
+// AWS Cognito has them. The ready line then also carries "front_origin".
+//
+// Accounts' claims are read from CONFIG.json at every use, so a test can change
+// someone's groups at the provider while it runs.
 //
 // Differences from oidc-provider's development defaults:
 // - a login form that checks the account's password (wrong password: the form
@@ -198,7 +208,7 @@ function buildProvider(issuer, config) {
     },
     loadExistingGrant: grantEverythingRequested,
     findAccount: async (ctx, sub) => {
-      const account = config.bySub.get(String(sub));
+      const account = config.currentAccount(sub);
       if (!account) {
         return undefined;
       }
@@ -316,6 +326,11 @@ async function grantForInteraction(provider, details) {
 function main() {
   const args = parseArgs(process.argv.slice(2));
   const config = loadConfig(args.config);
+  const raw = JSON.parse(readFileSync(args.config, 'utf8'));
+  const frontHost = raw.front_host || '';
+  let frontOrigin = '';
+  // Claims as the config file says now (a test may rewrite it).
+  config.currentAccount = (sub) => loadConfig(args.config).bySub.get(String(sub));
   let provider;
   let providerCallback;
 
@@ -335,18 +350,47 @@ function main() {
     providerCallback(req, res);
   });
 
+  const front = frontHost ? http.createServer((req, res) => server.emit('request', req, res)) : null;
+
+  const ready = (issuer, port) => {
+    provider = buildProvider(issuer, config);
+    provider.on('server_error', (ctx, error) => console.error('server_error', error));
+    if (front) {
+      provider.use(async (ctx, next) => {
+        await next();
+        if (ctx.path === '/.well-known/openid-configuration' && ctx.body) {
+          for (const key of ['authorization_endpoint', 'end_session_endpoint']) {
+            const url = new URL(ctx.body[key]);
+            ctx.body[key] = `${frontOrigin}${url.pathname}`;
+          }
+        }
+      });
+    }
+    providerCallback = provider.callback();
+    const line = frontOrigin ? { issuer, port, front_origin: frontOrigin } : { issuer, port };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+  };
+
   server.listen(args.port, HOST, () => {
     const { port } = server.address();
     const issuer = `http://${HOST}:${port}`;
-    provider = buildProvider(issuer, config);
-    provider.on('server_error', (ctx, error) => console.error('server_error', error));
-    providerCallback = provider.callback();
-    process.stdout.write(`${JSON.stringify({ issuer, port })}\n`);
+    if (!front) {
+      ready(issuer, port);
+      return;
+    }
+    front.listen(0, frontHost, () => {
+      frontOrigin = `http://${frontHost}:${front.address().port}`;
+      ready(issuer, port);
+    });
   });
 
   const shutdown = () => {
     server.close();
     server.closeAllConnections();
+    if (front) {
+      front.close();
+      front.closeAllConnections();
+    }
     process.exit(0);
   };
   process.on('SIGTERM', shutdown);

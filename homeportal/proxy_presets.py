@@ -1,4 +1,5 @@
-"""Header presets of the reverse proxies (DESIGN.md). Plain data: settings import it.
+"""Header presets of the reverse proxies (DESIGN.md). Plain data on the settings side:
+homeportal/auth_settings.py reads it, and so does the proxy provider.
 
 Each names the headers carrying the user name, e-mail, display name, groups and a stable id,
 and the separator between groups. `generic` is the X-Forwarded-* set of oauth2-proxy and of

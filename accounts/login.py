@@ -1,0 +1,50 @@
+"""How every login ends, whatever proved who the person is (the password form, the second
+factor, an invite, OIDC, the reverse proxy), and where the browser may go afterwards.
+
+Views and providers import this module; it imports neither, so the arrows run one way.
+"""
+
+from django.contrib.auth import login as auth_login
+from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from accounts.models import User
+from sessions_admin import engine, pruning
+from sessions_admin.services import start_session
+
+
+def safe_next(request: HttpRequest, fallback: str = "home") -> str:
+    """The `next` target of the request when it is a page of this site, else `fallback`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return redirect(fallback).url
+
+
+def complete_login(request: HttpRequest, user: User, *, provider: str, remember: bool,
+                   backend: str) -> None:  # fmt: skip
+    """Logs `user` in on this request and records the session; every provider ends here."""
+    auth_login(request, user, backend=backend)
+    start_session(request, user, provider=provider, remember=remember)
+    # Here rather than in sessions_admin.services, which the rules that pruning's models
+    # depend on import: the arrows stay one way.
+    pruning.maybe_prune()
+
+
+def renew_if_ended(request: HttpRequest, user: User, *, provider: str, backend: str) -> bool:
+    """For a provider that has just vouched for `user` again on this request (a proxy's
+    changed headers, an OIDC silent refresh) and mirrored their groups: when that ended this
+    very session (losing admin ends all of a person's sessions), the person carries on in a
+    new session with their new rights. True when it did."""
+    session = request.session
+    if session.session_key and session.exists(session.session_key):
+        return False
+    # A new key (and row) for the same data; login() keeps the key of a session that is
+    # already this user's, which would be the key of the row that is gone.
+    session.cycle_key()
+    complete_login(request, user, provider=provider, remember=bool(session.get(engine.REMEMBER)),
+                   backend=backend)  # fmt: skip
+    return True

@@ -1,0 +1,1 @@
+"""Helper programs of the project (shell scripts, and Python modules run with -m)."""
