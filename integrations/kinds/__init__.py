@@ -164,3 +164,4 @@ def kinds_for_widget(widget: str) -> list[IntegrationKind]:
 
 
 # Kind modules register themselves on import; list them here as they are added.
+from . import deluge, glances, qbittorrent, transmission  # noqa: E402, F401

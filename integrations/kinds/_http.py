@@ -135,9 +135,7 @@ def downloads(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "down_speed": sum(item["down_speed"] for item in rows),
         "up_speed": sum(item["up_speed"] for item in rows),
         "counts": {
-            "active": sum(
-                item["state"] in ("downloading", "seeding", "checking") for item in rows
-            ),
+            "active": sum(item["state"] in ("downloading", "seeding", "checking") for item in rows),
             "paused": sum(item["state"] == "paused" for item in rows),
             "done": sum(item["progress"] >= 1 for item in rows),
             "total": len(rows),

@@ -163,9 +163,8 @@ def _multipart(fields: Mapping[str, str], files: Mapping[str, tuple[str, bytes]]
     boundary = uuid.uuid4().hex
     parts = []
     for name, value in fields.items():
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        )
+        disposition = f'Content-Disposition: form-data; name="{name}"'
+        parts.append(f"--{boundary}\r\n{disposition}\r\n\r\n{value}\r\n".encode())
     for name, (filename, content) in files.items():
         parts.append(
             (
@@ -316,6 +315,26 @@ class Daemon:
 
 
 class TorrentClient(Daemon):
+    _known: dict[str, str] = {}
+
+    def stop(self) -> None:
+        """Stop; a later start() waits until the daemon has its torrents back as they were
+        (loaded and checked again, in the states they had)."""
+        if self.running:
+            try:
+                self._known = self.states()
+            except (OSError, RuntimeError, ValueError):
+                self._known = {}
+        super().stop()
+
+    def start(self) -> None:
+        super().start()
+        known = self._known
+        if known and not self.wait_for(
+            lambda d: known.items() <= d.states().items(), timeout=60
+        ):
+            raise RuntimeError(f"{self.name} did not load its torrents again after a restart")
+
     def add_torrent(self, torrent: Torrent) -> None:
         raise NotImplementedError
 
