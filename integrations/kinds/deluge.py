@@ -188,19 +188,41 @@ def fetch_downloads(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     return downloads(items)
 
 
+def _refresh(ctx: Context, ids: list[str]) -> None:
+    """Make deluged read each torrent's state afresh from libtorrent.
+
+    deluged decides whether to pause from the status it cached at its last update: a pause
+    sent within a second or two of a resume finds "paused" there and is dropped.
+    `core.get_torrent_status` is the call that updates that cache.
+    """
+    for info_hash in ids:
+        _connected_call(ctx, "core.get_torrent_status", info_hash, ["state"])
+
+
+def _all_ids(ctx: Context) -> list[str]:
+    ids = _connected_call(ctx, "core.get_session_state")
+    return [str(i) for i in ids] if isinstance(ids, list) else []
+
+
 def pause(ctx: Context, params: Mapping[str, str]) -> None:
-    _connected_call(ctx, "core.pause_torrent", torrent_id(params))
+    info_hash = torrent_id(params)
+    _refresh(ctx, [info_hash])
+    _connected_call(ctx, "core.pause_torrent", info_hash)
 
 
 def resume(ctx: Context, params: Mapping[str, str]) -> None:
-    _connected_call(ctx, "core.resume_torrent", torrent_id(params))
+    info_hash = torrent_id(params)
+    _refresh(ctx, [info_hash])
+    _connected_call(ctx, "core.resume_torrent", info_hash)
 
 
 def pause_all(ctx: Context, params: Mapping[str, str]) -> None:
+    _refresh(ctx, _all_ids(ctx))
     _connected_call(ctx, "core.pause_torrents", None)  # None: every torrent
 
 
 def resume_all(ctx: Context, params: Mapping[str, str]) -> None:
+    _refresh(ctx, _all_ids(ctx))
     _connected_call(ctx, "core.resume_torrents", None)
 
 

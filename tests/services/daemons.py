@@ -330,9 +330,7 @@ class TorrentClient(Daemon):
     def start(self) -> None:
         super().start()
         known = self._known
-        if known and not self.wait_for(
-            lambda d: known.items() <= d.states().items(), timeout=60
-        ):
+        if known and not self.wait_for(lambda d: known.items() <= d.states().items(), timeout=60):
             raise RuntimeError(f"{self.name} did not load its torrents again after a restart")
 
     def add_torrent(self, torrent: Torrent) -> None:

@@ -32,7 +32,9 @@ class TestQBittorrent(DownloadsKindContract):
             kind.test_connection(ctx)
         assert problem.value.reason == ConnectionProblem.AUTHENTICATION
 
-    def test_the_connection_test_names_the_version(self, daemon, kind, good_secrets, integration_id):
+    def test_the_connection_test_names_the_version(
+        self, daemon, kind, good_secrets, integration_id
+    ):
         answer = kind.test_connection(self.context(daemon, good_secrets, integration_id))
         assert answer.startswith("qBittorrent 4.5.")
         assert "Web API 2." in answer
