@@ -77,9 +77,9 @@ class WidgetKind:
         initial = self.form_class.initial_from_options(options) if options else None
         return self.form_class(initial=initial, **kwargs)
 
-    def accepts(self, integration) -> bool:
-        """Whether this widget can show `integration`'s data (integration widgets only)."""
-        kind = integration.kind_module if integration is not None else None
+    def accepts(self, connection) -> bool:
+        """Whether this widget can show an integration's data (integration widgets only)."""
+        kind = connection.kind_module if connection is not None else None
         return bool(self.integration and kind is not None and self.integration in kind.widgets)
 
     def export(self, options: dict) -> dict:

@@ -93,9 +93,12 @@ def make_loader(widget_name: str):
         entries = shared_fetch.peek_many(list(keys.values())) if keys else {}
         return [
             widget_data(
-                widget, item, found.get(item.options.get("integration")),
-                entries.get(keys.get(item.pk, "")), request,
-            )  # fmt: skip
+                widget,
+                item,
+                found.get(item.options.get("integration")),
+                entries.get(keys.get(item.pk, "")),
+                request,
+            )
             for item in items
         ]
 

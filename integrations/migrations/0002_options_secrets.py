@@ -5,38 +5,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0001_initial'),
+        ("integrations", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='integration',
-            name='options',
-            field=models.JSONField(blank=True, default=dict, verbose_name='options'),
+            model_name="integration",
+            name="options",
+            field=models.JSONField(blank=True, default=dict, verbose_name="options"),
         ),
         migrations.AddField(
-            model_name='integration',
-            name='secrets_version',
+            model_name="integration",
+            name="secrets_version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
         migrations.AddField(
-            model_name='integration',
-            name='verify_tls',
-            field=models.BooleanField(default=True, help_text='Turn off only for a service with a self-signed certificate.', verbose_name='check the TLS certificate'),
+            model_name="integration",
+            name="verify_tls",
+            field=models.BooleanField(
+                default=True,
+                help_text="Turn off only for a service with a self-signed certificate.",
+                verbose_name="check the TLS certificate",
+            ),
         ),
         migrations.CreateModel(
-            name='IntegrationSecret',
+            name="IntegrationSecret",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=40)),
-                ('value', models.TextField()),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='secrets', to='integrations.integration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40)),
+                ("value", models.TextField()),
+                ("updated", models.DateTimeField(auto_now=True)),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="secrets",
+                        to="integrations.integration",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('integration', 'name'), name='one_secret_per_name')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("integration", "name"), name="one_secret_per_name"
+                    )
+                ],
             },
         ),
     ]
