@@ -9,6 +9,7 @@ from accounts.models import ColorScheme, User
 from boards.layout import LayoutError, ParsedLayout, parse_export, parse_layout
 from boards.models import RESERVED_BOARD_NAMES, Board, BoardAccess, Level, ServerHomeBoard
 from groups.models import Group
+from integrations.access import layout_refusals
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
@@ -90,8 +91,9 @@ class ImportForm(DuplicateForm):
 
     field_order = ["file", "text", "title", "name"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, grants=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.grants = grants
         self.fields["title"].required = False
         self.fields["title"].help_text = _("Empty: the title in the file.")
         self.board_fields: dict = {}
@@ -115,6 +117,9 @@ class ImportForm(DuplicateForm):
             fields, self.layout = parse_export(data)
         except LayoutError as error:
             raise ValidationError(error.messages) from None
+        refusals = layout_refusals(self.grants, self.layout)
+        if refusals:
+            raise ValidationError(refusals)
         self.cleaned_data["title"] = (self.cleaned_data.get("title") or fields["title"])[:120]
         if not self.cleaned_data["title"]:
             raise ValidationError(_("Give the board a title."))
@@ -137,8 +142,9 @@ class SaveLayoutForm(forms.Form):
 
     state = forms.CharField(max_length=4 * 1024 * 1024)
 
-    def __init__(self, board: Board, sections, *args, **kwargs):
+    def __init__(self, board: Board, sections, *args, grants=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.grants = grants
         self.board = board
         self.sections = {s.pk: s for s in sections}
         self.items = {i.pk: i for s in sections for i in s.item_list}
@@ -164,6 +170,9 @@ class SaveLayoutForm(forms.Form):
             )  # fmt: skip
         except LayoutError as error:
             raise ValidationError(error.messages) from None
+        refusals = layout_refusals(self.grants, self.layout, self.items)
+        if refusals:
+            raise ValidationError(refusals)
         return data
 
 
@@ -286,7 +295,7 @@ class WidgetRequestForm(forms.Form):
         from boards.widgets import get_widget
 
         widget = get_widget(self.cleaned_data["kind"])
-        if widget is None or widget.integration is not None:
+        if widget is None:
             raise ValidationError(_("Unknown widget."))
         return widget
 
@@ -297,3 +306,12 @@ class WidgetRequestForm(forms.Form):
         except ValueError:
             raise ValidationError(_("The options are not understood.")) from None
         return options if isinstance(options, dict) else {}
+
+
+class ActionForm(forms.Form):
+    """The parameters of an integration action: exactly the ones it declares, short strings."""
+
+    def __init__(self, params: tuple[str, ...], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in params:
+            self.fields[name] = forms.CharField(max_length=200)

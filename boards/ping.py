@@ -14,10 +14,8 @@ Redirects are not followed (a redirect is an answer).
 import hashlib
 import logging
 
-from django.core.cache import cache
-
 from boards.safety import safe_web_url
-from homeportal import outbound
+from homeportal import outbound, shared_fetch
 
 logger = logging.getLogger(__name__)
 
@@ -47,27 +45,21 @@ def ping(url: str, timeout: float = TIMEOUT) -> str:
     return UP if answer.status < 500 or answer.status == 501 else DOWN
 
 
+def _ttl(result: str) -> int:
+    return UP_CACHE_SECONDS if result == UP else DOWN_CACHE_SECONDS
+
+
 def cached_statuses(urls: list[str]) -> dict[str, str]:
     """The remembered status of each address (one cache round-trip); missing ones are absent."""
     keys = {_key(u): u for u in urls if u}
-    found = cache.get_many(list(keys))
-    return {keys[k]: v for k, v in found.items()}
+    return {keys[k]: entry.value for k, entry in shared_fetch.peek_many(list(keys)).items()}
 
 
 def status(url: str) -> str:
-    """The address's status: remembered, or pinged now (once, whoever else asks meanwhile)."""
+    """The address's status: remembered, or pinged now by one process at a time (the shared
+    path of integration data); whoever asks while it runs gets the last status or UNKNOWN."""
     url = safe_web_url(url)
     if not url:
         return UNKNOWN
-    key = _key(url)
-    known = cache.get(key)
-    if known is not None:
-        return known
-    if not cache.add(key + ":lock", 1, timeout=int(TIMEOUT * 3)):
-        return UNKNOWN  # another request is pinging it right now
-    try:
-        result = ping(url)
-        cache.set(key, result, UP_CACHE_SECONDS if result == UP else DOWN_CACHE_SECONDS)
-    finally:
-        cache.delete(key + ":lock")
-    return result
+    entry = shared_fetch.shared_fetch(_key(url), lambda: ping(url), _ttl, lock_seconds=TIMEOUT)
+    return entry.value if entry is not None else UNKNOWN

@@ -13,6 +13,7 @@ urlpatterns = [
     path("settings/users/", include("accounts.manage_urls")),
     path("preferences/", board_views.preferences, name="preferences"),
     path("settings/groups/", include("groups.urls")),
+    path("settings/integrations/", include("integrations.urls")),
     path("settings/sessions/", include("sessions_admin.urls")),
     path("settings/audit/", include("sessions_admin.audit_urls")),
     path("", include("invites.urls")),

@@ -8,8 +8,9 @@ default size and, optionally,
   queries as a board of 5;
 - `refresh(item, request) -> data` with `refresh_seconds`: live data the page asks for again
   with htmx (the app link's status ping);
-- `integration`: the kind of integration the widget reads (integration widgets, later), which
-  the editor offers only to users who may `use` one of that kind;
+- `integration`: for integration widgets, the widget name that integration kinds list in their
+  `widgets` mapping (boards.widgets.integration); the widget accepts an integration of any kind
+  that lists it, and the editor offers only integrations the editing user may `use`;
 - `csp_sources(options) -> {directive: [origin, ...]}`: what the page's Content-Security-Policy
   must allow for this item (an iframe's frame source, a search engine's form action);
 - `export_exclude`: option names never written to an export (secrets of later widgets).
@@ -69,12 +70,17 @@ class WidgetKind:
             return form.to_options(), form
         return None, form
 
-    def bound_form(self, data) -> WidgetForm:
-        return self.form_class(data=data)
+    def bound_form(self, data, **kwargs) -> WidgetForm:
+        return self.form_class(data=data, **kwargs)
 
-    def unbound_form(self, options: dict | None = None) -> WidgetForm:
+    def unbound_form(self, options: dict | None = None, **kwargs) -> WidgetForm:
         initial = self.form_class.initial_from_options(options) if options else None
-        return self.form_class(initial=initial)
+        return self.form_class(initial=initial, **kwargs)
+
+    def accepts(self, connection) -> bool:
+        """Whether this widget can show an integration's data (integration widgets only)."""
+        kind = connection.kind_module if connection is not None else None
+        return bool(self.integration and kind is not None and self.integration in kind.widgets)
 
     def export(self, options: dict) -> dict:
         return {k: v for k, v in options.items() if k not in self.export_exclude}
@@ -104,4 +110,4 @@ def title_field() -> forms.CharField:
     )
 
 
-from boards.widgets import app, bookmarks, clock, iframe, notes, search  # noqa: E402, F401
+from boards.widgets import app, bookmarks, clock, iframe, integration, notes, search  # noqa: E402, F401
