@@ -343,6 +343,11 @@ class TorrentClient(Daemon):
     def paused(self, info_hash: str) -> bool:
         raise NotImplementedError
 
+    SEEDING: frozenset[str] = frozenset()  # the daemon's words for "complete and seeding"
+
+    def seeding(self, info_hash: str) -> bool:
+        return self.states().get(info_hash) in self.SEEDING
+
     def wait_for(self, predicate, timeout: float = 10.0) -> bool:
         """Poll the daemon until `predicate(self)` holds (state changes are asynchronous)."""
         deadline = time.monotonic() + timeout
@@ -359,6 +364,7 @@ class TorrentClient(Daemon):
 class Transmission(TorrentClient):
     name = "transmission"
     binaries = ("transmission-daemon",)
+    SEEDING = frozenset({"seed"})
 
     def __init__(self, username: str = "", password: str = "") -> None:
         super().__init__()
@@ -460,6 +466,7 @@ def qbittorrent_password_hash(password: str) -> str:
 class QBittorrent(TorrentClient):
     name = "qbittorrent"
     binaries = ("qbittorrent-nox",)
+    SEEDING = frozenset({"stalledUP", "uploading"})
 
     def __init__(self, username: str = "admin", password: str = "adminadmin") -> None:
         super().__init__()
@@ -607,6 +614,7 @@ class Deluge(TorrentClient):
 
     name = "deluge"
     binaries = ("deluged", "deluge-web")
+    SEEDING = frozenset({"Seeding"})
 
     def __init__(self, password: str = "deluge") -> None:
         super().__init__()

@@ -35,10 +35,7 @@ def _seeding(client: TorrentClient) -> TorrentClient:
     for torrent in client.samples:
         client.add_torrent(torrent)
     hashes = {torrent.info_hash for torrent in client.samples}
-    complete = {"seed", "stalledUP", "uploading", "Seeding"}
-    if not client.wait_for(
-        lambda c: all(c.states().get(h) in complete for h in hashes), timeout=60
-    ):
+    if not client.wait_for(lambda c: all(c.seeding(h) for h in hashes), timeout=60):
         raise RuntimeError(f"{client.name}: the sample torrents did not start seeding")
     return client
 

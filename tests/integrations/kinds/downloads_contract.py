@@ -54,9 +54,7 @@ class DownloadsKindContract:
         """A torrent of its own for a test that changes state, seeding before it starts."""
         torrent = make_torrent(daemon.files, name, {"a.bin": os.urandom(20_000)})
         daemon.add_torrent(torrent)
-        assert daemon.wait_for(
-            lambda d: torrent.info_hash in d.states() and not d.paused(torrent.info_hash)
-        )
+        assert daemon.wait_for(lambda d: d.seeding(torrent.info_hash), timeout=30)
         return torrent
 
     # --- the connection test -------------------------------------------------------------
