@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from integrations.kinds import ConnectionProblem, get_kind
@@ -56,3 +58,17 @@ class TestDeluge(DownloadsKindContract):
             daemon.stop()
             daemon.start()
         assert self.fetch(kind, ctx)["counts"]["total"] >= 3
+
+    def test_a_pause_right_after_a_resume_is_not_lost(
+        self, daemon, kind, good_secrets, integration_id
+    ):
+        # deluged decides from the state it cached at its last update, which still says
+        # "paused" just after a resume: the kind makes it look again before pausing.
+        torrent = self.fresh_torrent(daemon, "Pause twice")
+        ctx = self.context(daemon, good_secrets, integration_id)
+        self.act(kind, ctx, "pause", id=torrent.info_hash)
+        assert daemon.wait_for(lambda d: d.paused(torrent.info_hash))
+        self.act(kind, ctx, "resume", id=torrent.info_hash)
+        self.act(kind, ctx, "pause", id=torrent.info_hash)
+        time.sleep(2)  # the time a resume that won would take to show
+        assert daemon.paused(torrent.info_hash)

@@ -68,3 +68,17 @@ class TestQBittorrent(DownloadsKindContract):
             with pytest.raises(ConnectionProblem):
                 kind.test_connection(ctx)
         assert kind.test_connection(self.context(daemon, good_secrets, integration_id))
+
+    def test_on_version_5_the_kind_stops_and_starts_instead(
+        self, daemon, kind, good_secrets, integration_id
+    ):
+        # Debian ships 4.5 only: make the kind believe the daemon is 5.0. The 4.5 daemon has no
+        # /torrents/stop and answers 404, which shows the kind asked for it.
+        torrent = self.fresh_torrent(daemon, "Version five")
+        ctx = self.context(daemon, good_secrets, integration_id)
+        self.fetch(kind, ctx)  # logs in
+        remember(ctx, "qbittorrent", "version", "v5.0.0")
+        with pytest.raises(ConnectionProblem) as problem:
+            self.act(kind, ctx, "pause", id=torrent.info_hash)
+        assert "/api/v2/torrents/stop" in problem.value.message
+        assert not daemon.paused(torrent.info_hash)
