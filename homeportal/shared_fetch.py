@@ -82,7 +82,7 @@ def forget(key: str) -> None:
     """Makes the next caller fetch again (after an action changed the upstream's state)."""
     entry = peek(key)
     if entry is not None:
-        stale = {**entry.as_dict(), "at": 0.0}
+        stale = {**entry.as_dict(), "ttl": 0}
         cache.set(key, stale, KEEP_SECONDS)
 
 

@@ -8,6 +8,8 @@ asks `boards:item_data` for live data with htmx at the query's lifetime. Actions
 shown only to viewers with the action's level on the integration; the server checks again.
 """
 
+import time
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -68,11 +70,9 @@ def widget_data(widget: WidgetKind, item, integration, entry, request) -> dict:
         stale=not entry.fresh,
         value=entry.value,
         age=int(entry.age) if entry.ok else None,
-        value_age=int(max(entry.at - (entry.value_at or entry.at), 0) + entry.age)
-        if entry.value_at
-        else None,
+        value_age=int(max(time.time() - entry.value_at, 0)) if entry.value_at else None,
         message=entry.message,
-        failing_for=int(entry.age + entry.at - entry.failing_since) if entry.failing_since else 0,
+        failing_for=int(max(time.time() - entry.failing_since, 0)) if entry.failing_since else 0,
     )
     return data
 
