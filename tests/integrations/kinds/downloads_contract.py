@@ -14,6 +14,7 @@ import pytest
 
 from integrations.kinds import ConnectionProblem, Context, IntegrationKind
 from tests.services.daemons import TorrentClient, make_torrent
+from tests.services.nginx import HeaderEchoServer
 
 STATES = {"downloading", "seeding", "paused", "queued", "checking", "done", "error"}
 ITEM_KEYS = {"id", "name", "progress", "size", "down_speed", "up_speed", "eta", "state", "error"}
@@ -38,7 +39,8 @@ def assert_downloads_shape(data: Any) -> None:
 
 
 class DownloadsKindContract:
-    wrong_secrets: dict[str, str] = {}
+    # What a TLS handshake against the daemon's plain HTTP port ends in.
+    reason_for_https_to_http = ConnectionProblem.TLS
 
     def context(self, daemon: TorrentClient, secrets, integration_id: int) -> Context:
         return Context(url=daemon.url, secrets=secrets, options={}, integration_id=integration_id)
@@ -98,6 +100,27 @@ class DownloadsKindContract:
         # The restarted daemon forgot the kept session: the kind opens a new one by itself.
         after = self.fetch(kind, ctx)
         assert {i["id"] for i in after["items"]} == {i["id"] for i in before["items"]}
+
+    def test_an_address_that_is_not_the_service_is_an_unexpected_answer(
+        self, kind, good_secrets, integration_id
+    ):
+        with HeaderEchoServer() as other, pytest.raises(ConnectionProblem) as problem:
+            kind.test_connection(self.context(other, good_secrets, integration_id))
+        assert problem.value.reason == ConnectionProblem.UNEXPECTED
+
+    def test_https_to_a_plain_http_daemon_is_a_tls_problem(
+        self, daemon, kind, good_secrets, integration_id
+    ):
+        ctx = Context(
+            url=daemon.url.replace("http://", "https://"),
+            secrets=good_secrets,
+            options={},
+            integration_id=integration_id,
+            timeout=3,
+        )
+        with pytest.raises(ConnectionProblem) as problem:
+            kind.test_connection(ctx)
+        assert problem.value.reason == self.reason_for_https_to_http
 
     # --- the data --------------------------------------------------------------------------
 

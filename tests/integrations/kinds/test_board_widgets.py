@@ -167,14 +167,12 @@ def test_a_stopped_daemon_shows_in_the_widget_and_the_page_still_answers(downloa
     downloads.daemon.stop()
     try:
         downloads.wait_out_the_cache()
-        began = time.monotonic()
         html = client.get(downloads.data_url()).content.decode()
         assert "cannot be reached" in html
         assert get_kind(downloads.slug).name in html
         assert downloads.daemon.samples[0].name in html  # the last answer, marked as old
         page = client.get(downloads.board.get_absolute_url())
         assert page.status_code == 200
-        assert time.monotonic() - began < 5  # a refused connection fails at once
     finally:
         downloads.daemon.start()
 
