@@ -1,6 +1,6 @@
 """The kinds' widgets in Debian's Chromium, fed by the real daemons: desktop and phone, light
 and dark, saved under test-artifacts/integrations/ for a person to look at
-(``-m "services and browser"``)."""
+(``-m "services and browser"``), and a click on pause and resume."""
 
 from __future__ import annotations
 
@@ -90,3 +90,29 @@ def test_each_widget_on_desktop_and_phone_in_light_and_dark(
             else:
                 expect(widget.get_by_text("Memory")).to_be_visible()
             widget.screenshot(path=artifacts / f"{slug}-{screen}-{scheme}.png")
+
+
+def test_an_interact_user_pauses_and_resumes_by_clicking(
+    page,
+    live_server,  # noqa: F811
+    people,
+    log_in_browser,  # noqa: F811
+    transmission,
+    artifacts,
+):
+    placed = place(people, "transmission", transmission, "downloads")
+    torrent = transmission.samples[0]
+    log_in_browser(page.context, people.member)
+    page.set_viewport_size(SCREENS["desktop"])
+    page.goto(live_server.url + placed.board.get_absolute_url())
+    widget = page.locator(f"#item-{placed.item.pk}")
+    row = widget.locator(".iw-torrent", has_text=torrent.name)
+    row.get_by_role("button", name=f"Pause: {torrent.name}").click()
+    # The daemon applies a stop asynchronously: the widget shows it at once or at its next
+    # poll (every 5 s).
+    expect(row.get_by_text("paused", exact=True)).to_be_visible(timeout=15_000)
+    assert transmission.wait_for(lambda d: d.paused(torrent.info_hash))
+    widget.screenshot(path=artifacts / "transmission-after-pause.png")
+    row.get_by_role("button", name=f"Resume: {torrent.name}").click()
+    expect(row.get_by_text("seeding", exact=True)).to_be_visible(timeout=15_000)
+    assert transmission.wait_for(lambda d: not d.paused(torrent.info_hash))
