@@ -21,6 +21,11 @@ show as complete and seeding.
 
 Torrents are made here from local data (:func:`make_torrent`) with an unreachable tracker
 (``http://127.0.0.1:1/announce``).
+
+Checked once with ``strace -f -e trace=connect,sendto,sendmsg,sendmmsg`` over start-up, three
+added torrents and 25 s of running: every daemon connected to 127.0.0.1 only (plus local
+sockets: nscd, D-Bus). The one other ``connect`` is Transmission's UDP socket towards a global
+IPv6 address, which sends nothing: it asks the kernel which source address it would use.
 """
 
 from __future__ import annotations
