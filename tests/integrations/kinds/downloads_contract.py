@@ -116,7 +116,7 @@ class DownloadsKindContract:
             secrets=good_secrets,
             options={},
             integration_id=integration_id,
-            timeout=3,
+            timeout=2,
         )
         with pytest.raises(ConnectionProblem) as problem:
             kind.test_connection(ctx)
