@@ -63,6 +63,14 @@ class LabHandler(QuietHandler):
         token = base64.b64encode(f"{expected[0]}:{expected[1]}".encode()).decode()
         return self.headers.get("Authorization") == f"Basic {token}"
 
+    def _sent_credentials(self) -> str:
+        """What the client sent, decoded: a careless service echoes it back in its errors."""
+        sent = self.headers.get("Authorization", "")
+        try:
+            return base64.b64decode(sent.removeprefix("Basic ")).decode()
+        except ValueError:
+            return sent
+
     def _json(self, value, status=200):
         self.answer(status, json.dumps(value).encode(), {"Content-Type": "application/json"})
 
@@ -74,7 +82,7 @@ class LabHandler(QuietHandler):
         if state.delay:
             threading.Event().wait(state.delay)
         if not self._authorised():
-            return self._json({"error": "unauthorised"}, 401)
+            return self._json({"error": f"unknown credentials {self._sent_credentials()}"}, 401)
         if self.path == "/api/version":
             return self._json({"version": "1.2"})
         if self.path == "/api/torrents":
@@ -128,7 +136,11 @@ def _auth(ctx: Context):
 def _get(ctx: Context, path: str):
     answer = ctx.request("GET", path, auth=_auth(ctx))
     if answer.status == 401:
-        raise ConnectionProblem(ConnectionProblem.AUTHENTICATION, "Lab refused the credentials.")
+        # A careless kind: the service's own words, which echo the password, go into the
+        # message. The platform must blank secrets out of whatever a kind says.
+        raise ConnectionProblem(
+            ConnectionProblem.AUTHENTICATION, f"Lab refused the credentials: {answer.text[:200]}"
+        )
     if answer.status != 200:
         raise ConnectionProblem(ConnectionProblem.UNEXPECTED, f"Lab answered {answer.status}.")
     return answer.json()
