@@ -8,6 +8,7 @@ service counts every request, so tests can assert how many reached it.
 
 import base64
 import json
+import os
 import threading
 from contextlib import contextmanager
 from copy import deepcopy
@@ -126,6 +127,8 @@ def lab_service():
 
 # --- the kind -----------------------------------------------------------------------------
 
+TTL = int(os.environ.get("LAB_TTL", "30"))  # seconds; the benchmark shortens it
+
 
 def _auth(ctx: Context):
     if ctx.secrets.get("username"):
@@ -195,8 +198,8 @@ def lab_kind() -> IntegrationKind:
             secret_sets=((), (SecretField("username", "Username", plain=True),
                               SecretField("password", "Password"))),
             test_connection=test_connection,
-            queries={"downloads": Query("downloads", downloads, ttl=30),
-                     "system": Query("system", system, ttl=30)},
+            queries={"downloads": Query("downloads", downloads, ttl=TTL),
+                     "system": Query("system", system, ttl=TTL)},
             actions={
                 "pause": Action("pause", "Pause", _action("/api/pause", True), params=("id",)),
                 "resume": Action("resume", "Resume", _action("/api/resume", True), params=("id",)),

@@ -38,7 +38,7 @@ def app_servers(count: int = 2, threads: int = 30):
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "homeportal.wsgi:application",
                  "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", str(threads),
-                 "--log-level", "warning", "--config", "/dev/null"],
+                 "--log-level", "warning"],
                 cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
             ))  # fmt: skip
             urls.append(f"http://127.0.0.1:{port}")
