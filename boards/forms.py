@@ -5,9 +5,10 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ColorScheme, User
+from accounts.models import ColorScheme
 from boards.layout import LayoutError, ParsedLayout, parse_export, parse_layout
 from boards.models import RESERVED_BOARD_NAMES, Board, BoardAccess, Level, ServerHomeBoard
+from groups.access_tab import AccessRowForm as GenericAccessRowForm
 from groups.models import Group
 from integrations.access import layout_refusals
 
@@ -176,41 +177,12 @@ class SaveLayoutForm(forms.Form):
         return data
 
 
-class AccessRowForm(forms.Form):
-    """Adds a row, or changes the level of the principal's existing row."""
-
-    principal = forms.ChoiceField(label=_("User or group"))
-    level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
+class AccessRowForm(GenericAccessRowForm):
+    """Adds a row, or changes the level of the principal's existing row, on a board."""
 
     def __init__(self, board: Board, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(board, BoardAccess, "board", Level.choices, *args, **kwargs)
         self.board = board
-        groups = [(f"g:{g.pk}", g.name) for g in Group.objects.order_by("is_everyone", "name")]
-        users = [
-            (f"u:{u.pk}", f"{u.username} ({u.display_name})" if u.display_name else u.username)
-            for u in User.objects.filter(is_active=True).order_by("username")
-        ]
-        self.fields["principal"].choices = [
-            ("", "—"), (_("Groups"), groups), (_("Users"), users),
-        ]  # fmt: skip
-
-    def clean_principal(self):
-        kind, _sep, pk = self.cleaned_data["principal"].partition(":")
-        model = {"g": Group, "u": User}.get(kind)
-        target = model.objects.filter(pk=pk).first() if model and pk.isdigit() else None
-        if target is None:
-            raise ValidationError(_("Choose a user or a group."))
-        return target
-
-    def save(self) -> tuple[BoardAccess, bool]:
-        principal = self.cleaned_data["principal"]
-        key = {"group": principal} if isinstance(principal, Group) else {"user": principal}
-        row = BoardAccess.objects.filter(board=self.board, **key).first()
-        created = row is None
-        row = row or BoardAccess(board=self.board, **key)
-        row.level = self.cleaned_data["level"]
-        row.save()  # post_save bumps the resolver's version
-        return row, created
 
 
 class BoardFilterForm(forms.Form):

@@ -512,11 +512,20 @@ def board_access(request: HttpRequest, board: Board) -> HttpResponse:
                          "level": row.level, "added": created})  # fmt: skip
         messages.success(request, _("Access saved."))
         return redirect("boards:access", board.name)
-    rows = board.access_rows.select_related("user", "group").order_by(
-        "group__name", "user__username"
+    rows = list(
+        board.access_rows.select_related("user", "group").order_by("group__name", "user__username")
     )
-    context = settings_context(request, board, form=form, rows=rows, can_edit=can_edit,
-                               inherited=inherited_access(board), tab="access")  # fmt: skip
+    for row in rows:
+        row.remove_url = reverse("boards:access_remove", args=[board.name, row.pk])
+    inherited = inherited_access(board)
+    for row in inherited:
+        row["level_label"] = Level(row["level"]).label
+    context = settings_context(
+        request, board, form=form, rows=rows, can_edit=can_edit, inherited=inherited,
+        tab="access", form_action=reverse("boards:access", args=[board.name]),
+        levels_help=_("View: see the board. Modify: also edit widgets, layout and look. Full: "
+                      "also rename, delete, change visibility and access."),
+    )  # fmt: skip
     return render(
         request, "boards/access.html", context, status=400 if form and form.errors else 200
     )
