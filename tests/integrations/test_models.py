@@ -113,3 +113,20 @@ def test_a_failure_keeps_the_last_answer_and_since_when():
     shared_fetch.forget("k")
     again = shared_fetch.shared_fetch("k", down, 30)
     assert again.failing_since == entry.failing_since and again.value == "good"
+
+
+def test_an_answer_stored_while_taking_the_lock_is_not_fetched_again(monkeypatch):
+    """The race between a holder's answer and the next caller's lock: looked at again."""
+    from django.core.cache import cache
+
+    shared_fetch.shared_fetch("k", lambda: "old", 30)
+    shared_fetch.forget("k")
+    real_add = cache.add
+
+    def add_after_another_process_answered(key, *args, **kwargs):
+        cache.set("k", shared_fetch.Entry(time.time(), 30, True, "fresh", time.time()).as_dict())
+        return real_add(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "add", add_after_another_process_answered)
+    entry = shared_fetch.shared_fetch("k", lambda: pytest.fail("fetched again"), 30)
+    assert entry.value == "fresh"
