@@ -65,7 +65,7 @@ from boards.widgets import all_widgets
 from groups.models import Group
 from homeportal.net import client_ip
 from integrations.access import can as can_integration
-from integrations.access import usable_for_widget
+from integrations.access import copy_refusals, usable_for_widget
 from integrations.data import run_action
 from integrations.kinds import ConnectionProblem
 from integrations.models import Integration
@@ -268,6 +268,12 @@ def board_duplicate(request: HttpRequest, board: Board) -> HttpResponse:
     initial = {"title": (_("Copy of %(title)s") % {"title": board.title})[:120]}
     form = DuplicateForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
+        refusals = copy_refusals(request.grants, board.items.all())
+        if refusals:
+            for refusal in refusals:
+                form.add_error(None, refusal)
+            context = settings_context(request, board, form=form)
+            return render(request, "boards/duplicate.html", context, status=400)
         with transaction.atomic():
             copy = Board.objects.create(
                 name=form.cleaned_data["name"], title=form.cleaned_data["title"],

@@ -277,3 +277,20 @@ def test_importing_a_board_checks_use_of_its_integrations(lab_integration, peopl
     answer = login(people.member).post("/boards/import/", {"text": json.dumps(export)})
     assert answer.status_code == 302
     assert Item.objects.filter(kind="downloads").count() == 1
+
+
+def test_duplicating_a_board_checks_use_of_its_integrations(board, lab_integration, people, login):
+    from boards.models import Board
+    from groups.models import Group, Membership
+
+    add_widget(board, lab_integration)
+    creators = Group.objects.create(name="creators", permissions=["board-create"], position=5)
+    Membership.objects.create(user=people.member, group=creators)
+    BoardAccess.objects.filter(board=board).update(level="modify")
+    answer = login(people.member).post("/boards/lab/duplicate/", {"title": "Mine"})
+    assert answer.status_code == 400
+    assert "choose an integration you may use" in answer.content.decode()
+    assert not Board.objects.filter(title="Mine").exists()
+    IntegrationAccess.objects.create(integration=lab_integration, user=people.member, level="use")
+    answer = login(people.member).post("/boards/lab/duplicate/", {"title": "Mine"})
+    assert answer.status_code == 302 and Board.objects.filter(title="Mine").exists()
