@@ -99,7 +99,8 @@ def test_no_secret_reaches_any_response_or_log_line(people, log_lines):
             headers = {"HX-Request": "true"} if htmx else {}
             call = client.get if method == "get" else client.post
             answer = call(path, data or {}, headers=headers)
-            bodies.append((f"{method} {path}", answer.content + str(answer.headers).encode()))
+            content = b"".join(answer.streaming_content) if answer.streaming else answer.content
+            bodies.append((f"{method} {path}", content + str(answer.headers).encode()))
 
         routes = all_routes()
         for client in (client_for(u) for u in personas.values()):
