@@ -5,9 +5,10 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ColorScheme, User
+from accounts.models import ColorScheme
 from boards.layout import LayoutError, ParsedLayout, parse_export, parse_layout
 from boards.models import RESERVED_BOARD_NAMES, Board, BoardAccess, Level, ServerHomeBoard
+from groups.access_tab import AccessRowForm as GenericAccessRowForm
 from groups.models import Group
 from integrations.access import layout_refusals
 
@@ -50,6 +51,35 @@ class BoardGeneralForm(forms.ModelForm):
         fields = ["title", "name", "is_public"]
 
 
+class ColorInput(forms.TextInput):
+    """A colour picker with the hexadecimal text box beside it as the fallback.
+
+    The picker cannot be empty, so the text box stays the field ("" means the default). Without
+    JavaScript both are posted: a changed text box wins, otherwise a changed picker does. With
+    JavaScript (static/boards/color.js) each follows the other as the user types or picks.
+    """
+
+    template_name = "boards/forms/color_input.html"
+    default = "#2563eb"  # what the picker shows while the text box is empty
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["picker_label"] = _("Pick a colour")
+        context["widget"]["picker_default"] = self.default
+        return context
+
+    def value_from_datadict(self, data, files, name):
+        typed = data.get(name)
+        picked = (data.get(f"{name}__picker") or "").lower()
+        if f"{name}__initial" not in data:
+            return typed  # posted by something other than this form (tests, scripts)
+        initial = data.get(f"{name}__initial") or ""
+        picker_was = (initial or self.default).lower()
+        if typed == initial and picked and picked != picker_was:
+            return picked
+        return typed
+
+
 class BoardLookForm(forms.ModelForm):
     """Description and look: `modify` level."""
 
@@ -58,7 +88,7 @@ class BoardLookForm(forms.ModelForm):
         fields = ["description", "color_scheme", "accent_color", "background_url", "columns"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
-            "accent_color": forms.TextInput(attrs={"placeholder": "#2563eb", "size": 8}),
+            "accent_color": ColorInput(attrs={"placeholder": "#2563eb", "size": 8}),
             "background_url": forms.TextInput(attrs={"placeholder": "https://…"}),
         }
 
@@ -176,41 +206,12 @@ class SaveLayoutForm(forms.Form):
         return data
 
 
-class AccessRowForm(forms.Form):
-    """Adds a row, or changes the level of the principal's existing row."""
-
-    principal = forms.ChoiceField(label=_("User or group"))
-    level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
+class AccessRowForm(GenericAccessRowForm):
+    """Adds a row, or changes the level of the principal's existing row, on a board."""
 
     def __init__(self, board: Board, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(board, BoardAccess, "board", Level.choices, *args, **kwargs)
         self.board = board
-        groups = [(f"g:{g.pk}", g.name) for g in Group.objects.order_by("is_everyone", "name")]
-        users = [
-            (f"u:{u.pk}", f"{u.username} ({u.display_name})" if u.display_name else u.username)
-            for u in User.objects.filter(is_active=True).order_by("username")
-        ]
-        self.fields["principal"].choices = [
-            ("", "—"), (_("Groups"), groups), (_("Users"), users),
-        ]  # fmt: skip
-
-    def clean_principal(self):
-        kind, _sep, pk = self.cleaned_data["principal"].partition(":")
-        model = {"g": Group, "u": User}.get(kind)
-        target = model.objects.filter(pk=pk).first() if model and pk.isdigit() else None
-        if target is None:
-            raise ValidationError(_("Choose a user or a group."))
-        return target
-
-    def save(self) -> tuple[BoardAccess, bool]:
-        principal = self.cleaned_data["principal"]
-        key = {"group": principal} if isinstance(principal, Group) else {"user": principal}
-        row = BoardAccess.objects.filter(board=self.board, **key).first()
-        created = row is None
-        row = row or BoardAccess(board=self.board, **key)
-        row.level = self.cleaned_data["level"]
-        row.save()  # post_save bumps the resolver's version
-        return row, created
 
 
 class BoardFilterForm(forms.Form):
@@ -315,3 +316,45 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in params:
             self.fields[name] = forms.CharField(max_length=200)
+
+
+class MakeHomeForm(forms.Form):
+    """ "Make this the home board for…": the server's default or one group's, where."""
+
+    SERVER = "server"
+    target = forms.ChoiceField(label=_("Home board for"))
+    where = forms.ChoiceField(
+        label=_("On"),
+        choices=[
+            ("both", _("computers and phones")),
+            ("desktop", _("computers")),
+            ("mobile", _("phones")),
+        ],
+        initial="both",
+    )
+
+    def __init__(self, *args, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.groups = {f"g{group.pk}": group for group in groups}
+        self.fields["target"].choices = [(self.SERVER, _("everybody (the server's default)"))] + [
+            (key, _("the group %(name)s") % {"name": group.name})
+            for key, group in self.groups.items()
+        ]
+
+    def save(self, board) -> tuple[object, str]:
+        """Sets the board; answers what it was set on and the audit action."""
+        where = self.cleaned_data["where"]
+        target = self.cleaned_data["target"]
+        if target == self.SERVER:
+            holder, fields = ServerHomeBoard.load(), ("desktop_board", "mobile_board")
+            action = "home_board.default_changed"
+        else:
+            holder = self.groups[target]
+            fields = ("desktop_home_board", "mobile_home_board")
+            action = "group.home_boards_changed"
+        if where in ("both", "desktop"):
+            setattr(holder, fields[0], board)
+        if where in ("both", "mobile"):
+            setattr(holder, fields[1], board)
+        holder.save()
+        return holder, action

@@ -114,6 +114,12 @@ def shared_fetch(
                 return entry
         return None
     try:
+        # Another process may have stored a fresh answer and let the lock go between our
+        # first look and taking the lock: look again before asking the upstream.
+        latest = peek(key)
+        if latest is not None and latest.fresh:
+            return latest
+        entry = latest or entry
         now = time.time()
         try:
             value = fetch()

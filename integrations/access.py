@@ -92,8 +92,6 @@ def layout_refusals(grants, layout, items_by_id=None) -> list[str]:
     must be one the user may `use` (and one the widget can show). References that an item
     already had are kept without asking, so a board stays editable by people who may not use
     every integration on it."""
-    from django.utils.translation import gettext as _
-
     from boards.widgets import get_widget
 
     wanted = []
@@ -107,6 +105,25 @@ def layout_refusals(grants, layout, items_by_id=None) -> list[str]:
             if before is not None and before.options.get("integration") == pk:
                 continue
             wanted.append((widget, pk))
+    return _refusals(grants, wanted)
+
+
+def copy_refusals(grants, items) -> list[str]:
+    """Why copying these items (duplicating a board) is refused: every integration they show
+    must be one the user may `use`, since the copy outlives their access to the original."""
+    from boards.widgets import get_widget
+
+    wanted = [
+        (widget, item.options.get("integration"))
+        for item in items
+        if (widget := get_widget(item.kind)) is not None and widget.integration
+    ]
+    return _refusals(grants, wanted)
+
+
+def _refusals(grants, wanted: list) -> list[str]:
+    from django.utils.translation import gettext as _
+
     if not wanted:
         return []
     usable = {

@@ -2,8 +2,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
-from groups.models import Group
 from integrations.kinds import Context, IntegrationKind, all_kinds
 from integrations.models import Integration, host_of
 
@@ -147,43 +145,3 @@ class KindChoiceForm(forms.Form):
 
 class FilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-
-
-class AccessRowForm(forms.Form):
-    """Adds a row, or changes the level of the principal's existing row, on any object whose
-    ACL rows are `row_model` (the access tab of boards and integrations)."""
-
-    principal = forms.ChoiceField(label=_("User or group"))
-    level = forms.ChoiceField(label=_("Level"))
-
-    def __init__(self, obj, row_model, object_field: str, levels, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.obj, self.row_model, self.object_field = obj, row_model, object_field
-        self.fields["level"].choices = levels
-        groups = [(f"g:{g.pk}", g.name) for g in Group.objects.order_by("is_everyone", "name")]
-        users = [
-            (f"u:{u.pk}", f"{u.username} ({u.display_name})" if u.display_name else u.username)
-            for u in User.objects.filter(is_active=True).order_by("username")
-        ]
-        self.fields["principal"].choices = [
-            ("", "—"), (_("Groups"), groups), (_("Users"), users),
-        ]  # fmt: skip
-
-    def clean_principal(self):
-        kind, _sep, pk = self.cleaned_data["principal"].partition(":")
-        model = {"g": Group, "u": User}.get(kind)
-        target = model.objects.filter(pk=pk).first() if model and pk.isdigit() else None
-        if target is None:
-            raise ValidationError(_("Choose a user or a group."))
-        return target
-
-    def save(self):
-        principal = self.cleaned_data["principal"]
-        key = {"group": principal} if isinstance(principal, Group) else {"user": principal}
-        key[self.object_field] = self.obj
-        row = self.row_model.objects.filter(**key).first()
-        created = row is None
-        row = row or self.row_model(**key)
-        row.level = self.cleaned_data["level"]
-        row.save()  # post_save bumps the resolver's version
-        return row, created

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from groups.access_tab import AccessRowForm
 from groups.models import Group
 from groups.permissions import ADMIN, expand
 from homeportal.net import client_ip
@@ -20,7 +21,6 @@ from integrations.access import (
     with_integration,
 )
 from integrations.forms import (
-    AccessRowForm,
     FilterForm,
     IntegrationForm,
     KindChoiceForm,

@@ -2,9 +2,9 @@
 
 A widget of this module names one integration in its options; it accepts any integration
 whose kind lists the widget in its `widgets` mapping (widget name -> query name). The board
-page never waits for an upstream: the loader only reads what is remembered (one query for the
-integrations, one cache round-trip), and the widget, a placeholder when nothing is known yet,
-asks `boards:item_data` for live data with htmx at the query's lifetime. Actions are buttons
+page never waits for an upstream and costs nothing more with them: it renders placeholders,
+and each asks `boards:item_data` for its data with htmx at once, then again at the query's
+lifetime while the page is visible. Actions are buttons
 shown only to viewers with the action's level on the integration; the server checks again.
 """
 
@@ -77,32 +77,10 @@ def widget_data(widget: WidgetKind, item, integration, entry, request) -> dict:
     return data
 
 
-def make_loader(widget_name: str):
-    def load(items, request) -> list:
-        from homeportal import shared_fetch
-        from integrations import data
-
-        widget = KINDS[widget_name]
-        found = _integrations(items)
-        keys = {}
-        for item in items:
-            integration = found.get(item.options.get("integration"))
-            kind = integration.kind_module if integration else None
-            if kind is not None and widget_name in kind.widgets:
-                keys[item.pk] = data.cache_key(integration, kind.widgets[widget_name], None)
-        entries = shared_fetch.peek_many(list(keys.values())) if keys else {}
-        return [
-            widget_data(
-                widget,
-                item,
-                found.get(item.options.get("integration")),
-                entries.get(keys.get(item.pk, "")),
-                request,
-            )
-            for item in items
-        ]
-
-    return load
+def load(items, request) -> list:
+    """Placeholders: the page never waits for an upstream, nor reads the cache or the
+    integrations for them; each widget asks for its data with htmx as soon as it shows."""
+    return [{"state": "pending"} for _item in items]
 
 
 def make_refresh(widget_name: str):
@@ -136,7 +114,7 @@ def integration_widget(name: str, label, description, template: str, size) -> Wi
             form_class=IntegrationWidgetForm,
             template=template,
             default_size=size,
-            loader=make_loader(name),
+            loader=load,
             refresh=make_refresh(name),
             integration=name,
         )
