@@ -17,6 +17,7 @@ class TestQBittorrent(DownloadsKindContract):
     # qBittorrent waits several seconds for more after a TLS ClientHello before closing: a
     # call with a shorter deadline runs out of time first, which is "unreachable".
     reason_for_https_to_http = ConnectionProblem.UNREACHABLE
+
     @pytest.fixture
     def daemon(self, qbittorrent):
         return qbittorrent
