@@ -537,6 +537,35 @@ def set_external_names(group: Group, names, *, actor=None, ip: str | None = None
         )  # fmt: skip
 
 
+def two_factor_refusal(actor, *, grants=None) -> str | None:
+    """Who must use two-factor login is a system setting: admins decide it."""
+    grants = grants if grants is not None else grants_for(actor, refresh=True)
+    if not grants.is_admin:
+        return _("Only admins decide who must use two-factor login.")
+    return None
+
+
+def set_two_factor_required(
+    group: Group, required: bool, *, actor=None, ip: str | None = None
+) -> None:
+    """Requires (or no longer requires) two-factor login of the group's members who log in
+    with a password; on `everyone`, of every such user. Takes effect on their next request."""
+    with transaction.atomic():
+        _lock()
+        group.refresh_from_db()
+        if actor is not None:
+            _refuse(two_factor_refusal(actor))
+        if group.require_two_factor == required:
+            return
+        group.require_two_factor = required
+        group.save(update_fields=["require_two_factor"])
+        bump_version()
+        audit.record(
+            "group.two_factor_required" if required else "group.two_factor_optional",
+            actor=actor, target=group, ip=ip,
+        )  # fmt: skip
+
+
 def reorder_groups(groups_in_order, *, actor=None, ip: str | None = None) -> None:
     """Gives the regular groups positions 1, 2, 3... in this order; `everyone` stays last.
     The list must name every regular group once, so a stale page cannot lose one."""

@@ -540,6 +540,7 @@
       const { data } = await post(urls.widget, body);
       if (!data || !data.form) throw new Error("no form");
       widgetFields.innerHTML = data.form; // the server's form, escaped by Django
+      if (window.htmx) window.htmx.process(widgetFields); // the icon search
       fillSections(widgetSection);
       widgetSection.value = (section && state.sections.includes(section) ? section : state.sections[state.sections.length - 1]).key;
       widgetDialog.showModal();
@@ -569,6 +570,7 @@
     }
     if (!data.ok) {
       widgetFields.innerHTML = data.form; // errors shown in the dialog; nothing changed
+      if (window.htmx) window.htmx.process(widgetFields);
       const invalid = widgetFields.querySelector(".has-error input, .has-error select, .has-error textarea");
       if (invalid) invalid.focus();
       return;
@@ -608,6 +610,19 @@
     render();
     const node = root.querySelector(`.editor-item[data-key="${CSS.escape(key)}"]`);
     if (node) node.focus();
+  });
+
+  // The icon picker: a found icon fills the icon field and its preview.
+  widgetFields.addEventListener("click", (event) => {
+    const choice = event.target.closest("[data-brand-icon]");
+    if (!choice) return;
+    const results = choice.closest(".icon-results");
+    const input = document.getElementById(results.dataset.for);
+    input.value = choice.dataset.brandIcon;
+    const preview = input.parentElement.querySelector("[data-brand-preview]");
+    if (preview) preview.replaceChildren(el("img", { src: choice.dataset.brandSrc, alt: "", width: "32", height: "32" }));
+    results.replaceChildren();
+    input.focus();
   });
 
   sectionForm.addEventListener("submit", (event) => {
