@@ -294,3 +294,10 @@ def test_duplicating_a_board_checks_use_of_its_integrations(board, lab_integrati
     IntegrationAccess.objects.create(integration=lab_integration, user=people.member, level="use")
     answer = login(people.member).post("/boards/lab/duplicate/", {"title": "Mine"})
     assert answer.status_code == 302 and Board.objects.filter(title="Mine").exists()
+
+
+def test_the_audit_log_says_who_ran_which_action_on_what(board, lab_integration, people, login):
+    item = add_widget(board, lab_integration)
+    login(people.owner).post(action_url(board, item, "pause"), {"id": "a1"})
+    body = login(people.owner).get("/settings/audit/").content.decode()
+    assert "ran “pause” on a1 from the board lab" in body
