@@ -344,6 +344,7 @@ def widget_kinds(request) -> list[dict]:
             "label": str(w.label),
             "description": str(w.description),
             "size": list(w.default_size),
+            "min": list(w.min_size),
         }
         for w in all_widgets()
         if w.integration is None or usable_for_widget(request.grants, w)

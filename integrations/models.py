@@ -129,16 +129,17 @@ class IntegrationSecret(models.Model):
     def __repr__(self) -> str:
         return f"<IntegrationSecret {self.pk} {self.name}>"
 
-    def binding(self) -> str:
-        return crypto.binding(SECRET_PURPOSE, self._meta.db_table, self.pk, "value")
-
     def seal(self, plaintext: str) -> None:
         if self.pk is None:
             raise ValueError("a secret is sealed to its row: save it first")
-        self.value = crypto.encrypt(plaintext, self.binding())
+        self.value = SEALED_SECRET.seal(self, plaintext)
 
     def reveal(self) -> str:
-        return crypto.decrypt(self.value, self.binding())
+        return SEALED_SECRET.open(self)
+
+
+# Sealed with crypto.binding(SECRET_PURPOSE, table, row, "value"); rotate_encryption_key finds it.
+SEALED_SECRET = crypto.register_sealed(IntegrationSecret, "value", SECRET_PURPOSE)
 
 
 class Level(models.TextChoices):

@@ -98,6 +98,7 @@ KIND = register(
         form_class=AppForm,
         template="boards/widgets/app.html",
         default_size=(2, 1),
+        min_size=(2, 1),
         loader=load,
         refresh=refresh,
         refresh_seconds=60,

@@ -105,7 +105,8 @@ def make_refresh(widget_name: str):
 KINDS: dict[str, WidgetKind] = {}
 
 
-def integration_widget(name: str, label, description, template: str, size) -> WidgetKind:
+def integration_widget(name: str, label, description, template: str, size,
+                       min_size) -> WidgetKind:  # fmt: skip
     kind = register(
         WidgetKind(
             name=name,
@@ -114,6 +115,7 @@ def integration_widget(name: str, label, description, template: str, size) -> Wi
             form_class=IntegrationWidgetForm,
             template=template,
             default_size=size,
+            min_size=min_size,  # the torrent list and the disks scroll inside the widget
             loader=load,
             refresh=make_refresh(name),
             integration=name,
@@ -129,6 +131,7 @@ DOWNLOADS = integration_widget(
     _("Torrents of a download client: speeds, progress, pause and resume."),
     "boards/widgets/downloads.html",
     (4, 3),
+    (3, 2),
 )
 SYSTEM = integration_widget(
     "system",
@@ -136,4 +139,5 @@ SYSTEM = integration_widget(
     _("CPU, memory, disks, load and sensors of a machine."),
     "boards/widgets/system.html",
     (3, 3),
+    (3, 2),
 )

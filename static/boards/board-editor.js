@@ -182,6 +182,8 @@
     node.style.gridArea = `${box[1] + 1} / ${box[0] + 1} / span ${box[3]} / span ${box[2]}`;
   }
 
+  const minSize = (item) => (kinds.get(item.kind) || { min: [1, 1] }).min || [1, 1];
+
   function label(item) {
     const kind = kinds.get(item.kind);
     const name = item.options.name || item.options.title || "";
@@ -321,8 +323,9 @@
       const rect = node.getBoundingClientRect();
       const left = m.rect.left + x0 * m.stepX;
       const top = rect.top;
-      const w = Math.max(1, Math.min(m.cols - x0, Math.round((event.clientX - left) / m.stepX)));
-      const h = Math.max(1, Math.min(24, Math.round((event.clientY - top) / m.stepY)));
+      const [minW, minH] = minSize(found.item);
+      const w = Math.max(Math.min(minW, m.cols - x0), Math.min(m.cols - x0, Math.round((event.clientX - left) / m.stepX)));
+      const h = Math.max(minH, Math.min(24, Math.round((event.clientY - top) / m.stepY)));
       drag.target = { section: found.section, box: [x0, y0, w, h] };
       placeBox(node, drag.target.box);
       return;
@@ -415,8 +418,9 @@
     const arrows = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
     if (event.key in arrows) {
       const [dx, dy] = arrows[event.key];
+      const [minW, minH] = minSize(found.item);
       box = event.shiftKey
-        ? [x, y, Math.max(1, Math.min(cols - x, w + dx)), Math.max(1, Math.min(24, h + dy))]
+        ? [x, y, Math.max(Math.min(minW, cols - x), Math.min(cols - x, w + dx)), Math.max(minH, Math.min(24, h + dy))]
         : [Math.max(0, Math.min(cols - w, x + dx)), Math.max(0, y + dy), w, h];
     } else if (event.key === "Delete" || event.key === "Backspace") {
       event.preventDefault();

@@ -48,6 +48,7 @@ class LabState:
         self.torrents = deepcopy(TORRENTS)
         self.credentials: tuple[str, str] | None = None
         self.delay = 0.0
+        self.gate: threading.Event | None = None  # when set: every answer waits for it
         self.seen_headers: list[str] = []
 
     def count(self, path: str) -> int:
@@ -82,6 +83,8 @@ class LabHandler(QuietHandler):
             state.seen_headers.append(str(self.headers))
         if state.delay:
             threading.Event().wait(state.delay)
+        if state.gate is not None:
+            state.gate.wait(10)
         if not self._authorised():
             return self._json({"error": f"unknown credentials {self._sent_credentials()}"}, 401)
         if self.path == "/api/version":

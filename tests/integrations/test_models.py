@@ -130,3 +130,21 @@ def test_an_answer_stored_while_taking_the_lock_is_not_fetched_again(monkeypatch
     monkeypatch.setattr(cache, "add", add_after_another_process_answered)
     entry = shared_fetch.shared_fetch("k", lambda: pytest.fail("fetched again"), 30)
     assert entry.value == "fresh"
+
+
+def test_rotation_re_encrypts_integration_secrets(two, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    a, _b = two
+    old_key, new_key = settings.SECRET_ENCRYPTION_KEY, bytes(range(32))
+    before = dict(IntegrationSecret.objects.values_list("pk", "value"))
+    settings.SECRET_ENCRYPTION_KEY, settings.SECRET_ENCRYPTION_OLD_KEYS = new_key, [old_key]
+    out = StringIO()
+    call_command("rotate_encryption_key", stdout=out)
+    assert "integrations_integrationsecret.value: re-encrypted 4" in out.getvalue()
+    settings.SECRET_ENCRYPTION_OLD_KEYS = []  # the old key is gone: the secrets still open
+    for secret in IntegrationSecret.objects.all():
+        assert secret.value != before[secret.pk] and not crypto.needs_rotation(secret.value)
+    assert a.secret_values() == {"username": "ann", "password": "alpha-secret"}

@@ -294,3 +294,50 @@ def test_duplicating_a_board_checks_use_of_its_integrations(board, lab_integrati
     IntegrationAccess.objects.create(integration=lab_integration, user=people.member, level="use")
     answer = login(people.member).post("/boards/lab/duplicate/", {"title": "Mine"})
     assert answer.status_code == 302 and Board.objects.filter(title="Mine").exists()
+
+
+def test_the_audit_log_says_who_ran_which_action_on_what(board, lab_integration, people, login):
+    item = add_widget(board, lab_integration)
+    login(people.owner).post(action_url(board, item, "pause"), {"id": "a1"})
+    body = login(people.owner).get("/settings/audit/").content.decode()
+    assert "ran “pause” on a1 from the board lab" in body
+
+
+@pytest.mark.django_db(transaction=True)  # the slow viewer's request runs in another thread
+def test_a_slow_service_does_not_hold_another_widget(board, lab_integration, lab, people, login):
+    import threading
+    import time
+
+    from integrations.models import Integration
+    from tests.integrations.lab_service import lab_service
+
+    _url, slow_state = lab
+    slow_state.gate = threading.Event()  # the first service answers only when released
+    slow = add_widget(board, lab_integration)
+    with lab_service() as (fast_url, _fast_state):
+        other = Integration.objects.create(name="Fast", kind="lab", url=fast_url,
+                                           owner=people.owner)  # fmt: skip
+        fast = add_widget(board, other, kind="system")
+        client = login(people.member)
+
+        def slow_viewer():
+            from django.db import connection
+
+            try:
+                client.get(data_url(board, slow))
+            finally:
+                connection.close()  # this thread's own connection
+
+        waiting = threading.Thread(target=slow_viewer)
+        waiting.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not slow_state.requests and time.monotonic() < deadline:
+                threading.Event().wait(0.01)
+            assert slow_state.requests, "the slow widget's request never reached its service"
+            body = login(people.member).get(data_url(board, fast)).content.decode()
+            assert "5.0 GiB / 8.0 GiB" in body  # answered while the slow one still waits
+            assert not slow_state.gate.is_set() and waiting.is_alive()
+        finally:
+            slow_state.gate.set()
+            waiting.join()

@@ -287,3 +287,20 @@ def test_icon_picker_searches_picks_and_matches_automatically(
     expect(page.locator('img[src$="/icons/brands/jellyfin.svg"]')).to_be_visible()
     expect(page.locator('img[src$="/icons/brands/plex.svg"]')).to_be_visible()
     page.screenshot(path=board_artifacts / "board-with-brand-icons.png")
+
+
+def test_a_widget_is_not_resized_below_its_smallest_size(page, live_server, people, log_in_browser):
+    from tests.boards.factories import add_item, add_section, make_board
+
+    board = make_board("small", people.owner)
+    item = add_item(add_section(board), "search", box=(0, 0, 4, 1), narrow=(0, 0, 4, 1))
+    log_in_browser(page.context, people.owner)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + "/boards/small/edit/")
+    page.locator(".editor-item.widget-search").focus()
+    for _ in range(3):
+        page.keyboard.press("Shift+ArrowLeft")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#editor-status")).to_have_text("Saved.")
+    item.refresh_from_db()
+    assert (item.w, item.h) == (3, 1)  # the search box's smallest width
