@@ -17,9 +17,11 @@ from boards.layout import (
 )
 from boards.models import RESERVED_BOARD_NAMES, Board, BoardAccess, Level, ServerHomeBoard
 from boards.widgets.clock import time_zone_choices
+from groups.access_tab import AccessRowForm as GenericAccessRowForm
 from groups.models import Group
 from homeportal import jsoninput
 from homeportal.jsoninput import JSONInputError
+from integrations.access import layout_refusals
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_LAYOUT_BYTES = 4 * 1024 * 1024
@@ -132,8 +134,9 @@ class ImportForm(DuplicateForm):
 
     field_order = ["file", "text", "title", "name"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, grants=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.grants = grants
         self.fields["title"].required = False
         self.fields["title"].help_text = _("Empty: the title in the file.")
         self.board_fields: dict = {}
@@ -159,6 +162,9 @@ class ImportForm(DuplicateForm):
             fields, self.layout = parse_export(data)
         except LayoutError as error:
             raise ValidationError(error.messages) from None
+        refusals = layout_refusals(self.grants, self.layout)
+        if refusals:
+            raise ValidationError(refusals)
         self.cleaned_data["title"] = (self.cleaned_data.get("title") or fields["title"])[:120]
         if not self.cleaned_data["title"]:
             raise ValidationError(_("Give the board a title."))
@@ -181,8 +187,9 @@ class SaveLayoutForm(forms.Form):
 
     state = forms.CharField(max_length=MAX_LAYOUT_BYTES, strip=False)
 
-    def __init__(self, board: Board, sections, *args, **kwargs):
+    def __init__(self, board: Board, sections, *args, grants=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.grants = grants
         self.board = board
         self.sections = {s.pk: s for s in sections}
         self.items = {i.pk: i for s in sections for i in s.item_list}
@@ -208,45 +215,18 @@ class SaveLayoutForm(forms.Form):
             )  # fmt: skip
         except LayoutError as error:
             raise ValidationError(error.messages) from None
+        refusals = layout_refusals(self.grants, self.layout, self.items)
+        if refusals:
+            raise ValidationError(refusals)
         return data
 
 
-class AccessRowForm(forms.Form):
-    """Adds a row, or changes the level of the principal's existing row."""
-
-    principal = forms.ChoiceField(label=_("User or group"))
-    level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
+class AccessRowForm(GenericAccessRowForm):
+    """Adds a row, or changes the level of the principal's existing row, on a board."""
 
     def __init__(self, board: Board, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(board, BoardAccess, "board", Level.choices, *args, **kwargs)
         self.board = board
-        groups = [(f"g:{g.pk}", g.name) for g in Group.objects.order_by("is_everyone", "name")]
-        users = [
-            (f"u:{u.pk}", f"{u.username} ({u.display_name})" if u.display_name else u.username)
-            for u in User.objects.filter(is_active=True).order_by("username")
-        ]
-        self.fields["principal"].choices = [
-            ("", "—"), (_("Groups"), groups), (_("Users"), users),
-        ]  # fmt: skip
-
-    def clean_principal(self):
-        kind, _sep, pk = self.cleaned_data["principal"].partition(":")
-        model = {"g": Group, "u": User}.get(kind)
-        target = model.objects.filter(pk=pk).first() if model and pk.isdigit() else None
-        if target is None:
-            raise ValidationError(_("Choose a user or a group."))
-        return target
-
-    def save(self) -> tuple[BoardAccess, bool]:
-        principal = self.cleaned_data["principal"]
-        key = {"group": principal} if isinstance(principal, Group) else {"user": principal}
-        # One row per principal and board (a database constraint): update_or_create locks the
-        # row, or when two requests add the same principal at once, the second one updates the
-        # row the first created instead of failing. save() runs, so post_save bumps the
-        # resolver's version either way.
-        return BoardAccess.objects.update_or_create(
-            board=self.board, **key, defaults={"level": self.cleaned_data["level"]}
-        )
 
 
 class BoardFilterForm(forms.Form):
@@ -359,7 +339,7 @@ class WidgetRequestForm(forms.Form):
         from boards.widgets import get_widget
 
         widget = get_widget(self.cleaned_data["kind"])
-        if widget is None or widget.integration is not None:
+        if widget is None:
             raise ValidationError(_("Unknown widget."))
         return widget
 
@@ -369,6 +349,15 @@ class WidgetRequestForm(forms.Form):
             return jsoninput.loads(raw, max_bytes=MAX_OPTIONS_BYTES, shape=OPTIONS_SHAPE)
         except JSONInputError as error:
             raise ValidationError([_("The options are not understood."), *error.messages]) from None
+
+
+class ActionForm(forms.Form):
+    """The parameters of an integration action: exactly the ones it declares, short strings."""
+
+    def __init__(self, params: tuple[str, ...], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in params:
+            self.fields[name] = forms.CharField(max_length=200)
 
 
 class MakeHomeForm(forms.Form):

@@ -28,4 +28,9 @@ urlpatterns = [
         "<slug:name>/sections/<int:section_id>/collapse/", views.section_collapse, name="collapse"
     ),
     path("<slug:name>/items/<int:item_id>/data/", views.item_data, name="item_data"),
+    path(
+        "<slug:name>/items/<int:item_id>/actions/<slug:action>/",
+        views.item_action,
+        name="item_action",
+    ),
 ]

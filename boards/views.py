@@ -31,6 +31,7 @@ from boards.access import (
 )
 from boards.forms import (
     AccessRowForm,
+    ActionForm,
     BoardCreateForm,
     BoardFilterForm,
     BoardGeneralForm,
@@ -70,6 +71,11 @@ from boards.widgets import all_widgets
 from groups.models import Group
 from homeportal.forms import save_unique
 from homeportal.net import client_ip
+from integrations.access import can as can_integration
+from integrations.access import copy_refusals, usable_for_widget
+from integrations.data import run_action
+from integrations.kinds import ConnectionProblem
+from integrations.models import Integration
 from sessions_admin import audit
 
 GET_POST = ["GET", "POST"]
@@ -147,6 +153,49 @@ def item_data(request: HttpRequest, board: Board, item_id: int) -> HttpResponse:
         raise Http404
     context = {"board": board, "item": item, "options": item.options,
                "data": widget.refresh(item, request), "editing": False}  # fmt: skip
+    return render(request, f"{widget.template}#live", context)
+
+
+@require_POST
+@with_board(Level.VIEW)
+def item_action(request: HttpRequest, board: Board, item_id: int, action: str) -> HttpResponse:
+    """Runs an integration action from a widget: needs view on the board (to reach the item)
+    and the viewer's own level on the integration that the action asks for; audited."""
+    item = board.items.filter(pk=item_id).first()
+    widget = item.widget if item is not None else None
+    if widget is None or not widget.integration or widget.refresh is None:
+        raise Http404
+    integration = Integration.objects.filter(pk=item.options.get("integration")).first()
+    kind = integration.kind_module if integration is not None else None
+    spec = kind.actions.get(action) if kind is not None and widget.accepts(integration) else None
+    if spec is None:
+        raise Http404
+    if not request.user.is_authenticated:
+        return redirect_to_login(board.get_absolute_url())
+    if not can_integration(request.grants, integration, spec.level):
+        raise PermissionDenied
+    form = ActionForm(spec.params, request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("The action's parameters are not understood."), status=400)
+    params = form.cleaned_data
+    problem = ""
+    try:
+        run_action(integration, action, params)
+    except ConnectionProblem as error:
+        problem = error.message
+    audit.record("integration.action", actor=request.user, target=integration,
+                 ip=client_ip(request), details={
+                     "action": action, "target": params.get("id", ""), "board": board.name,
+                     "item": item.pk, "ok": not problem})  # fmt: skip
+    if not request.htmx:
+        if problem:
+            messages.error(request, problem)
+        return redirect(board)
+    data = widget.refresh(item, request)
+    if problem:
+        data["action_problem"] = problem
+    context = {"board": board, "item": item, "options": item.options, "data": data,
+               "editing": False}  # fmt: skip
     return render(request, f"{widget.template}#live", context)
 
 
@@ -244,7 +293,7 @@ def _first_board_becomes_home(user, board: Board) -> bool:
 @require_http_methods(GET_POST)
 @require_board_create
 def board_import(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(*posted(request, files=True))
+    form = ImportForm(*posted(request, files=True), grants=request.grants)
     board = None
     if request.method == "POST" and form.is_valid():
 
@@ -273,6 +322,12 @@ def board_duplicate(request: HttpRequest, board: Board) -> HttpResponse:
     form = DuplicateForm(posted(request), initial=initial)
     copy = None
     if request.method == "POST" and form.is_valid():
+        refusals = copy_refusals(request.grants, board.items.all())
+        if refusals:
+            for refusal in refusals:
+                form.add_error(None, refusal)
+            context = settings_context(request, board, form=form)
+            return render(request, "boards/duplicate.html", context, status=400)
 
         def create() -> Board:
             copy = Board.objects.create(
@@ -321,8 +376,8 @@ def board_export(request: HttpRequest, board: Board) -> HttpResponse:
 
 
 def widget_kinds(request) -> list[dict]:
-    """The kinds the editor offers. Integration widgets (later) need an integration the user
-    may `use`; none exist yet, so only kinds without one are offered."""
+    """The kinds the editor offers: integration widgets only when the user may `use` an
+    integration that feeds them."""
     return [
         {
             "name": w.name,
@@ -332,7 +387,7 @@ def widget_kinds(request) -> list[dict]:
             "min": list(w.min_size),
         }
         for w in all_widgets()
-        if w.integration is None
+        if w.integration is None or usable_for_widget(request.grants, w)
     ]
 
 
@@ -398,7 +453,7 @@ def board_save(request: HttpRequest, board: Board) -> HttpResponse:
     """Saves the editor's whole layout at once, or changes nothing and says why."""
     with transaction.atomic():
         board = Board.objects.select_for_update().get(pk=board.pk)
-        form = SaveLayoutForm(board, load_sections(board), request.POST)
+        form = SaveLayoutForm(board, load_sections(board), request.POST, grants=request.grants)
         if not form.is_valid():
             errors = [str(e) for e in form.errors.get("state", [])] or [_("Nothing to save.")]
             return JsonResponse(
@@ -419,10 +474,16 @@ def widget_form(request: HttpRequest, board: Board) -> HttpResponse:
     if not request_form.is_valid():
         return JsonResponse({"ok": False, "errors": request_form.errors}, status=400)
     widget = request_form.cleaned_data["kind"]
+    extra = {}
+    if widget.integration:
+        extra["integrations"] = usable_for_widget(request.grants, widget)
+        if not extra["integrations"]:
+            return JsonResponse({"ok": False, "errors": {"kind": [_("Unknown widget.")]}},
+                                status=400)  # fmt: skip
     if request_form.cleaned_data["load"]:
-        form = widget.unbound_form(request_form.cleaned_data["options"])
+        form = widget.unbound_form(request_form.cleaned_data["options"], **extra)
     else:
-        form = widget.bound_form(request.POST)
+        form = widget.bound_form(request.POST, **extra)
         if form.is_valid():
             options = form.to_options()
             if widget.suggest is not None:
@@ -569,11 +630,20 @@ def board_access(request: HttpRequest, board: Board) -> HttpResponse:
                          "level": row.level, "added": created})  # fmt: skip
         messages.success(request, _("Access saved."))
         return redirect("boards:access", board.name)
-    rows = board.access_rows.select_related("user", "group").order_by(
-        "group__name", "user__username"
+    rows = list(
+        board.access_rows.select_related("user", "group").order_by("group__name", "user__username")
     )
-    context = settings_context(request, board, form=form, rows=rows, can_edit=can_edit,
-                               inherited=inherited_access(board), tab="access")  # fmt: skip
+    for row in rows:
+        row.remove_url = reverse("boards:access_remove", args=[board.name, row.pk])
+    inherited = inherited_access(board)
+    for row in inherited:
+        row["level_label"] = Level(row["level"]).label
+    context = settings_context(
+        request, board, form=form, rows=rows, can_edit=can_edit, inherited=inherited,
+        tab="access", form_action=reverse("boards:access", args=[board.name]),
+        levels_help=_("View: see the board. Modify: also edit widgets, layout and look. Full: "
+                      "also rename, delete, change visibility and access."),
+    )  # fmt: skip
     return render(
         request, "boards/access.html", context, status=400 if form and form.errors else 200
     )

@@ -14,6 +14,7 @@ urlpatterns = [
     path("preferences/", board_views.preferences, name="preferences"),
     path("preferences/time-zone/", board_views.detected_time_zone, name="detected_time_zone"),
     path("settings/groups/", include("groups.urls")),
+    path("settings/integrations/", include("integrations.urls")),
     path("settings/sessions/", include("sessions_admin.urls")),
     path("settings/audit/", include("sessions_admin.audit_urls")),
     path("", include("invites.urls")),

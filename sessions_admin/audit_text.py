@@ -159,6 +159,29 @@ SENTENCES: dict[str, Sentence] = {
     "board.access_removed": lambda d: (
         _("took away the access of %(who)s") % {"who": d.get("principal", "?")}
     ),
+    "integration.created": lambda d: (
+        _("created the integration (%(kind)s)") % {"kind": d.get("kind", "?")}
+    ),
+    "integration.changed": lambda d: (
+        _("changed the integration's %(what)s") % {"what": _value(d.get("changed"))}
+    ),
+    "integration.deleted": lambda d: _("deleted the integration"),
+    "integration.access_changed": lambda d: (
+        _("gave %(who)s %(level)s access")
+        % {"who": d.get("principal", "?"), "level": d.get("level", "?")}
+    ),
+    "integration.access_removed": lambda d: (
+        _("took away the access of %(who)s") % {"who": d.get("principal", "?")}
+    ),
+    "integration.action": lambda d: (
+        (
+            _("ran “%(action)s” on %(target)s from the board %(board)s")
+            if d.get("target")
+            else _("ran “%(action)s” from the board %(board)s")
+        )
+        % {"action": d.get("action", "?"), "target": d.get("target"), "board": d.get("board", "?")}
+        + ("" if d.get("ok", True) else " — " + _("the service did not do it"))
+    ),
     "invite.created": lambda d: (
         _("made an invite into %(groups)s") % {"groups": _value(d["groups"])}
         if d.get("groups")

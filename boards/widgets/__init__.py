@@ -12,8 +12,9 @@ default size and, optionally,
   editing (an app's icon from its name), never applied to stored or imported options;
 - `refresh(item, request) -> data` with `refresh_seconds`: live data the page asks for again
   with htmx (the app link's status ping);
-- `integration`: the kind of integration the widget reads (integration widgets, later), which
-  the editor offers only to users who may `use` one of that kind;
+- `integration`: for integration widgets, the widget name that integration kinds list in their
+  `widgets` mapping (boards.widgets.integration); the widget accepts an integration of any kind
+  that lists it, and the editor offers only integrations the editing user may `use`;
 - `csp_sources(options) -> {directive: [origin, ...]}`: what the page's Content-Security-Policy
   must allow for this item (an iframe's frame source, a search engine's form action);
 - `export_exclude`: option names never written to an export (secrets of later widgets).
@@ -28,7 +29,7 @@ an app's status) belongs in the template's `live` partial, written where the con
 moment. Everything else a template shows must depend on the item's options alone.
 """
 
-from boards.widgets import app, bookmarks, clock, iframe, notes, search  # noqa: F401
+from boards.widgets import app, bookmarks, clock, iframe, integration, notes, search  # noqa: F401
 from boards.widgets.base import (
     WidgetForm,
     WidgetKind,

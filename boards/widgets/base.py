@@ -56,12 +56,17 @@ class WidgetKind:
             return form.to_options(), form
         return None, form
 
-    def bound_form(self, data) -> WidgetForm:
-        return self.form_class(data=data)
+    def bound_form(self, data, **kwargs) -> WidgetForm:
+        return self.form_class(data=data, **kwargs)
 
-    def unbound_form(self, options: dict | None = None) -> WidgetForm:
+    def unbound_form(self, options: dict | None = None, **kwargs) -> WidgetForm:
         initial = self.form_class.initial_from_options(options) if options else None
-        return self.form_class(initial=initial)
+        return self.form_class(initial=initial, **kwargs)
+
+    def accepts(self, connection) -> bool:
+        """Whether this widget can show an integration's data (integration widgets only)."""
+        kind = connection.kind_module if connection is not None else None
+        return bool(self.integration and kind is not None and self.integration in kind.widgets)
 
     def export(self, options: dict) -> dict:
         return {k: v for k, v in options.items() if k not in self.export_exclude}

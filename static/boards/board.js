@@ -127,3 +127,15 @@
     });
   }
 })();
+
+/* Integration widgets poll only while the page is visible, and refresh when it shows again. */
+(() => {
+  "use strict";
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const el = event.detail && event.detail.elt;
+    if (document.hidden && el && el.hasAttribute && el.hasAttribute("data-poll")) event.preventDefault();
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) document.dispatchEvent(new CustomEvent("hp-visible"));
+  });
+})();

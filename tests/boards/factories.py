@@ -52,8 +52,12 @@ OPTIONS = {
         "placeholder": "",
         "new_tab": False,
     },
+    # Integration widgets: the integration is checked when a layout is saved or imported.
+    "downloads": {"title": "Downloads", "integration": 1},
+    "system": {"title": "", "integration": 1},
 }
-KINDS = tuple(OPTIONS)
+INTEGRATION_KINDS = ("downloads", "system")
+KINDS = tuple(k for k in OPTIONS if k not in INTEGRATION_KINDS)  # fill_board's kinds
 
 
 def make_board(name: str, owner=None, *, public: bool = False, title: str = "", **fields) -> Board:

@@ -1,6 +1,7 @@
 """App status pings against a real HTTP server on loopback."""
 
 import socket
+import time
 
 import pytest
 
@@ -63,13 +64,14 @@ def test_board_page_shows_the_remembered_status_and_polls_for_it(server, people,
 
 @pytest.mark.parametrize(
     "url", ["http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/", "http://0.0.0.0/",
-            "http://224.0.0.1/"],
+            "http://224.0.0.1/", "http://[::ffff:169.254.169.254]/", "http://[::ffff:0.0.0.0]/",
+            "http://2852039166/", "http://0xa9fea9fe/"],
 )  # fmt: skip
 def test_link_local_and_multicast_addresses_are_never_pinged(url, monkeypatch):
     def no_connection(*args, **kwargs):
         raise AssertionError("a refused address was contacted")
 
-    monkeypatch.setattr(ping.http.client.HTTPConnection, "connect", no_connection)
+    monkeypatch.setattr(socket, "create_connection", no_connection)
     assert ping.ping(url) == ping.UNKNOWN
 
 
@@ -82,8 +84,18 @@ def test_a_hanging_name_server_counts_as_down(monkeypatch):
         release.wait(5)
         raise OSError("gave up")
 
-    monkeypatch.setattr(ping.socket, "getaddrinfo", hang)
+    monkeypatch.setattr(socket, "getaddrinfo", hang)
     try:
         assert ping.ping("http://app.home.arpa/", timeout=0.2) == ping.DOWN
     finally:
         release.set()
+
+
+def test_a_slow_header_target_is_held_to_the_ping_deadline():
+    from tests.outbound_servers import trickling_server
+
+    with trickling_server(interval=0.1) as url:
+        started = time.monotonic()
+        assert ping.ping(url + "/", timeout=0.5) == ping.DOWN
+        # Every byte comes in time for a per-read timeout; the total deadline ends it.
+        assert time.monotonic() - started < 5

@@ -1,0 +1,143 @@
+"""Integration widgets: data from a service, read through the board item (never directly).
+
+A widget of this module names one integration in its options; it accepts any integration
+whose kind lists the widget in its `widgets` mapping (widget name -> query name). The board
+page never waits for an upstream and costs nothing more with them: it renders placeholders,
+and each asks `boards:item_data` for its data with htmx at once, then again at the query's
+lifetime while the page is visible. Actions are buttons
+shown only to viewers with the action's level on the integration; the server checks again.
+"""
+
+import time
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from boards.widgets.base import WidgetForm, WidgetKind, register, title_field
+
+
+class IntegrationWidgetForm(WidgetForm):
+    title = title_field()
+    integration = forms.TypedChoiceField(
+        label=_("Integration"),
+        coerce=int,
+        help_text=_("Only integrations you may use are offered."),
+    )
+
+    def __init__(self, *args, integrations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if integrations is None:
+            # Stored and imported options: any number; layout checks decide who may use it.
+            self.fields["integration"] = forms.IntegerField(min_value=1)
+        else:
+            self.fields["integration"].choices = [
+                (i.pk, f"{i.name} ({i.kind_name})") for i in integrations
+            ]
+
+
+def _integrations(items) -> dict:
+    from integrations.models import Integration
+
+    ids = {i.options.get("integration") for i in items}
+    ids = [pk for pk in ids if isinstance(pk, int)]
+    return {i.pk: i for i in Integration.objects.filter(pk__in=ids)} if ids else {}
+
+
+def widget_data(widget: WidgetKind, item, integration, entry, request) -> dict:
+    """What the template shows, JSON-serialisable (the rendered-widget cache keys on it)."""
+    from integrations.access import can
+
+    kind = integration.kind_module if integration is not None else None
+    if kind is None or widget.name not in kind.widgets:
+        return {"state": "missing"}
+    query = kind.queries[kind.widgets[widget.name]]
+    actions = {
+        name: {"label": str(action.label), "confirm": str(action.confirm)}
+        for name, action in kind.actions.items()
+        if can(request.grants, integration, action.level)
+    }
+    data = {
+        "name": integration.name,
+        "kind": kind.name,
+        "poll": max(int(query.ttl), 2),
+        "actions": actions,
+        "state": "pending",
+    }
+    if entry is None:
+        return data
+    data.update(
+        state="ok" if entry.ok else "failing",
+        stale=not entry.fresh,
+        value=entry.value,
+        age=int(entry.age) if entry.ok else None,
+        value_age=int(max(time.time() - entry.value_at, 0)) if entry.value_at else None,
+        message=entry.message,
+        failing_for=int(max(time.time() - entry.failing_since, 0)) if entry.failing_since else 0,
+    )
+    return data
+
+
+def load(items, request) -> list:
+    """Placeholders: the page never waits for an upstream, nor reads the cache or the
+    integrations for them; each widget asks for its data with htmx as soon as it shows."""
+    return [{"state": "pending"} for _item in items]
+
+
+def make_refresh(widget_name: str):
+    def refresh(item, request) -> dict:
+        from integrations import data
+        from integrations.kinds import ConnectionProblem
+
+        widget = KINDS[widget_name]
+        integration = _integrations([item]).get(item.options.get("integration"))
+        kind = integration.kind_module if integration else None
+        if kind is None or widget_name not in kind.widgets:
+            return {"state": "missing"}
+        try:
+            entry = data.query(integration, kind.widgets[widget_name])
+        except ConnectionProblem:
+            entry = None
+        return widget_data(widget, item, integration, entry, request)
+
+    return refresh
+
+
+KINDS: dict[str, WidgetKind] = {}
+
+
+def integration_widget(name: str, label, description, template: str, size,
+                       min_size) -> WidgetKind:  # fmt: skip
+    kind = register(
+        WidgetKind(
+            name=name,
+            label=label,
+            description=description,
+            form_class=IntegrationWidgetForm,
+            template=template,
+            default_size=size,
+            min_size=min_size,  # the torrent list and the disks scroll inside the widget
+            loader=load,
+            refresh=make_refresh(name),
+            integration=name,
+        )
+    )
+    KINDS[name] = kind
+    return kind
+
+
+DOWNLOADS = integration_widget(
+    "downloads",
+    _("Downloads"),
+    _("Torrents of a download client: speeds, progress, pause and resume."),
+    "boards/widgets/downloads.html",
+    (4, 3),
+    (3, 2),
+)
+SYSTEM = integration_widget(
+    "system",
+    _("System health"),
+    _("CPU, memory, disks, load and sensors of a machine."),
+    "boards/widgets/system.html",
+    (3, 3),
+    (3, 2),
+)

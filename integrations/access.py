@@ -1,0 +1,142 @@
+"""The one way views reach an integration: through the resolver's grants (groups.resolver).
+
+`get_integration(request, pk, level)` answers the integration, or raises Http404 when the user
+has no level on it at all (so its existence does not leak) and PermissionDenied when they have
+one but not `level`. Anonymous visitors never reach an integration directly; they only see the
+data of the widgets on boards they may view (integrations.data). Nothing here reads ACL rows.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+
+from integrations.models import Integration, Level
+
+KIND = "integration"
+CREATE = "integration-create"
+
+
+class LoginNeeded(Exception):
+    """An anonymous visitor asked for an integration page."""
+
+
+def get_integration(request: HttpRequest, pk: int, level: str = Level.USE) -> Integration:
+    if not request.user.is_authenticated:
+        raise LoginNeeded
+    integration = Integration.objects.filter(pk=pk).first()
+    grants = request.grants
+    if integration is None or not grants.can(KIND, integration, Level.USE):
+        raise Http404
+    if not grants.can(KIND, integration, level):
+        raise PermissionDenied
+    return integration
+
+
+def with_integration(level: str = Level.USE):
+    """View decorator: passes the integration named by the URL's `pk` to the view, at `level`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, pk: int, *args, **kwargs):
+            try:
+                integration = get_integration(request, pk, level)
+            except LoginNeeded:
+                return redirect_to_login(request.get_full_path())
+            return view(request, integration, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def require_integration_create(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.grants.has(CREATE):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def visible_integrations(grants, level: str | None = None) -> QuerySet:
+    """Integrations the user reaches at `level` (`use` by default), filtered in the database."""
+    return grants.visible(KIND, Integration.objects.all(), level)
+
+
+def level_of(grants, integration: Integration) -> str | None:
+    return grants.level(KIND, integration)
+
+
+def can(grants, integration: Integration, level: str) -> bool:
+    return grants.can(KIND, integration, level)
+
+
+def usable_for_widget(grants, widget) -> list[Integration]:
+    """The integrations the user may `use` whose kind feeds `widget` (for the editor)."""
+    from integrations.kinds import kinds_for_widget
+
+    if not widget.integration:
+        return []
+    slugs = [kind.slug for kind in kinds_for_widget(widget.integration)]
+    return list(visible_integrations(grants).filter(kind__in=slugs).order_by("name"))
+
+
+def layout_refusals(grants, layout, items_by_id=None) -> list[str]:
+    """Why saving or importing `layout` is refused: every integration it newly references
+    must be one the user may `use` (and one the widget can show). References that an item
+    already had are kept without asking, so a board stays editable by people who may not use
+    every integration on it."""
+    from boards.widgets.base import get_widget
+
+    wanted = []
+    for section in layout.sections:
+        for item in section.items:
+            widget = get_widget(item.kind)
+            if widget is None or not widget.integration:
+                continue
+            pk = item.options.get("integration")
+            before = (items_by_id or {}).get(item.id) if item.id is not None else None
+            if before is not None and before.options.get("integration") == pk:
+                continue
+            wanted.append((widget, pk))
+    return _refusals(grants, wanted)
+
+
+def copy_refusals(grants, items) -> list[str]:
+    """Why copying these items (duplicating a board) is refused: every integration they show
+    must be one the user may `use`, since the copy outlives their access to the original."""
+    from boards.widgets.base import get_widget
+
+    wanted = [
+        (widget, item.options.get("integration"))
+        for item in items
+        if (widget := get_widget(item.kind)) is not None and widget.integration
+    ]
+    return _refusals(grants, wanted)
+
+
+def _refusals(grants, wanted: list) -> list[str]:
+    from django.utils.translation import gettext as _
+
+    if not wanted:
+        return []
+    usable = {
+        i.pk: i
+        for i in visible_integrations(grants).filter(
+            pk__in=[pk for _w, pk in wanted if isinstance(pk, int)]
+        )
+    }
+    errors = []
+    for widget, pk in wanted:
+        integration = usable.get(pk)
+        if integration is None or not widget.accepts(integration):
+            errors.append(
+                _("%(widget)s: choose an integration you may use.") % {"widget": widget.label}
+            )
+    return errors

@@ -1,0 +1,94 @@
+"""Real daemons for the kinds' tests: each starts once per test session, on loopback, with
+three small local torrents already complete (see tests/services/daemons.py)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+
+from tests.services.daemons import (
+    Deluge,
+    Glances,
+    QBittorrent,
+    TorrentClient,
+    Transmission,
+    sample_torrents,
+)
+
+USERNAME = "homeportal"
+PASSWORD = "s3cret-daemon-password"
+
+
+def _started(daemon_class, **kwargs):
+    reason = daemon_class.missing()
+    if reason:
+        pytest.skip(reason)
+    daemon = daemon_class(**kwargs)
+    daemon.start()
+    return daemon
+
+
+def _seeding(client: TorrentClient) -> TorrentClient:
+    client.samples = sample_torrents(client.files)
+    for torrent in client.samples:
+        client.add_torrent(torrent)
+    hashes = {torrent.info_hash for torrent in client.samples}
+    if not client.wait_for(lambda c: all(c.seeding(h) for h in hashes), timeout=60):
+        raise RuntimeError(f"{client.name}: the sample torrents did not start seeding")
+    return client
+
+
+@pytest.fixture(scope="session")
+def transmission() -> Iterator[Transmission]:
+    daemon = _started(Transmission, username=USERNAME, password=PASSWORD)
+    try:
+        yield _seeding(daemon)
+    finally:
+        daemon.close()
+
+
+@pytest.fixture(scope="session")
+def qbittorrent() -> Iterator[QBittorrent]:
+    daemon = _started(QBittorrent, username=USERNAME, password=PASSWORD)
+    try:
+        yield _seeding(daemon)
+    finally:
+        daemon.close()
+
+
+@pytest.fixture(scope="session")
+def deluge() -> Iterator[Deluge]:
+    daemon = _started(Deluge, password=PASSWORD)
+    try:
+        yield _seeding(daemon)
+    finally:
+        daemon.close()
+
+
+@pytest.fixture(scope="session")
+def glances() -> Iterator[Glances]:
+    daemon = _started(Glances)
+    try:
+        yield daemon
+    finally:
+        daemon.close()
+
+
+@pytest.fixture(scope="session")
+def glances_with_password() -> Iterator[Glances]:
+    daemon = _started(Glances, username=USERNAME, password=PASSWORD)
+    try:
+        yield daemon
+    finally:
+        daemon.close()
+
+
+_integration_ids = itertools.count(1000)
+
+
+@pytest.fixture
+def integration_id() -> int:
+    """A fresh integration id: no session state carried over from another test."""
+    return next(_integration_ids)
