@@ -18,7 +18,7 @@ from django.core.cache import cache as default_cache
 from django.db import models, transaction
 from django.db.models import Q, Value
 
-from groups.permissions import ADMIN, expand
+from groups.permissions import ADMIN, PERMISSIONS, expand
 
 VERSION_KEY = "grants-version"
 GRANTS_TIMEOUT = 3600
@@ -138,6 +138,41 @@ def compute(user) -> Grants:
                 index = levels.index(level)
                 rows[kind][object_id] = max(index, rows[kind].get(object_id, -1))
     return Grants(user.pk, user.is_owner, permissions, group_ids, rows)
+
+
+def holder_group_ids(permission: str, groups=None) -> set[int]:
+    """The groups whose permissions include `permission` (through implications too).
+    `groups`: every group, if loaded already (then no query)."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+    from groups.models import Group
+
+    rows = (
+        [(g.pk, g.permissions) for g in groups]
+        if groups is not None
+        else Group.objects.values_list("pk", "permissions")
+    )
+    return {pk for pk, perms in rows if permission in expand(perms)}
+
+
+def holders(permission: str, *, include_inactive: bool = False, groups=None) -> models.QuerySet:
+    """The users who hold `permission`, as a queryset: the same derivation as `compute`
+    (a user's set is the union over their groups, `everyone` included, implications
+    expanded), asked the other way round. Disabled users hold nothing; with
+    `include_inactive` they count as holding what they would hold once enabled (a user
+    manager must not enable a disabled admin). `groups`: every group, if loaded already."""
+    from django.contrib.auth import get_user_model
+
+    from groups.models import Group, Membership
+
+    groups = list(groups) if groups is not None else list(Group.objects.all())
+    ids = holder_group_ids(permission, groups)
+    users = get_user_model().objects.all()
+    if not include_inactive:
+        users = users.filter(is_active=True)
+    if any(g.is_everyone and g.pk in ids for g in groups):
+        return users
+    return users.filter(pk__in=Membership.objects.filter(group_id__in=ids).values("user_id"))
 
 
 def current_version(cache=default_cache) -> int:

@@ -21,7 +21,8 @@ def _clean(details: dict) -> dict:
 def record(
     action: str, *, actor=None, target=None, details: dict | None = None, ip: str | None = None
 ) -> AuditEntry:
-    """Adds one audit entry. `actor` None means the system (a management command, a login)."""
+    """Adds one audit entry. `actor`: a user, or a named system or provider actor
+    (groups.rules.base); None for what nobody decided (a login, a login failure)."""
     actor_user = actor if actor is not None and getattr(actor, "pk", None) else None
     details = _clean(details or {})
     acting_admin = impersonator.get()
@@ -29,7 +30,7 @@ def record(
         details["impersonated_by"] = acting_admin.username
     return AuditEntry.objects.create(
         actor=actor_user,
-        actor_name=str(actor_user) if actor_user else "system",
+        actor_name=str(actor_user or actor or "system")[:150],
         ip=ip or None,
         action=action,
         target_type=target._meta.model_name if target is not None else "",
