@@ -30,7 +30,7 @@ from accounts.manage_forms import (
 from accounts.models import User
 from accounts.views import safe_next
 from boards.models import Board
-from groups import rules
+from groups import acl, rules
 from groups.decorators import require_permission
 from groups.models import Group, Membership
 from groups.permissions import ADMIN, USER_MANAGE
@@ -134,8 +134,6 @@ def known(request: HttpRequest, user: User) -> dict:
 def detail_context(request: HttpRequest, user: User, form: UserEditForm | None = None) -> dict:
     actor, facts = request.user, known(request, user)
     target_grants = grants_for(user)
-    boards = target_grants.visible("board", Board.objects.all())
-    integrations = target_grants.visible("integration", Integration.objects.all())
     return {
         "target": user,
         "form": form or UserEditForm(user=user, actor=actor),
@@ -148,8 +146,8 @@ def detail_context(request: HttpRequest, user: User, form: UserEditForm | None =
             actor, user, target_is_admin=facts["target_is_admin"]
         ),
         "permissions": sorted(target_grants.permissions),
-        "boards": [(b, target_grants.level("board", b)) for b in boards[:50]],
-        "integrations": [(i, target_grants.level("integration", i)) for i in integrations[:50]],
+        # What the user reaches, among what the person looking may view themselves.
+        "access": acl.reachable(target_grants, request.grants),
         "sessions": user.login_sessions.count(),
         "pending_link": PasswordResetLink.objects.usable().filter(user=user).first(),
     }
@@ -271,8 +269,7 @@ def user_delete(request: HttpRequest, username: str) -> HttpResponse:
     context = {
         "target": user,
         "form": form,
-        "boards": boards,
-        "integrations": integrations,
+        "owned": acl.owned(user, request.grants),
         "refusal": rules.delete_refusal(request.user, user, **known(request, user)),
     }
     return render(

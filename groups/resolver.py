@@ -50,6 +50,16 @@ def acl_spec(kind: str) -> AclSpec:
     return _REGISTRY[kind]
 
 
+def acl_specs() -> list[AclSpec]:
+    """Every registered kind of object, in registration order."""
+    return list(_REGISTRY.values())
+
+
+def object_model(spec: AclSpec) -> type[models.Model]:
+    """The model of the objects a kind's ACL rows point at (Board, Integration, ...)."""
+    return spec.row_model._meta.get_field(spec.object_field).related_model
+
+
 @dataclass
 class Grants:
     user_id: int | None = None

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts.models import User
-from boards.access import boards_for_group
 from groups import acl, rules
 from groups.decorators import require_permission
 from groups.forms import (
@@ -119,8 +118,7 @@ def detail_context(request: HttpRequest, group: Group, **forms) -> dict:
         "locked": locked,
         "members": page,
         "active_users": User.objects.filter(is_active=True).count() if group.is_everyone else 0,
-        "boards": boards_for_group(group),
-        "integrations": acl.integration_rows(group),
+        "access": acl.group_access(group, request.grants),
         "effective": sorted(expand(group.permissions)),
         "rename_form": GroupRenameForm(group=group),
         "permissions_form": GroupPermissionsForm(group=group, grantable=rules.grantable(actor)),
@@ -247,10 +245,9 @@ def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "group": group,
         "refusal": rules.manage_refusal(request.user, group=group, grants=request.grants)
-        or (_("The everyone group cannot be deleted.") if group.is_everyone else None),
+        or rules.group_delete_refusal(request.user, group),
         "member_count": group.memberships.count(),
-        "boards": boards_for_group(group),
-        "integrations": acl.integration_rows(group),
+        "access": acl.group_access(group, request.grants),
     }
     return render(request, "groups/delete.html", context)
 
