@@ -77,9 +77,7 @@ def reachable(target: Grants, viewer: Grants, limit: int = 50) -> list[Section]:
     for spec in acl_specs():
         model = object_model(spec)
         objects = target.visible(spec.kind, viewer.visible(spec.kind, model.objects.all()))
-        entries = [
-            Entry(obj, target.level(spec.kind, obj) or "") for obj in objects[:limit]
-        ]
+        entries = [Entry(obj, target.level(spec.kind, obj) or "") for obj in objects[:limit]]
         sections.append(Section(spec.kind, str(model._meta.verbose_name_plural), entries))
     return sections
 
