@@ -169,7 +169,7 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
             rules.set_groups(user, form.wanted_groups(), actor=request.user, ip=ip)
     except rules.RuleError as error:
         user.refresh_from_db()
-        return refused(request, error, back=user_url(user))
+        return refused(request, error, back=user_url(user), target=user)
     messages.success(request, _("Changes saved."))
     return redirect(user_url(user))
 
@@ -183,7 +183,7 @@ def user_set_active(request: HttpRequest, username: str) -> HttpResponse:
     try:
         rules.set_active(user, active, actor=request.user, ip=client_ip(request))
     except rules.RuleError as error:
-        return refused(request, error, back=user_url(user))
+        return refused(request, error, back=user_url(user), target=user)
     if request.htmx:
         groups = list(Group.objects.all())
         row = annotated_users(groups).get(pk=user.pk)
@@ -204,7 +204,7 @@ def user_force_password_change(request: HttpRequest, username: str) -> HttpRespo
     try:
         rules.force_password_change(user, actor=request.user, ip=client_ip(request))
     except rules.RuleError as error:
-        return refused(request, error, back=user_url(user))
+        return refused(request, error, back=user_url(user), target=user)
     messages.success(
         request, _("%(name)s must choose a new password on their next page.") % {"name": user}
     )
@@ -235,7 +235,7 @@ def user_reset_link(request: HttpRequest, username: str) -> HttpResponse:
                 user, actor=request.user, lifetime=form.duration, ip=client_ip(request)
             )
         except rules.RuleError as error:
-            return refused(request, error, back=user_url(user))
+            return refused(request, error, back=user_url(user), target=user)
         return show_reset_link(request, user, token)
     context = {
         "target": user,
@@ -263,7 +263,7 @@ def user_delete(request: HttpRequest, username: str) -> HttpResponse:
         try:
             delete_user(request, user, form, boards, integrations)
         except rules.RuleError as error:
-            return refused(request, error, back=user_url(user))
+            return refused(request, error, back=user_url(user), target=user)
         messages.success(request, _("User %(name)s deleted.") % {"name": user.username})
         return redirect("users:list")
     context = {
@@ -309,6 +309,6 @@ def user_transfer_ownership(request: HttpRequest, username: str) -> HttpResponse
     try:
         rules.transfer_ownership(user, actor=request.user, ip=client_ip(request))
     except rules.RuleError as error:
-        return refused(request, error, back=user_url(user))
+        return refused(request, error, back=user_url(user), target=user)
     messages.success(request, _("%(name)s is the owner now.") % {"name": user})
     return redirect(user_url(user))

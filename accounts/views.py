@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts import two_factor, two_factor_views
 from accounts.forms import LoginForm, OnboardingForm, PasswordChangeForm
 from accounts.models import Provider, User
+from groups.decorators import impersonable
 from groups.models import Group, Membership
 from groups.permissions import ADMIN
 from groups.resolver import bump_version
@@ -93,6 +94,7 @@ def sso_url(request: HttpRequest) -> str:
     return url
 
 
+@impersonable
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     """Ends the session; an OIDC session also ends at the provider (RP-initiated logout),

@@ -61,6 +61,7 @@ from boards.render import (
     with_board_csp,
 )
 from boards.widgets import all_widgets
+from groups.decorators import impersonable
 from groups.models import Group
 from homeportal.net import client_ip
 from sessions_admin import audit
@@ -80,6 +81,7 @@ def posted(request: HttpRequest, files: bool = False):
 # --- Viewing ---------------------------------------------------------------------------------
 
 
+@impersonable
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The start page: the user's home board (boards.home), else their board list."""
@@ -91,6 +93,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render_board_list(request, greeting=True)
 
 
+@impersonable
 @require_safe
 @with_board(Level.VIEW)
 def board_view(request: HttpRequest, board: Board) -> HttpResponse:
@@ -114,6 +117,7 @@ def render_board(request: HttpRequest, board: Board) -> HttpResponse:
     return with_board_csp(render(request, "boards/board.html", context), items)
 
 
+@impersonable
 @require_safe
 @with_board(Level.VIEW)
 def item_data(request: HttpRequest, board: Board, item_id: int) -> HttpResponse:
@@ -127,6 +131,7 @@ def item_data(request: HttpRequest, board: Board, item_id: int) -> HttpResponse:
     return render(request, f"{widget.template}#live", context)
 
 
+@impersonable
 @require_POST
 @with_board(Level.VIEW)
 def section_collapse(request: HttpRequest, board: Board, section_id: int) -> HttpResponse:
@@ -146,6 +151,7 @@ def section_collapse(request: HttpRequest, board: Board, section_id: int) -> Htt
     return redirect(board)
 
 
+@impersonable
 @require_safe
 @login_required
 def board_list(request: HttpRequest) -> HttpResponse:
@@ -177,6 +183,7 @@ def render_board_list(request: HttpRequest, greeting: bool = False) -> HttpRespo
 # --- Creating, importing, duplicating, deleting ----------------------------------------------
 
 
+@impersonable
 @require_http_methods(GET_POST)
 @require_board_create
 def board_create(request: HttpRequest) -> HttpResponse:
@@ -194,6 +201,7 @@ def board_create(request: HttpRequest) -> HttpResponse:
     return render(request, "boards/create.html", {"form": form})
 
 
+@impersonable
 @require_http_methods(GET_POST)
 @require_board_create
 def board_import(request: HttpRequest) -> HttpResponse:
@@ -212,6 +220,7 @@ def board_import(request: HttpRequest) -> HttpResponse:
     return render(request, "boards/import.html", {"form": form}, status=400 if form.errors else 200)
 
 
+@impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.MODIFY)
 @require_board_create
@@ -234,6 +243,7 @@ def board_duplicate(request: HttpRequest, board: Board) -> HttpResponse:
     return render(request, "boards/duplicate.html", settings_context(request, board, form=form))
 
 
+@impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.FULL)
 def board_delete(request: HttpRequest, board: Board) -> HttpResponse:
@@ -246,6 +256,7 @@ def board_delete(request: HttpRequest, board: Board) -> HttpResponse:
     return render(request, "boards/delete.html", settings_context(request, board))
 
 
+@impersonable
 @require_safe
 @with_board(Level.MODIFY)
 def board_export(request: HttpRequest, board: Board) -> HttpResponse:
@@ -299,6 +310,7 @@ def editor_text() -> dict[str, str]:
     }
 
 
+@impersonable
 @require_safe
 @never_cache
 @with_board(Level.MODIFY)
@@ -327,6 +339,7 @@ def board_edit(request: HttpRequest, board: Board) -> HttpResponse:
     return with_board_csp(render(request, "boards/edit.html", context), [])
 
 
+@impersonable
 @require_POST
 @with_board(Level.MODIFY)
 def board_save(request: HttpRequest, board: Board) -> HttpResponse:
@@ -344,6 +357,7 @@ def board_save(request: HttpRequest, board: Board) -> HttpResponse:
     return JsonResponse({"ok": True, "version": board.version, "state": state})
 
 
+@impersonable
 @require_POST
 @with_board(Level.MODIFY)
 def widget_form(request: HttpRequest, board: Board) -> HttpResponse:
@@ -382,6 +396,7 @@ def settings_context(request, board: Board, **extra) -> dict:
     }
 
 
+@impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.MODIFY)
 def board_settings(request: HttpRequest, board: Board) -> HttpResponse:
@@ -398,6 +413,7 @@ def board_settings(request: HttpRequest, board: Board) -> HttpResponse:
     return render(request, "boards/settings.html", context, status=400 if form.errors else 200)
 
 
+@impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.FULL)
 def board_general(request: HttpRequest, board: Board) -> HttpResponse:
@@ -440,6 +456,7 @@ def inherited_access(board: Board) -> list[dict]:
     return rows
 
 
+@impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.MODIFY)
 def board_access(request: HttpRequest, board: Board) -> HttpResponse:
@@ -467,6 +484,7 @@ def board_access(request: HttpRequest, board: Board) -> HttpResponse:
     )
 
 
+@impersonable
 @require_POST
 @with_board(Level.FULL)
 def board_access_remove(request: HttpRequest, board: Board, row_id: int) -> HttpResponse:
@@ -482,6 +500,7 @@ def board_access_remove(request: HttpRequest, board: Board, row_id: int) -> Http
 # --- Home boards and preferences -------------------------------------------------------------
 
 
+@impersonable
 @require_http_methods(GET_POST)
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:

@@ -155,7 +155,7 @@ def group_rename(request: HttpRequest, pk: int) -> HttpResponse:
             group, form.cleaned_data["name"], actor=request.user, ip=client_ip(request)
         )
     except rules.RuleError as error:
-        return refused(request, error, back=group_url(group))
+        return refused(request, error, back=group_url(group), target=group)
     messages.success(request, _("Group renamed."))
     return redirect(group_url(group))
 
@@ -172,7 +172,7 @@ def group_permissions(request: HttpRequest, pk: int) -> HttpResponse:
             group, form.cleaned_data["permissions"], actor=request.user, ip=client_ip(request)
         )
     except rules.RuleError as error:
-        return refused(request, error, back=group_url(group))
+        return refused(request, error, back=group_url(group), target=group)
     messages.success(request, _("Permissions saved. They apply from each member's next page."))
     if request.htmx:
         return render_detail(request, group, "permissions")
@@ -191,7 +191,7 @@ def group_external_names(request: HttpRequest, pk: int) -> HttpResponse:
             group, form.cleaned_data["external_names"], actor=request.user, ip=client_ip(request)
         )
     except rules.RuleError as error:
-        return refused(request, error, back=group_url(group))
+        return refused(request, error, back=group_url(group), target=group)
     messages.success(request, _("External group names saved."))
     return redirect(group_url(group))
 
@@ -206,7 +206,7 @@ def group_add_member(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         rules.add_member(group, form.user, actor=request.user, ip=client_ip(request))
     except rules.RuleError as error:
-        return refused(request, error, back=group_url(group))
+        return refused(request, error, back=group_url(group), target=group)
     messages.success(request, _("%(user)s added.") % {"user": form.user})
     if request.htmx:
         return render_detail(request, group, "members")
@@ -224,7 +224,7 @@ def group_remove_member(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         rules.remove_member(group, user, actor=request.user, ip=client_ip(request))
     except rules.RuleError as error:
-        return refused(request, error, back=group_url(group))
+        return refused(request, error, back=group_url(group), target=group)
     messages.success(request, _("%(user)s removed.") % {"user": user})
     if request.htmx:
         return render_detail(request, group, "members")
@@ -239,7 +239,7 @@ def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             rules.delete_group(group, actor=request.user, ip=client_ip(request))
         except rules.RuleError as error:
-            return refused(request, error, back=back)
+            return refused(request, error, back=back, target=group)
         messages.success(request, _("Group %(name)s deleted.") % {"name": group.name})
         return redirect("groups:list")
     context = {
