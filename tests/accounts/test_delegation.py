@@ -297,7 +297,7 @@ def hidden(people):
 
 
 @pytest.mark.parametrize(
-    "page",
+    "address",
     [
         "/settings/groups/{family}/",
         "/settings/groups/{family}/delete/",
@@ -306,9 +306,9 @@ def hidden(people):
     ],
 )
 def test_pages_never_name_boards_or_integrations_the_viewer_cannot_view(
-    people, login, hidden, page
+    people, login, hidden, address
 ):
-    path = page.format(family=people.family.pk)
+    path = address.format(family=people.family.pk)
     seen_by_manager = login(people.user_manager).get(path)
     assert seen_by_manager.status_code == 200
     assert "Secret plans" not in seen_by_manager.content.decode()
