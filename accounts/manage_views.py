@@ -149,7 +149,14 @@ def detail_context(request: HttpRequest, user: User, form: UserEditForm | None =
         # What the user reaches, among what the person looking may view themselves.
         "access": acl.reachable(target_grants, request.grants),
         "sessions": user.login_sessions.count(),
-        "pending_link": PasswordResetLink.objects.usable().filter(user=user).first(),
+        "pending_link": next(
+            (
+                link
+                for link in PasswordResetLink.objects.usable().filter(user=user)[:1]
+                if not link.refusal()
+            ),
+            None,
+        ),
     }
 
 

@@ -334,3 +334,23 @@ class PasswordResetLink(models.Model):
                 ip=ip,
                 details={"sessions_ended": ended, "link_created_by": str(self.created_by or "")},
             )
+
+
+def end_outgrown_links(sender=None, actor=None, **kwargs) -> int:
+    """Ends every pending reset or set-password link whose user now holds a permission (or
+    admin) that its creator does not, or that its creator may no longer hand out: for good,
+    so that losing the permission again does not bring the link back. Runs inside the
+    transaction of the change that gave the permission. Pending links are few (one per user
+    at most), so this reads them all."""
+    ended = 0
+    pending = PasswordResetLink.objects.usable().select_related("user", "created_by")
+    for link in pending:
+        reason = link.refusal()
+        if reason:
+            PasswordResetLink.objects.filter(pk=link.pk).update(revoked_at=timezone.now())
+            audit.record(
+                "user.reset_link_ended", actor=actor, target=link.user,
+                details={"reason": reason, "link_created_by": str(link.created_by or "")},
+            )  # fmt: skip
+            ended += 1
+    return ended

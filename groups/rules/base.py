@@ -8,6 +8,7 @@ Every operation names who acts: a user, a login provider mirroring its groups
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from groups.models import Group
@@ -17,6 +18,12 @@ from groups.resolver import bump_version, holders
 
 class RuleError(ValidationError):
     """A change refused by a role rule; the message says why."""
+
+
+# Sent inside the transaction of a change that may give someone a permission they lacked (a
+# membership added, a permission added to a group). Receivers end what must not outlive it:
+# invites.links ends every pending link whose user now holds more than its creator.
+permissions_gained = Signal()
 
 
 @dataclass(frozen=True)

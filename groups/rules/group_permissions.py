@@ -15,6 +15,7 @@ from groups.rules.base import (
     check_invariants,
     is_system,
     lock,
+    permissions_gained,
     refuse,
     require_actor,
 )
@@ -66,6 +67,8 @@ def set_permissions(group: Group, permissions, *, actor, ip: str | None = None) 
         group.full_clean(exclude=["name"])  # unchanged; and `everyone` is a reserved name
         group.save(update_fields=["permissions"])
         check_invariants(actor, admins_before)
+        if set(wanted) - set(before):
+            permissions_gained.send(sender=Group, actor=actor)
         if before != wanted:
             audit.record(
                 "group.permissions_changed", actor=actor, target=group, ip=ip,

@@ -15,6 +15,7 @@ from groups.rules.base import (
     check_invariants,
     is_provider,
     lock,
+    permissions_gained,
     refuse,
     require_actor,
 )
@@ -98,6 +99,7 @@ def add_member(group: Group, user, *, actor, ip: str | None = None) -> Membershi
         )
         if created:
             bump_version()
+            permissions_gained.send(sender=Membership, actor=actor)
             audit.record(
                 "group.member_added", actor=actor, target=group, ip=ip,
                 details={"user": user.username, "managed_by": managed_by},

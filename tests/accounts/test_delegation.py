@@ -10,6 +10,7 @@ from boards.models import Board, BoardAccess
 from groups.models import Group, Membership
 from integrations.models import Integration, IntegrationAccess
 from invites.models import Invite
+from sessions_admin.models import AuditEntry
 from tests.conftest import PASSWORD, make_group, make_user
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +71,32 @@ def test_reset_link_dies_when_target_gains_a_permission_its_creator_lacks(people
     )
     assert response.status_code == 302
     assert client.get(path).status_code == 404
+    assert set_password(client, path) == 404
+    assert password_unchanged(people.member)
+
+
+def test_reset_link_stays_dead_after_target_loses_admin_again(people, login, client):
+    path = reset_link(login(people.user_manager), "mia")
+    owner = login(people.owner)
+    owner.post(f"/settings/groups/{people.admins.pk}/members/add/", {"username": "mia"})
+    response = owner.post(
+        f"/settings/groups/{people.admins.pk}/members/remove/", {"user": people.member.pk}
+    )
+    assert response.status_code == 302 and not is_member(people.member, people.admins)
+    assert set_password(client, path) == 404
+    assert password_unchanged(people.member)
+    entry = AuditEntry.objects.get(action="user.reset_link_ended")
+    assert entry.actor == people.owner and entry.target_repr == "mia"
+
+
+def test_reset_link_ends_when_a_group_of_its_target_gains_a_permission_its_creator_lacks(
+    people, login, client
+):
+    path = reset_link(login(people.user_manager), "mia")
+    admin = login(people.admin)
+    family = f"/settings/groups/{people.family.pk}/permissions/"
+    assert admin.post(family, {"permissions": ["board-view-all"]}).status_code == 302
+    assert admin.post(family, {"permissions": []}).status_code == 302
     assert set_password(client, path) == 404
     assert password_unchanged(people.member)
 
