@@ -293,6 +293,7 @@ def delete_user(request, user: User, form: DeleteUserForm, boards, integrations)
         "owned": choice,
     }
     with transaction.atomic():
+        rules.lock()  # every check after the lock, like the rules' own
         rules.check_may_delete(request.user, user)
         if choice != DeleteUserForm.KEEP:
             rules.check_may_dispose_of_owned(request.user)

@@ -134,9 +134,10 @@ class Invite(models.Model):
         if expires_at is DEFAULT:
             expires_at = timezone.now() + DEFAULT_INVITE_LIFETIME
         groups = [g for g in groups if not g.is_everyone]
-        rules.check_may_invite(creator, groups)
         token, token_hash = new_token()
         with transaction.atomic():
+            rules.lock()
+            rules.check_may_invite(creator, groups)
             invite = cls.objects.create(
                 token_hash=token_hash,
                 creator=creator,
@@ -159,8 +160,9 @@ class Invite(models.Model):
         return invite, token
 
     def revoke(self, *, actor, ip: str | None = None) -> None:
-        rules.check_may_invite(actor, self.default_groups.all())
         with transaction.atomic():
+            rules.lock()
+            rules.check_may_invite(actor, self.default_groups.all())
             revoked = Invite.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
                 revoked_at=timezone.now(), revoked_by=actor
             )
@@ -281,12 +283,13 @@ class PasswordResetLink(models.Model):
     def create(
         cls, user, *, actor, lifetime: timedelta = DEFAULT_RESET_LIFETIME, ip: str | None = None
     ) -> tuple["PasswordResetLink", str]:
-        rules.check_may_reset_password(actor, user)
-        if not rules.is_system(actor):
-            rules.refuse(rules.link_refusal(actor, user))
         token, token_hash = new_token()
         now = timezone.now()
         with transaction.atomic():
+            rules.lock()
+            rules.check_may_reset_password(actor, user)
+            if not rules.is_system(actor):
+                rules.refuse(rules.link_refusal(actor, user))
             cls.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
                 revoked_at=now
             )
