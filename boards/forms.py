@@ -49,6 +49,35 @@ class BoardGeneralForm(forms.ModelForm):
         fields = ["title", "name", "is_public"]
 
 
+class ColorInput(forms.TextInput):
+    """A colour picker with the hexadecimal text box beside it as the fallback.
+
+    The picker cannot be empty, so the text box stays the field ("" means the default). Without
+    JavaScript both are posted: a changed text box wins, otherwise a changed picker does. With
+    JavaScript (static/boards/color.js) each follows the other as the user types or picks.
+    """
+
+    template_name = "boards/forms/color_input.html"
+    default = "#2563eb"  # what the picker shows while the text box is empty
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["picker_label"] = _("Pick a colour")
+        context["widget"]["picker_default"] = self.default
+        return context
+
+    def value_from_datadict(self, data, files, name):
+        typed = data.get(name)
+        picked = (data.get(f"{name}__picker") or "").lower()
+        if f"{name}__initial" not in data:
+            return typed  # posted by something other than this form (tests, scripts)
+        initial = data.get(f"{name}__initial") or ""
+        picker_was = (initial or self.default).lower()
+        if typed == initial and picked and picked != picker_was:
+            return picked
+        return typed
+
+
 class BoardLookForm(forms.ModelForm):
     """Description and look: `modify` level."""
 
@@ -57,7 +86,7 @@ class BoardLookForm(forms.ModelForm):
         fields = ["description", "color_scheme", "accent_color", "background_url", "columns"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
-            "accent_color": forms.TextInput(attrs={"placeholder": "#2563eb", "size": 8}),
+            "accent_color": ColorInput(attrs={"placeholder": "#2563eb", "size": 8}),
             "background_url": forms.TextInput(attrs={"placeholder": "https://…"}),
         }
 
@@ -297,3 +326,45 @@ class WidgetRequestForm(forms.Form):
         except ValueError:
             raise ValidationError(_("The options are not understood.")) from None
         return options if isinstance(options, dict) else {}
+
+
+class MakeHomeForm(forms.Form):
+    """ "Make this the home board for…": the server's default or one group's, where."""
+
+    SERVER = "server"
+    target = forms.ChoiceField(label=_("Home board for"))
+    where = forms.ChoiceField(
+        label=_("On"),
+        choices=[
+            ("both", _("computers and phones")),
+            ("desktop", _("computers")),
+            ("mobile", _("phones")),
+        ],
+        initial="both",
+    )
+
+    def __init__(self, *args, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.groups = {f"g{group.pk}": group for group in groups}
+        self.fields["target"].choices = [(self.SERVER, _("everybody (the server's default)"))] + [
+            (key, _("the group %(name)s") % {"name": group.name})
+            for key, group in self.groups.items()
+        ]
+
+    def save(self, board) -> tuple[object, str]:
+        """Sets the board; answers what it was set on and the audit action."""
+        where = self.cleaned_data["where"]
+        target = self.cleaned_data["target"]
+        if target == self.SERVER:
+            holder, fields = ServerHomeBoard.load(), ("desktop_board", "mobile_board")
+            action = "home_board.default_changed"
+        else:
+            holder = self.groups[target]
+            fields = ("desktop_home_board", "mobile_home_board")
+            action = "group.home_boards_changed"
+        if where in ("both", "desktop"):
+            setattr(holder, fields[0], board)
+        if where in ("both", "mobile"):
+            setattr(holder, fields[1], board)
+        holder.save()
+        return holder, action

@@ -273,6 +273,33 @@ def fit_to_columns(boxes: list[Box], columns: int) -> list[Box]:
     return result  # type: ignore[return-value]
 
 
+def scale_to_columns(boxes: list[Box], before: int, after: int) -> list[Box]:
+    """Boxes of a `before`-column grid on an `after`-column one, each keeping its place
+    relative to the width (left and right edges scaled), at least one column wide."""
+    ratio = after / before
+    scaled = []
+    for x, y, w, h in boxes:
+        left = min(round(x * ratio), after - 1)
+        right = max(left + 1, min(round((x + w) * ratio), after))
+        scaled.append((left, y, right - left, h))
+    return scaled
+
+
+def compact(boxes: list[Box]) -> list[Box]:
+    """Gravity: in reading order, every box rises row by row until something is in its way
+    (the editor does the same after every change), so no holes stay above a widget."""
+    order = sorted(range(len(boxes)), key=lambda i: (boxes[i][1], boxes[i][0]))
+    grid = Occupancy(max((x + w for x, _y, w, _h in boxes), default=1))
+    result: list[Box | None] = [None] * len(boxes)
+    for index in order:
+        x, y, w, h = boxes[index]
+        while y > 0 and grid.fits(x, y - 1, w, h):
+            y -= 1
+        grid.take(x, y, w, h)
+        result[index] = (x, y, w, h)
+    return result  # type: ignore[return-value]
+
+
 def _narrow_boxes(parsed: ParsedSection, columns: int, custom: bool) -> list[Box]:
     if not custom:
         return generate_narrow([i.desktop for i in parsed.items], columns)
@@ -342,12 +369,14 @@ def apply_layout(board: Board, parsed: ParsedLayout) -> list[dict]:
     return saved
 
 
-def refit_columns(board: Board) -> None:
-    """After the column count changed: every item moved/shrunk to fit, nothing overlapping."""
+def refit_columns(board: Board, before: int) -> None:
+    """After the column count changed from `before`: every item keeps its place relative to
+    the width (12 → 6 → 12 gives the layout back), nothing overlaps, no holes stay."""
     with transaction.atomic():
         for section in board.sections.prefetch_related("items"):
             items = list(section.items.all())
-            boxes = fit_to_columns([(i.x, i.y, i.w, i.h) for i in items], board.columns)
+            scaled = scale_to_columns([(i.x, i.y, i.w, i.h) for i in items], before, board.columns)
+            boxes = compact(fit_to_columns(scaled, board.columns))
             for item, box in zip(items, boxes, strict=True):
                 item.x, item.y, item.w, item.h = box
             if not board.narrow_custom:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<slug:name>/widget-form/", views.widget_form, name="widget_form"),
     path("<slug:name>/settings/", views.board_settings, name="settings"),
     path("<slug:name>/general/", views.board_general, name="general"),
+    path("<slug:name>/make-home/", views.board_make_home, name="make_home"),
     path("<slug:name>/access/", views.board_access, name="access"),
     path(
         "<slug:name>/access/<int:row_id>/remove/", views.board_access_remove, name="access_remove"

@@ -37,6 +37,7 @@ from boards.forms import (
     DuplicateForm,
     GroupHomeBoardForm,
     ImportForm,
+    MakeHomeForm,
     PreferencesForm,
     SaveLayoutForm,
     ServerHomeBoardForm,
@@ -194,11 +195,28 @@ def board_create(request: HttpRequest) -> HttpResponse:
             board.owner = request.user
             board.save()
             Section.objects.create(board=board, kind="area", position=0)
+            became_home = _first_board_becomes_home(request.user, board)
         audit.record("board.created", actor=request.user, target=board, ip=client_ip(request),
                      details={"name": board.name, "public": board.is_public})  # fmt: skip
         messages.success(request, _("Board created. Add widgets to it."))
+        if became_home:
+            messages.info(request, _(
+                "It is also the start page for everybody who can see it, as the server had no "
+                "home board yet. Change that under Settings → Home boards."))  # fmt: skip
         return redirect("boards:edit", board.name)
     return render(request, "boards/create.html", {"form": form})
+
+
+def _first_board_becomes_home(user, board: Board) -> bool:
+    """The owner's first board becomes the server's home board while there is none, so `/`
+    shows a board instead of a list from the start. Runs in the creating transaction."""
+    if not user.is_owner:
+        return False
+    default = ServerHomeBoard.objects.select_for_update().filter(pk=1).first()
+    if default is not None and (default.desktop_board_id or default.mobile_board_id):
+        return False
+    ServerHomeBoard.objects.update_or_create(pk=1, defaults={"desktop_board": board})
+    return True
 
 
 @impersonable
@@ -307,6 +325,11 @@ def editor_text() -> dict[str, str]:
         "noSection": _("Add a section first."),
         "empty": _("Empty: add a widget here."),
         "widget": _("Widget"),
+        "tidied": _("Tidied: every gap is closed."),
+        "phoneMode": _(
+            "This is the phone layout, as this screen is narrow. Desktop, above, switches to "
+            "the layout of wide screens."
+        ),
     }
 
 
@@ -406,11 +429,37 @@ def board_settings(request: HttpRequest, board: Board) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         board = form.save()
         if board.columns != columns_before:
-            layout.refit_columns(board)
+            layout.refit_columns(board, columns_before)
         messages.success(request, _("Saved."))
         return redirect("boards:settings", board.name)
     context = settings_context(request, board, form=form, tab="look")
     return render(request, "boards/settings.html", context, status=400 if form.errors else 200)
+
+
+def _make_home_form(request: HttpRequest, data=None) -> MakeHomeForm | None:
+    """Admins only: the "make this the home board for…" form of a board's settings."""
+    if not request.grants.is_admin:
+        return None
+    return MakeHomeForm(data, groups=Group.objects.order_by("is_everyone", "position", "name"))
+
+
+@require_POST
+@with_board(Level.VIEW)
+@require_admin
+def board_make_home(request: HttpRequest, board: Board) -> HttpResponse:
+    """Makes `board` the home board of the server or of one group (admins)."""
+    form = _make_home_form(request, request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whose home board it becomes, and where."))
+        return redirect("boards:general", board.name)
+    holder, action = form.save(board)
+    audit.record(action, actor=request.user, target=holder if action.startswith("group") else None,
+                 ip=client_ip(request), details={"board": board.name,
+                                                 "where": form.cleaned_data["where"]})  # fmt: skip
+    messages.success(request, _("%(board)s is now the home board for %(whom)s.") % {
+        "board": board.title, "whom": dict(form.fields["target"].choices)[
+            form.cleaned_data["target"]]})  # fmt: skip
+    return redirect("boards:general", board.name)
 
 
 @impersonable
@@ -431,7 +480,8 @@ def board_general(request: HttpRequest, board: Board) -> HttpResponse:
         return redirect("boards:general", board.name)
     if form.errors:
         board.name = before["name"]  # the tabs' links keep the saved address
-    context = settings_context(request, board, form=form, tab="general")
+    context = settings_context(request, board, form=form, tab="general",
+                               home_form=_make_home_form(request))  # fmt: skip
     return render(request, "boards/general.html", context, status=400 if form.errors else 200)
 
 

@@ -11,6 +11,7 @@ from accounts.forms import OnboardingForm
 from accounts.manage_forms import GroupsField, offered_groups
 from accounts.models import User
 from groups.models import Group
+from groups.permissions import ADMIN, expand
 
 EXPIRY = {
     "1h": timedelta(hours=1),
@@ -19,6 +20,12 @@ EXPIRY = {
     "30d": timedelta(days=30),
     "never": None,
 }
+
+
+def _group_label(group: Group) -> str:
+    if ADMIN in expand(group.permissions):
+        return _("%(name)s — makes admins") % {"name": group.name}
+    return group.name
 
 
 class InviteCreateForm(forms.Form):
@@ -53,11 +60,32 @@ class InviteCreateForm(forms.Form):
         required=False,
         help_text=_lazy("For you: who it is for. The invitee does not see it."),
     )
+    confirm_admin = forms.BooleanField(
+        label=_lazy("Yes: whoever has this link becomes an admin"),
+        required=False,
+    )
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         ids = [g.pk for g in offered_groups(actor)]
         self.fields["default_groups"].queryset = Group.objects.filter(pk__in=ids)
+        self.fields["default_groups"].label_from_instance = _group_label
+
+    def clean(self):
+        data = super().clean()
+        chosen = data.get("default_groups") or []
+        admin_groups = [group for group in chosen if ADMIN in expand(group.permissions)]
+        if admin_groups and not data.get("confirm_admin"):
+            names = ", ".join(group.name for group in admin_groups)
+            self.add_error(
+                "confirm_admin",
+                _(
+                    "Anyone with this link becomes an admin (through %(groups)s). Tick the box to "
+                    "confirm that this is what you mean."
+                )
+                % {"groups": names},
+            )
+        return data
 
     @property
     def expires_at(self):

@@ -13,6 +13,7 @@ from user_agents import parse as parse_user_agent
 
 from homeportal.net import client_ip
 from sessions_admin import audit
+from sessions_admin.audit_text import provider_name
 from sessions_admin.models import LoginRecord, UserSession, hash_session_key
 from sessions_admin.services import revoke_sessions
 
@@ -49,7 +50,7 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
             "id": s.session_key,
             "device": describe_device(s.user_agent),
             "ip": s.ip,
-            "provider": s.provider,
+            "provider": provider_name(s.provider),
             "created": s.created,
             "last_seen": s.last_seen,
             "remember": s.remember,
@@ -57,7 +58,9 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
         }
         for s in UserSession.objects.filter(user=request.user).order_by("-last_seen")
     ]
-    history = LoginRecord.objects.filter(user=request.user)[:HISTORY_LENGTH]
+    history = list(LoginRecord.objects.filter(user=request.user)[:HISTORY_LENGTH])
+    for record in history:
+        record.provider_name = provider_name(record.provider)
     context = {"sessions": sessions, "history": history}
     template = "sessions_admin/my_sessions.html"
     if request.htmx:

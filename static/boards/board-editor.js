@@ -95,6 +95,41 @@
     }
   }
 
+  /* Gravity, as in a grid without floating: in reading order, every item rises row by row
+     until something is in its way, so a section never keeps holes. */
+  function compact(section, layout = mode, skip = null) {
+    const get = (item) => (layout === "desktop" ? item.desktop : item.narrow);
+    const order = section.items
+      .filter((item) => item !== skip && get(item))
+      .sort((a, b) => get(a)[1] - get(b)[1] || get(a)[0] - get(b)[0]);
+    const placed = [];
+    for (const item of order) {
+      const box = get(item);
+      while (box[1] > 0 && !placed.some((p) => overlaps(p, [box[0], box[1] - 1, box[2], box[3]]))) {
+        box[1] -= 1;
+      }
+      placed.push(box);
+    }
+  }
+
+  /* After `moved` took a new place: the others close up without it, it goes where it was
+     dropped (pushing down what is there), and everything rises again. Moving a widget down
+     onto another therefore swaps them, and dropping it below the rest puts it last. */
+  function settle(section, moved, layout = mode) {
+    compact(section, layout, moved);
+    resolve(section, moved, layout);
+    compact(section, layout);
+  }
+
+  /* "Tidy": every section of both layouts closed up. */
+  function tidy() {
+    for (const section of state.sections) {
+      compact(section, "desktop");
+      if (state.narrow_custom) compact(section, "narrow");
+    }
+    if (!state.narrow_custom) regenerateNarrow();
+  }
+
   function firstFit(boxes, cols, w, h, startY = 0) {
     w = Math.min(w, cols);
     for (let y = startY; ; y++) {
@@ -240,11 +275,22 @@
     return { rect, cols, stepX: colWidth + gap, stepY: rowHeight + rowGap };
   }
 
-  function gridAt(x, y) {
+  /* The section under the pointer: its grid, or its header (dropping there puts the widget
+     at the end of that section, handy for a long or folded category). */
+  function dropZoneAt(x, y) {
     for (const node of document.elementsFromPoint(x, y)) {
-      if (node.classList && node.classList.contains("editor-grid")) return node;
+      if (!node.classList) continue;
+      if (node.classList.contains("editor-grid")) return { grid: node, header: null };
+      const header = node.closest(".editor-section-header");
+      if (header) return { grid: null, header };
     }
     return null;
+  }
+
+  function clearHeaderTarget() {
+    for (const node of root.querySelectorAll(".editor-section-header.drop-target")) {
+      node.classList.remove("drop-target");
+    }
   }
 
   root.addEventListener("pointerdown", (event) => {
@@ -282,12 +328,26 @@
       return;
     }
     node.style.transform = `translate(${event.clientX - drag.startX}px, ${event.clientY - drag.startY}px)`;
-    const grid = gridAt(event.clientX, event.clientY);
-    if (!grid) return;
+    const zone = dropZoneAt(event.clientX, event.clientY);
+    if (!zone) return;
+    clearHeaderTarget();
+    if (zone.header) {
+      const section = findSection(zone.header.parentElement.dataset.key);
+      drag.target = { section, box: null };
+      zone.header.classList.add("drop-target");
+      if (drag.placeholder) drag.placeholder.remove();
+      return;
+    }
+    const grid = zone.grid;
+    const section = findSection(grid.dataset.section);
     const m = metrics(grid);
     const x = Math.max(0, Math.min(m.cols - Math.min(w0, m.cols), Math.round((event.clientX - drag.offsetX - m.rect.left) / m.stepX)));
-    const y = Math.max(0, Math.round((event.clientY - drag.offsetY - m.rect.top) / m.stepY));
-    drag.target = { section: findSection(grid.dataset.section), box: [x, y, Math.min(w0, m.cols), h0] };
+    // No lower than one row below the section's last widget: the grid does not grow under
+    // the pointer, so moving on down reaches the next section.
+    const others = section.items.filter((i) => i !== found.item).map(boxOf);
+    const lowest = Math.max(0, ...others.map((b) => b[1] + b[3]));
+    const y = Math.max(0, Math.min(lowest, Math.round((event.clientY - drag.offsetY - m.rect.top) / m.stepY)));
+    drag.target = { section, box: [x, y, Math.min(w0, m.cols), h0] };
     if (!drag.placeholder) drag.placeholder = el("div", { class: "drop-placeholder", "aria-hidden": "true" });
     if (drag.placeholder.parentElement !== grid) grid.append(drag.placeholder);
     placeBox(drag.placeholder, drag.target.box);
@@ -298,26 +358,19 @@
     const { found, target } = drag;
     const key = found.item.key;
     drag = null;
+    clearHeaderTarget();
+    if (target && !target.box) {
+      // Dropped on a section's title: at the end of that section.
+      if (target.section === found.section) target.box = [...boxOf(found.item)];
+      else {
+        const boxes = target.section.items.map(boxOf);
+        const [, , w, h] = boxOf(found.item);
+        target.box = firstFit(boxes, columns(), w, h, Math.max(0, ...boxes.map((b) => b[1] + b[3])));
+      }
+    }
     if (commit && target && (target.section !== found.section || target.box.join() !== boxOf(found.item).join())) {
       snapshot();
-      if (target.section !== found.section) {
-        found.section.items.splice(found.section.items.indexOf(found.item), 1);
-        target.section.items.push(found.item);
-        // Its place in the other layout is taken anew, below what its new section holds.
-        const others = target.section.items.filter((i) => i !== found.item);
-        if (mode === "desktop" && state.narrow_custom) {
-          const boxes = others.map((i) => i.narrow);
-          const [w, h] = narrowSize(target.box[2], target.box[3]);
-          found.item.narrow = firstFit(boxes, state.narrow_columns, w, h, Math.max(0, ...boxes.map((b) => b[1] + b[3])));
-        } else if (mode === "narrow") {
-          const boxes = others.map((i) => i.desktop);
-          const [, , w, h] = found.item.desktop;
-          found.item.desktop = firstFit(boxes, state.columns, w, h, Math.max(0, ...boxes.map((b) => b[1] + b[3])));
-        }
-      }
-      setBox(found.item, target.box);
-      resolve(target.section, found.item);
-      afterChange();
+      moveItem(found, target.section, target.box);
     }
     render();
     const node = root.querySelector(`.editor-item[data-key="${CSS.escape(key)}"]`);
@@ -325,6 +378,30 @@
   }
   root.addEventListener("pointerup", (event) => endDrag(event, true));
   root.addEventListener("pointercancel", (event) => endDrag(event, false));
+
+  /* Puts `found.item` at `box` of `section` (its own or another) in the current layout. In
+     another section, its place in the other layout is taken anew below what that holds. */
+  function moveItem(found, section, box) {
+    if (section !== found.section) {
+      found.section.items.splice(found.section.items.indexOf(found.item), 1);
+      const others = [...section.items];
+      section.items.push(found.item);
+      if (mode === "desktop" && state.narrow_custom) {
+        const boxes = others.map((i) => i.narrow);
+        const [w, h] = narrowSize(box[2], box[3]);
+        found.item.narrow = firstFit(boxes, state.narrow_columns, w, h, Math.max(0, ...boxes.map((b) => b[1] + b[3])));
+      } else if (mode === "narrow") {
+        const boxes = others.map((i) => i.desktop);
+        const [, , w, h] = found.item.desktop;
+        found.item.desktop = firstFit(boxes, state.columns, w, h, Math.max(0, ...boxes.map((b) => b[1] + b[3])));
+      }
+      compact(found.section, "desktop");
+      if (state.narrow_custom) compact(found.section, "narrow");
+    }
+    setBox(found.item, box);
+    settle(section, found.item);
+    afterChange();
+  }
 
   // --- Keyboard -------------------------------------------------------------------------------
   root.addEventListener("keydown", (event) => {
@@ -355,7 +432,7 @@
     if (box.join() === [x, y, w, h].join()) return;
     snapshot();
     setBox(found.item, box);
-    resolve(found.section, found.item);
+    settle(found.section, found.item);
     afterChange();
     render();
   });
@@ -364,6 +441,8 @@
   function removeItem(found) {
     snapshot();
     found.section.items.splice(found.section.items.indexOf(found.item), 1);
+    compact(found.section, "desktop");
+    if (state.narrow_custom) compact(found.section, "narrow");
     afterChange();
     render();
   }
@@ -400,6 +479,7 @@
   const widgetDialog = document.getElementById("widget-dialog");
   const widgetForm = document.getElementById("widget-form");
   const widgetFields = document.getElementById("widget-form-fields");
+  const widgetSection = document.getElementById("widget-section");
   const sectionDialog = document.getElementById("section-dialog");
   const sectionForm = document.getElementById("section-form");
   let editing = null; // {kind, item|null, section}
@@ -410,17 +490,21 @@
     });
   }
 
+  function fillSections(select) {
+    select.replaceChildren(
+      ...state.sections.map((s, n) =>
+        el("option", { value: s.key, text: s.kind === "category" ? s.title : `${text.area} ${n + 1}` }),
+      ),
+    );
+  }
+
   function openPicker() {
     if (!state.sections.length) {
       snapshot();
       state.sections.push({ id: null, key: newKey("s"), kind: "area", title: "", items: [] });
       render();
     }
-    pickerSection.replaceChildren(
-      ...state.sections.map((s, n) =>
-        el("option", { value: s.key, text: s.kind === "category" ? s.title : `${text.area} ${n + 1}` }),
-      ),
-    );
+    fillSections(pickerSection);
     pickerSection.value = state.sections[state.sections.length - 1].key;
     picker.showModal();
   }
@@ -456,6 +540,8 @@
       const { data } = await post(urls.widget, body);
       if (!data || !data.form) throw new Error("no form");
       widgetFields.innerHTML = data.form; // the server's form, escaped by Django
+      fillSections(widgetSection);
+      widgetSection.value = (section && state.sections.includes(section) ? section : state.sections[state.sections.length - 1]).key;
       widgetDialog.showModal();
       const first = widgetFields.querySelector("input, select, textarea");
       if (first) first.focus();
@@ -490,14 +576,21 @@
     snapshot();
     const hid = newKey("h");
     html.set(hid, data.html);
+    const chosen = findSection(widgetSection.value);
     let key;
     if (editing.item) {
       editing.item.options = data.options;
       editing.item.hid = hid;
       key = editing.item.key;
+      const found = findItem(key);
+      if (found && chosen && chosen !== found.section) {
+        const boxes = chosen.items.map(boxOf);
+        const [, , w, h] = boxOf(found.item);
+        moveItem(found, chosen, firstFit(boxes, columns(), w, h, Math.max(0, ...boxes.map((b) => b[1] + b[3]))));
+      }
     } else {
-      const section = editing.section && state.sections.includes(editing.section)
-        ? editing.section : state.sections[state.sections.length - 1];
+      const section = chosen || (editing.section && state.sections.includes(editing.section)
+        ? editing.section : state.sections[state.sections.length - 1]);
       const size = (kinds.get(editing.kind) || { size: [2, 1] }).size;
       const desktopBoxes = section.items.map((i) => i.desktop);
       const desktop = firstFit(desktopBoxes, state.columns, Math.min(size[0], state.columns), size[1]);
@@ -600,6 +693,11 @@
       regenerateNarrow();
       render();
       updateToolbar();
+    } else if (action === "tidy") {
+      snapshot();
+      tidy();
+      render();
+      say(text.tidied);
     } else if (action === "undo") undo();
     else if (action === "save") save();
   });
@@ -619,6 +717,11 @@
     if (dirty) event.preventDefault();
   });
 
+  // On a narrow screen the editor opens the phone layout: the desktop grid does not fit.
+  if (window.matchMedia("(max-width: 640px)").matches) {
+    mode = "narrow";
+    say(text.phoneMode);
+  }
   render();
   updateToolbar();
 })();

@@ -100,6 +100,20 @@ ROUTES = {
         post_data={},
     ),
     "boards:board": Route(board_url(), get=VIEW, post=NO),
+    # Admins only; others who can view the board get 403, those who cannot 404.
+    "boards:make_home": Route(
+        board_url("make-home/"),
+        get=NO,
+        post={
+            "owner": 302,
+            "admin": 302,
+            "user_manager": 403,
+            "member": 403,
+            "outsider": 404,
+            **ANON,
+        },
+        post_data={"target": "server", "where": "both"},
+    ),
     "boards:edit": Route(board_url("edit/"), get=MODIFY, post=NO),
     "boards:save": Route(board_url("save/"), get=NO, post=MODIFY, post_data=save_state),
     "boards:widget_form": Route(

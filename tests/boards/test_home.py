@@ -176,3 +176,62 @@ def test_admins_pick_the_server_default_and_each_groups(people, boards, login):
     page = admin.get("/boards/home-boards/").content.decode()
     assert f'form="group-home-{family.pk}"' in page
     assert login(people.member).get("/boards/home-boards/").status_code == 403
+
+
+def test_the_owners_first_board_becomes_the_servers_home_board(people, login):
+    client = login(people.owner)
+    response = client.post("/boards/new/", {"title": "Our home", "name": "our-home"}, follow=True)
+    assert "It is also the start page for everybody" in response.content.decode()
+    assert ServerHomeBoard.load().desktop_board.name == "our-home"
+    client.post("/boards/new/", {"title": "Second", "name": "second"})
+    assert ServerHomeBoard.load().desktop_board.name == "our-home"  # only the first
+    assert login(people.owner).get("/").status_code == 200
+
+
+def test_a_board_made_by_an_admin_other_than_the_owner_does_not_become_home(people, login):
+    login(people.admin).post("/boards/new/", {"title": "Lab", "name": "lab"})
+    assert ServerHomeBoard.load().desktop_board is None
+
+
+def test_an_existing_home_board_is_kept_when_the_owner_creates_one(people, login):
+    existing = make_board("existing", people.admin)
+    ServerHomeBoard.objects.create(pk=1, desktop_board=existing)
+    login(people.owner).post("/boards/new/", {"title": "New", "name": "new-one"})
+    assert ServerHomeBoard.load().desktop_board == existing
+
+
+def test_make_this_the_home_board_from_the_boards_settings(people, login):
+    board = make_board("media", people.owner, title="Media")
+    client = login(people.admin)
+    page = client.get("/boards/media/general/").content.decode()
+    assert "Make this the home board" in page and "/boards/home-boards/" in page
+    client.post("/boards/media/make-home/", {"target": f"g{people.family.pk}", "where": "mobile"})
+    people.family.refresh_from_db()
+    assert people.family.mobile_home_board == board and people.family.desktop_home_board is None
+    client.post("/boards/media/make-home/", {"target": "server", "where": "both"})
+    default = ServerHomeBoard.load()
+    assert default.desktop_board == board and default.mobile_board == board
+    bad = client.post("/boards/media/make-home/", {"target": "g999999", "where": "both"})
+    assert bad.status_code == 302  # back to the page, with a message, and nothing changed
+    assert ServerHomeBoard.load().desktop_board == board
+
+
+def test_only_admins_see_and_use_make_home(people, login):
+    board = make_board("media", people.owner, title="Media")
+    grant(board, "full", user=people.member)
+    page = login(people.member).get("/boards/media/general/").content.decode()
+    assert "Make this the home board" not in page
+    response = login(people.member).post(
+        "/boards/media/make-home/", {"target": "server", "where": "both"}
+    )
+    assert response.status_code == 403
+    assert ServerHomeBoard.load().desktop_board is None
+
+
+def test_home_boards_are_a_settings_tab_for_admins(people, login):
+    page = login(people.admin).get("/settings/users/").content.decode()
+    assert 'href="/boards/home-boards/"' in page
+    assert (
+        'href="/boards/home-boards/"'
+        not in login(people.user_manager).get("/settings/users/").content.decode()
+    )

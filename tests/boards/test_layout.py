@@ -301,4 +301,30 @@ def test_changing_columns_refits_the_layout(people, login):
     )
     assert response.status_code == 302
     boxes = sorted(Item.objects.values_list("x", "y", "w", "h"))
-    assert boxes == [(0, 0, 4, 1), (0, 1, 4, 1)]
+    # Each keeps its place relative to the width: the clock on the left half, the app at the
+    # right edge, side by side as before.
+    assert boxes == [(0, 0, 2, 1), (3, 0, 1, 1)]
+
+
+def test_columns_twelve_to_six_and_back_give_the_layout_back(people, login):
+    board = make_board("mine", people.owner)
+    section = add_section(board)
+    boxes = [(0, 0, 4, 2), (4, 0, 4, 1), (8, 0, 4, 1), (4, 1, 8, 1), (0, 2, 12, 2)]
+    for box in boxes:
+        add_item(section, "clock", box=box)
+    client = login(people.owner)
+    for columns in (6, 12):
+        data = {"columns": columns, "color_scheme": "", "description": ""}
+        assert client.post("/boards/mine/settings/", data).status_code == 302
+    assert sorted(Item.objects.values_list("x", "y", "w", "h")) == sorted(boxes)
+    assert Item.objects.filter(x__gte=6).exists()  # not squashed into the left half
+
+
+def test_compact_closes_holes_in_reading_order():
+    from boards.layout import compact
+
+    assert compact([(0, 3, 2, 1), (2, 5, 2, 2), (0, 6, 4, 1)]) == [
+        (0, 0, 2, 1),
+        (2, 0, 2, 2),
+        (0, 2, 4, 1),
+    ]

@@ -224,6 +224,34 @@ def test_look_is_validated(people, login):
     assert "--accent:#aa3300" in page and 'url("https://img.example/bg.jpg")' in page
 
 
+def test_accent_colour_has_a_picker_and_the_hex_box_as_fallback(people, login):
+    board = make_board("lab", people.owner, accent_color="#112233")
+    client = login(people.owner)
+    page = client.get("/boards/lab/settings/").content.decode()
+    assert 'type="color" name="accent_color__picker" value="#112233"' in page
+    assert 'name="accent_color" value="#112233"' in page
+
+    def post(typed, picked, initial="#112233"):
+        data = {"columns": 12, "color_scheme": "", "accent_color": typed,
+                "accent_color__picker": picked, "accent_color__initial": initial}  # fmt: skip
+        return client.post("/boards/lab/settings/", data)
+
+    assert post("#112233", "#ff8800").status_code == 302  # only the picker changed
+    board.refresh_from_db()
+    assert board.accent_color == "#ff8800"
+    assert post("#00AA00", "#ff8800", initial="#ff8800").status_code == 302  # typed wins
+    board.refresh_from_db()
+    assert board.accent_color == "#00AA00"
+    assert post("", "#00aa00", initial="#00aa00").status_code == 302  # emptied: the default
+    board.refresh_from_db()
+    assert board.accent_color == ""
+    # An untouched empty field with the picker showing its default keeps the default.
+    assert post("", "#2563eb", initial="").status_code == 302
+    board.refresh_from_db()
+    assert board.accent_color == ""
+    assert post("red", "#2563eb", initial="").status_code == 400
+
+
 def test_collapsing_a_category_is_remembered_for_that_user_only(people, login):
     board = make_board("lab", people.owner)
     grant(board, "view", group=people.everyone)

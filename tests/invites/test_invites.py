@@ -191,3 +191,21 @@ def test_redeem_raises_when_used_up(people):
     with pytest.raises(Unusable):
         invite.redeem(username="two", password=NEW_PASSWORD)
     assert User.objects.filter(username="two").count() == 0
+
+
+def test_an_invite_into_an_admin_group_warns_and_needs_a_confirmation(people, login):
+    client = login(people.owner)
+    form_page = client.get("/settings/invites/new/").content.decode()
+    assert "admins — makes admins" in form_page and "family — makes admins" not in form_page
+    data = {"expiry": "7d", "max_uses": "1", "default_groups": [people.admins.pk]}
+    refused = client.post("/settings/invites/new/", data)
+    assert refused.status_code == 400
+    assert "Anyone with this link becomes an admin (through admins)" in refused.content.decode()
+    assert not Invite.objects.exists()
+    create(client, default_groups=[people.admins.pk], confirm_admin="on")
+    assert list(Invite.objects.get().default_groups.all()) == [people.admins]
+
+
+def test_an_invite_into_a_group_that_implies_nothing_of_admin_needs_no_confirmation(people, login):
+    create(login(people.owner), default_groups=[people.family.pk, people.managers.pk])
+    assert Invite.objects.count() == 1

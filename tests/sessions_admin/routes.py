@@ -21,6 +21,11 @@ ROUTES = {
         get={"owner": 200, "admin": 200, "anonymous": 302, "*": 403},
         post=POST_ONLY,
     ),
+    "audit:export": Route(
+        "/settings/audit/export.csv",
+        get={"owner": 200, "admin": 200, "anonymous": 302, "*": 403},
+        post=POST_ONLY,
+    ),
     # A user's own sessions.
     "sessions_admin:mine": Route(
         "/settings/sessions/", get={"anonymous": 302, "*": 200}, post={"*": 405}

@@ -61,7 +61,8 @@ def test_create_board_add_widgets_drag_resize_save_and_reload(
     dialog.get_by_role("button", name="Cancel").click()
     expect(items).to_have_count(3)
 
-    # Drag the app two columns to the right and one row down, then make it wider and taller.
+    # Drag the app six columns to the right and one row down, then make it wider and taller.
+    # Nothing is above it there, so it rises back to the first row: sections keep no holes.
     app = page.locator(".editor-item.widget-app")
     grid = page.locator(".editor-grid").first
     width = grid.bounding_box()["width"]
@@ -80,7 +81,7 @@ def test_create_board_add_widgets_drag_resize_save_and_reload(
     board = Board.objects.get(name="home-lab")
     assert board.owner == people.owner
     app_item = Item.objects.get(board=board, kind="app")
-    assert (app_item.x, app_item.y, app_item.w, app_item.h) == (6, 1, 3, 2)
+    assert (app_item.x, app_item.y, app_item.w, app_item.h) == (6, 0, 3, 2)
     assert app_item.options["name"] == "Jellyfin"
     assert Item.objects.filter(board=board).count() == 3
 
@@ -91,7 +92,7 @@ def test_create_board_add_widgets_drag_resize_save_and_reload(
         "e => { const s = getComputedStyle(e); return [s.gridColumnStart, s.gridColumnEnd,"
         " s.gridRowStart, s.gridRowEnd]; }"
     )
-    assert style == ["7", "span 3", "2", "span 2"]
+    assert style == ["7", "span 3", "1", "span 2"]
     expect(page.get_by_text("Backups")).to_be_visible()
     page.screenshot(path=board_artifacts / "board-after-save.png", full_page=True)
 
@@ -128,3 +129,122 @@ def test_drag_a_widget_into_another_section(page, live_server, people, log_in_br
     expect(page.locator("#editor-status")).to_have_text("Saved.")
     mover.refresh_from_db()
     assert mover.section_id == second.pk
+
+
+def _boxes(board) -> dict[str, tuple]:
+    return {i.options["name"]: (i.x, i.y, i.w, i.h) for i in Item.objects.filter(board=board)}
+
+
+def test_moving_down_swaps_and_nothing_leaves_a_hole(
+    page, live_server, people, log_in_browser, board_artifacts
+):
+    from tests.boards.factories import add_item, add_section, make_board
+
+    board = make_board("stack", people.owner)
+    area = add_section(board)
+    for n, name in enumerate(("A", "B", "C")):
+        add_item(area, "app", box=(0, n, 2, 1), narrow=(0, n, 2, 1), name=name)
+    log_in_browser(page.context, people.owner)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + "/boards/stack/edit/")
+    page.locator(".editor-item", has_text="A").focus()
+    page.keyboard.press("ArrowDown")  # onto B: they swap
+    page.locator(".editor-item", has_text="C").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # C moves right: it rises to the first row
+    page.locator(".editor-item", has_text="B").locator("[data-remove]").click()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#editor-status")).to_have_text("Saved.")
+    assert _boxes(board) == {"A": (0, 0, 2, 1), "C": (2, 0, 2, 1)}
+
+
+def test_tidy_closes_the_gaps_of_an_old_layout(
+    page, live_server, people, log_in_browser, board_artifacts
+):
+    from tests.boards.factories import add_item, add_section, make_board
+
+    board = make_board("holes", people.owner)
+    area = add_section(board)
+    add_item(area, "app", box=(0, 2, 3, 1), narrow=(0, 2, 2, 1), name="Low")
+    add_item(area, "app", box=(4, 5, 3, 2), narrow=(0, 5, 2, 1), name="Lower")
+    add_item(area, "app", box=(0, 8, 6, 1), narrow=(0, 8, 4, 1), name="Lowest")
+    log_in_browser(page.context, people.owner)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + "/boards/holes/edit/")
+    page.screenshot(path=board_artifacts / "editor-before-tidy.png", full_page=True)
+    page.get_by_role("button", name="Tidy").click()
+    expect(page.locator("#editor-status")).to_have_text("Tidied: every gap is closed.")
+    page.screenshot(path=board_artifacts / "editor-after-tidy.png", full_page=True)
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#editor-status")).to_have_text("Saved.")
+    assert _boxes(board) == {
+        "Low": (0, 0, 3, 1),
+        "Lower": (4, 0, 3, 2),
+        "Lowest": (0, 2, 6, 1),
+    }
+
+
+def test_drop_on_a_category_title_and_move_through_the_options_dialog(
+    page, live_server, people, log_in_browser
+):
+    from tests.boards.factories import add_item, add_section, make_board
+
+    board = make_board("cats", people.owner)
+    first = add_section(board, "category", "First", 0)
+    second = add_section(board, "category", "Second", 1)
+    third = add_section(board, "category", "Third", 2)
+    by_title = add_item(first, "app", box=(0, 0, 2, 1), narrow=(0, 0, 2, 1), name="ByTitle")
+    by_dialog = add_item(first, "app", box=(2, 0, 2, 1), narrow=(2, 0, 2, 1), name="ByDialog")
+    add_item(third, "app", box=(0, 0, 4, 2), narrow=(0, 0, 4, 2), name="Resident")
+    log_in_browser(page.context, people.owner)
+    page.set_viewport_size({"width": 1280, "height": 1400})
+    page.goto(live_server.url + "/boards/cats/edit/")
+
+    source = page.locator(".editor-item", has_text="ByTitle").locator("[data-drag]")
+    title = page.locator(".editor-section-header").nth(2)
+    start, end = source.bounding_box(), title.bounding_box()
+    drag(page, source, end["x"] + 40 - start["x"], end["y"] + end["height"] / 2 - start["y"])
+    expect(page.locator(".editor-grid").nth(2).locator(".editor-item")).to_have_count(2)
+
+    page.locator(".editor-item", has_text="ByDialog").locator("[data-options]").click()
+    dialog = page.locator("#widget-dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Section").select_option(label="Second")
+    dialog.get_by_role("button", name="Apply").click()
+    expect(page.locator(".editor-grid").nth(1).locator(".editor-item")).to_have_count(1)
+    expect(page.locator(".editor-grid").nth(0).locator(".editor-item")).to_have_count(0)
+
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#editor-status")).to_have_text("Saved.")
+    by_title.refresh_from_db()
+    by_dialog.refresh_from_db()
+    assert by_title.section_id == third.pk and by_dialog.section_id == second.pk
+    assert (by_title.y, by_dialog.y) == (2, 0)  # below what the section held; at the top
+
+
+def test_the_editor_opens_the_phone_layout_on_a_phone(
+    page, live_server, people, log_in_browser, board_artifacts
+):
+    from tests.boards.factories import add_item, add_section, make_board
+
+    board = make_board("pocket", people.owner)
+    area = add_section(board)
+    add_item(area, "app", box=(0, 0, 3, 1), narrow=(0, 0, 2, 1), name="Jellyfin")
+    add_item(area, "clock", box=(3, 0, 3, 1), narrow=(2, 0, 2, 1))
+    log_in_browser(page.context, people.owner)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + "/boards/pocket/edit/")
+    expect(page.get_by_role("button", name="Phone", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(page.locator("#editor-status")).to_contain_text("This is the phone layout")
+    grid = page.locator(".editor-grid").first
+    assert grid.evaluate("g => getComputedStyle(g).gridTemplateColumns.split(' ').length") == 4
+    # Widgets are wide enough to read and their buttons do not cover the title.
+    item = page.locator(".editor-item", has_text="Jellyfin")
+    assert item.bounding_box()["width"] > 150
+    controls = item.locator(".item-controls").bounding_box()
+    name = item.get_by_text("Jellyfin").bounding_box()
+    assert controls["y"] + controls["height"] <= name["y"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=board_artifacts / "editor-phone.png", full_page=True)
