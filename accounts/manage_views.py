@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,7 +35,7 @@ from groups.decorators import require_permission
 from groups.models import Group, Membership
 from groups.permissions import ADMIN, USER_MANAGE
 from groups.refusals import refused
-from groups.resolver import grants_for, holders
+from groups.resolver import grants_for, holds
 from homeportal.net import client_ip
 from integrations.models import Integration
 from invites.models import PasswordResetLink
@@ -49,10 +49,9 @@ def annotated_users(groups: list[Group]):
     memberships = Membership.objects.select_related("group").order_by(
         "group__position", "group__name"
     )
-    admins = holders(ADMIN, include_inactive=True, groups=groups)
-    return User.objects.annotate(
-        is_admin=Exists(admins.filter(pk=OuterRef("pk")))
-    ).prefetch_related(Prefetch("memberships", queryset=memberships))
+    return User.objects.annotate(is_admin=holds(ADMIN, groups)).prefetch_related(
+        Prefetch("memberships", queryset=memberships)
+    )
 
 
 def describe_rows(request: HttpRequest, users) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache as default_cache
 from django.db import models, transaction
-from django.db.models import Q, Value
+from django.db.models import Exists, OuterRef, Q, Value
 
 from groups.permissions import ADMIN, PERMISSIONS, expand
 
@@ -165,6 +165,19 @@ def holder_group_ids(permission: str, groups=None) -> set[int]:
     return {pk for pk, perms in rows if permission in expand(perms)}
 
 
+def holds(permission: str, groups=None):
+    """Whether the user of each row of a user queryset holds `permission` (disabled users
+    included), as an expression to annotate or filter with, so that a list of users learns it
+    in its own query. `groups`: every group, if loaded already (then no query)."""
+    from groups.models import Group, Membership
+
+    groups = list(groups) if groups is not None else list(Group.objects.all())
+    ids = holder_group_ids(permission, groups)
+    if any(g.is_everyone and g.pk in ids for g in groups):
+        return Value(True, output_field=models.BooleanField())
+    return Exists(Membership.objects.filter(user=OuterRef("pk"), group_id__in=ids))
+
+
 def holders(permission: str, *, include_inactive: bool = False, groups=None) -> models.QuerySet:
     """The users who hold `permission`, as a queryset: the same derivation as `compute`
     (a user's set is the union over their groups, `everyone` included, implications
@@ -173,16 +186,8 @@ def holders(permission: str, *, include_inactive: bool = False, groups=None) -> 
     manager must not enable a disabled admin). `groups`: every group, if loaded already."""
     from django.contrib.auth import get_user_model
 
-    from groups.models import Group, Membership
-
-    groups = list(groups) if groups is not None else list(Group.objects.all())
-    ids = holder_group_ids(permission, groups)
-    users = get_user_model().objects.all()
-    if not include_inactive:
-        users = users.filter(is_active=True)
-    if any(g.is_everyone and g.pk in ids for g in groups):
-        return users
-    return users.filter(pk__in=Membership.objects.filter(group_id__in=ids).values("user_id"))
+    users = get_user_model().objects.annotate(_holds=holds(permission, groups)).filter(_holds=True)
+    return users if include_inactive else users.filter(is_active=True)
 
 
 def current_version(cache=default_cache) -> int:
