@@ -18,7 +18,7 @@ RUN /venv/bin/pip install --quiet ".[ldap]" && /venv/bin/pip uninstall --quiet -
 COPY . .
 RUN DATA_DIR=/tmp/build-data SECRET_KEY=build-only-key-never-used-at-runtime-0000000000 \
     /venv/bin/python manage.py collectstatic --noinput -v0 \
- && rm -rf /tmp/build-data tests bench .ci scripts
+ && rm -rf /tmp/build-data build tests bench .ci scripts
 
 FROM python:3.13-slim
 ENV PATH=/venv/bin:$PATH \

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +27,7 @@ from accounts.manage_forms import (
     UserEditForm,
     UserFilterForm,
 )
-from accounts.models import User
+from accounts.models import TwoFactor, User
 from accounts.views import safe_next
 from boards.models import Board
 from groups import acl, rules
@@ -45,13 +45,15 @@ PER_PAGE = 50
 
 
 def annotated_users(groups: list[Group]):
-    """Users with `is_admin` and their memberships (groups included) in one extra query."""
+    """Users with `is_admin`, `has_two_factor` and their memberships (groups included) in one
+    extra query."""
     memberships = Membership.objects.select_related("group").order_by(
         "group__position", "group__name"
     )
-    return User.objects.annotate(is_admin=holds(ADMIN, groups)).prefetch_related(
-        Prefetch("memberships", queryset=memberships)
-    )
+    two_factor = TwoFactor.objects.filter(user=OuterRef("pk"), confirmed=True)
+    return User.objects.annotate(
+        is_admin=holds(ADMIN, groups), has_two_factor=Exists(two_factor)
+    ).prefetch_related(Prefetch("memberships", queryset=memberships))
 
 
 def describe_rows(request: HttpRequest, users) -> None:
@@ -148,6 +150,9 @@ def detail_context(request: HttpRequest, user: User, form: UserEditForm | None =
         # What the user reaches, among what the person looking may view themselves.
         "access": acl.reachable(target_grants, request.grants),
         "sessions": user.login_sessions.count(),
+        "has_two_factor": TwoFactor.objects.filter(user=user, confirmed=True).exists(),
+        "two_factor_required": target_grants.two_factor_required
+        and user.provider in settings.PASSWORD_PROVIDERS,
         "pending_link": next(
             (
                 link

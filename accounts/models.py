@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.usernames import MAX_LENGTH, MIN_LENGTH, validate_username
+from homeportal import crypto
 
 
 class Provider(models.TextChoices):
@@ -112,8 +113,9 @@ class User(AbstractBaseUser):
 
 
 class TwoFactor(models.Model):
-    """A user's TOTP authenticator. The seed is encrypted at rest (homeportal.crypto);
-    `last_step` refuses a code used once already (RFC 6238 §5.2)."""
+    """A user's TOTP authenticator. The seed is encrypted at rest (homeportal.crypto), bound
+    to this row: copied into another user's row it does not decrypt. `last_step` refuses a
+    code used once already (RFC 6238 §5.2)."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
     encrypted_secret = models.CharField(max_length=200)
@@ -123,6 +125,18 @@ class TwoFactor(models.Model):
 
     def __str__(self) -> str:
         return f"2FA of {self.user}"
+
+    def secret(self) -> str:
+        """The seed, or crypto.DecryptionError when the stored value cannot be opened."""
+        return TWO_FACTOR_SEED.open(self)
+
+    def set_secret(self, seed: str) -> None:
+        """Seals `seed` for this row (which must be saved already: the row id is bound)."""
+        self.encrypted_secret = TWO_FACTOR_SEED.seal(self, seed)
+        TwoFactor.objects.filter(pk=self.pk).update(encrypted_secret=self.encrypted_secret)
+
+
+TWO_FACTOR_SEED = crypto.register_sealed(TwoFactor, "encrypted_secret", "accounts.TwoFactor.secret")
 
 
 class RecoveryCode(models.Model):

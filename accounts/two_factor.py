@@ -6,6 +6,7 @@ keyed hashes (HMAC under SECRET_KEY), so a copy of the database alone reveals no
 """
 
 import hmac
+import logging
 import secrets
 import time
 
@@ -18,11 +19,17 @@ from django.utils.crypto import salted_hmac
 from accounts.models import RecoveryCode, TwoFactor, User
 from homeportal import crypto
 
+logger = logging.getLogger(__name__)
+
 ISSUER = "homeportal"
-PURPOSE = "accounts.TwoFactor.secret"
 RECOVERY_CODE_COUNT = 10
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 STEP = 30
+
+
+class SeedUnreadable(crypto.DecryptionError):
+    """The stored 2FA seed cannot be decrypted (changed, truncated, copied from another row, or
+    sealed under a key that is no longer configured)."""
 
 
 def is_enabled(user: User) -> bool:
@@ -31,14 +38,22 @@ def is_enabled(user: User) -> bool:
 
 def start_setup(user: User) -> TwoFactor:
     """A new, unconfirmed seed (replacing an earlier unconfirmed one)."""
-    TwoFactor.objects.filter(user=user, confirmed=False).delete()
-    return TwoFactor.objects.create(
-        user=user, encrypted_secret=crypto.encrypt(pyotp.random_base32(), PURPOSE)
-    )
+    with transaction.atomic():
+        TwoFactor.objects.filter(user=user, confirmed=False).delete()
+        two_factor = TwoFactor.objects.create(user=user, encrypted_secret="")
+        two_factor.set_secret(pyotp.random_base32())  # bound to the row id, known only now
+    return two_factor
 
 
 def secret(two_factor: TwoFactor) -> str:
-    return crypto.decrypt(two_factor.encrypted_secret, PURPOSE)
+    try:
+        return two_factor.secret()
+    except crypto.DecryptionError as error:
+        logger.error(
+            "The 2FA seed in %s row %s cannot be decrypted: %s",
+            TwoFactor._meta.db_table, two_factor.pk, error,
+        )  # fmt: skip
+        raise SeedUnreadable(str(error)) from error
 
 
 def provisioning_uri(two_factor: TwoFactor) -> str:
@@ -106,11 +121,21 @@ def remaining_recovery_codes(user: User) -> int:
 
 
 def check_second_factor(user: User, code: str) -> bool:
-    """A current authenticator code, or else an unused recovery code."""
+    """A current authenticator code, or else an unused recovery code.
+
+    When the seed cannot be decrypted a recovery code still works (they are hashed, not
+    sealed); without one, SeedUnreadable says so, for the page to explain what to do."""
     two_factor = TwoFactor.objects.filter(user=user, confirmed=True).first()
     if two_factor is None:
         return False
-    return verify(two_factor, code) or use_recovery_code(user, code)
+    try:
+        if verify(two_factor, code):
+            return True
+    except SeedUnreadable:
+        if use_recovery_code(user, code):
+            return True
+        raise
+    return use_recovery_code(user, code)
 
 
 def confirm(two_factor: TwoFactor, code: str) -> list[str] | None:

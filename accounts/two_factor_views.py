@@ -41,6 +41,16 @@ class DisableForm(CodeForm):
     )  # fmt: skip
 
 
+def unreadable_message() -> str:
+    return _(
+        "Your two-factor secret cannot be read on this server (it was changed, or the "
+        "encryption key it was sealed with is no longer configured). Use one of your recovery "
+        "codes, or ask an admin: they can restore the previous SECRET_ENCRYPTION_KEY (or list it "
+        "in SECRET_ENCRYPTION_OLD_KEYS), or turn off your two-factor login with "
+        "“manage.py reset_password --username NAME --disable-2fa” so that you set it up again."
+    )
+
+
 def begin(request: HttpRequest, user: User, *, backend: str, remember: bool, next_url: str,
           provider: str) -> HttpResponse:  # fmt: skip
     """Called by the login page once the password is right: the session is not logged in yet,
@@ -71,19 +81,31 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         wait = throttle.locked_for(ip, user.username)
         if wait:
             form.add_error(None, wait_message(wait))
-        elif two_factor.check_second_factor(user, form.cleaned_data["code"]):
+        elif passed := _second_factor(request, user, form, provider=pending["provider"]):
             del request.session[PENDING]
             throttle.register_success(user.username)
             complete_login(request, user, provider=pending["provider"],
                            remember=pending["remember"], backend=pending["backend"])  # fmt: skip
             return redirect(pending["next"])
-        else:
+        elif passed is False:
             throttle.register_failure(ip, user.username)
             record_login(request, user=user, username=user.username, success=False,
                          provider=pending["provider"], reason="wrong second factor")  # fmt: skip
             form.add_error(None, _("That code is not valid. Try the next one from your app."))
     status = 400 if form.errors else 200
     return render(request, "accounts/two_factor_verify.html", {"form": form}, status=status)
+
+
+def _second_factor(request: HttpRequest, user: User, form: CodeForm, *, provider: str):
+    """True for a good code, False for a wrong one, None when the seed cannot be read (the
+    form then carries the explanation, and the attempt is recorded, not counted as a guess)."""
+    try:
+        return two_factor.check_second_factor(user, form.cleaned_data["code"])
+    except two_factor.SeedUnreadable:
+        record_login(request, user=user, username=user.username, success=False,
+                     provider=provider, reason="2FA secret cannot be decrypted")  # fmt: skip
+        form.add_error(None, unreadable_message())
+        return None
 
 
 @require_safe
@@ -95,12 +117,21 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         # OIDC and proxy users never see our password form: their provider asks for factors.
         return render(request, "accounts/two_factor.html", {"provider_managed": True})
     pending = TwoFactor.objects.filter(user=user, confirmed=False).first()
+    try:
+        qr, secret = (
+            (two_factor.qr_svg(pending), two_factor.secret(pending)) if pending else ("", "")
+        )
+    except two_factor.SeedUnreadable:
+        pending.delete()  # an unconfirmed seed protects nothing yet: start over
+        pending, qr, secret = None, "", ""
+        messages.error(request, _("The set-up code cannot be read any more. Start again."))
     context = {
+        "required": request.grants.two_factor_required,
         "enabled": two_factor.is_enabled(user),
         "remaining": two_factor.remaining_recovery_codes(user),
         "pending": pending,
-        "qr": two_factor.qr_svg(pending) if pending else "",
-        "secret": two_factor.secret(pending) if pending else "",
+        "qr": qr,
+        "secret": secret,
         "form": CodeForm(),
         "disable_form": DisableForm(),
     }
@@ -123,7 +154,12 @@ def setup_view(request: HttpRequest) -> HttpResponse:
     if pending is None or not form.is_valid():
         messages.error(request, _("Start the set-up again."))
         return redirect("accounts:two_factor")
-    codes = two_factor.confirm(pending, form.cleaned_data["code"])
+    try:
+        codes = two_factor.confirm(pending, form.cleaned_data["code"])
+    except two_factor.SeedUnreadable:
+        pending.delete()
+        messages.error(request, _("The set-up code cannot be read any more. Start again."))
+        return redirect("accounts:two_factor")
     if codes is None:
         messages.error(request, _("That code is not valid. Check your device's clock and retry."))
         return redirect("accounts:two_factor")
@@ -137,12 +173,20 @@ def setup_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 def disable_view(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if request.grants.two_factor_required:
+        messages.error(request, _("Two-factor login is required for your account: it stays on."))
+        return redirect("accounts:two_factor")
     form = DisableForm(data=request.POST)
-    if (
-        form.is_valid()
-        and user.check_password(form.cleaned_data["password"])
-        and two_factor.check_second_factor(user, form.cleaned_data["code"])
-    ):
+    try:
+        proven = (
+            form.is_valid()
+            and user.check_password(form.cleaned_data["password"])
+            and two_factor.check_second_factor(user, form.cleaned_data["code"])
+        )
+    except two_factor.SeedUnreadable:
+        messages.error(request, unreadable_message())
+        return redirect("accounts:two_factor")
+    if proven:
         two_factor.disable(user)
         audit.record("user.2fa_disabled", actor=user, target=user, ip=client_ip(request))
         messages.success(request, _("Two-factor login is off."))
@@ -158,7 +202,12 @@ def disable_view(request: HttpRequest) -> HttpResponse:
 def recovery_codes_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = CodeForm(data=request.POST)
-    if not (form.is_valid() and two_factor.check_second_factor(user, form.cleaned_data["code"])):
+    try:
+        proven = form.is_valid() and two_factor.check_second_factor(user, form.cleaned_data["code"])
+    except two_factor.SeedUnreadable:
+        messages.error(request, unreadable_message())
+        return redirect("accounts:two_factor")
+    if not proven:
         messages.error(request, _("That code is not valid: your recovery codes are unchanged."))
         return redirect("accounts:two_factor")
     codes = two_factor.new_recovery_codes(user)

@@ -25,7 +25,7 @@ BOARD_NAME = RegexValidator(
     ),
 )
 # URL names that would collide with the pages under /boards/.
-RESERVED_BOARD_NAMES = frozenset({"new", "import", "home-boards", "static", "api"})
+RESERVED_BOARD_NAMES = frozenset({"new", "import", "home-boards", "icons", "static", "api"})
 
 MIN_COLUMNS, MAX_COLUMNS, DEFAULT_COLUMNS = 2, 24, 12
 NARROW_COLUMNS = 4

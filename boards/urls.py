@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.board_create, name="create"),
     path("import/", views.board_import, name="import"),
     path("home-boards/", views.home_boards, name="home_boards"),
+    path("icons/", views.icon_search, name="icons"),
     path("home-boards/groups/<int:group_id>/", views.group_home_boards, name="group_home_boards"),
     path("<slug:name>/", views.board_view, name="board"),
     path("<slug:name>/edit/", views.board_edit, name="edit"),

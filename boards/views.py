@@ -1,5 +1,6 @@
 import json
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -16,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
-from boards import layout
+from boards import icons, layout
 from boards.access import (
     CREATE,
     can,
@@ -299,6 +300,7 @@ def widget_kinds(request) -> list[dict]:
             "label": str(w.label),
             "description": str(w.description),
             "size": list(w.default_size),
+            "min": list(w.min_size),
         }
         for w in all_widgets()
         if w.integration is None
@@ -402,6 +404,20 @@ def widget_form(request: HttpRequest, board: Board) -> HttpResponse:
             return JsonResponse({"ok": True, "options": item.options, "html": html})
     html = render_to_string("boards/widget_form.html", {"form": form, "widget": widget}, request)
     return JsonResponse({"ok": False, "form": html}, status=200 if form.is_bound is False else 422)
+
+
+class IconSearchForm(forms.Form):
+    icon_q = forms.CharField(max_length=60, required=False)
+
+
+@require_safe
+@login_required
+def icon_search(request: HttpRequest) -> HttpResponse:
+    """The icon picker's results: bundled brand icons whose name contains the query."""
+    form = IconSearchForm(request.GET)
+    query = form.cleaned_data["icon_q"] if form.is_valid() else ""
+    found = icons.search(query, limit=24)
+    return render(request, "boards/icon_results.html", {"icons": found, "query": query})
 
 
 # --- Settings pages --------------------------------------------------------------------------

@@ -125,6 +125,22 @@ class ExternalNamesForm(forms.Form):
         return names
 
 
+class TwoFactorRequirementForm(forms.Form):
+    require_two_factor = forms.BooleanField(
+        label=_lazy("Members must use two-factor login"),
+        required=False,
+        help_text=_lazy(
+            "Members who log in with a password are led to set it up at their next page and can "
+            "open nothing else until they have. Single sign-on and reverse-proxy users are not "
+            "affected: their provider decides their second factor."
+        ),
+    )
+
+    def __init__(self, *args, group: Group, **kwargs):
+        kwargs.setdefault("initial", {"require_two_factor": group.require_two_factor})
+        super().__init__(*args, **kwargs)
+
+
 class AddMemberForm(forms.Form):
     username = forms.CharField(
         label=_lazy("Username"),

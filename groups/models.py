@@ -68,6 +68,10 @@ class Group(models.Model):
         help_text=_lazy("Names of LDAP, OIDC or proxy groups whose members join this group."),
     )
     is_everyone = models.BooleanField(default=False, editable=False)
+    # Members who log in with a password must set up two-factor login before anything else.
+    # Merged like permissions (any of a user's groups, `everyone` included, requires it);
+    # on `everyone` it is the instance-wide requirement.
+    require_two_factor = models.BooleanField(_lazy("requires two-factor login"), default=False)
     # Home boards for the group's members (DESIGN.md "Home board"): the lowest-position group
     # with one the user can view decides, after the user's own choice.
     desktop_home_board = models.ForeignKey(

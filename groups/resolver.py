@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, Q, Value
 from groups.permissions import ADMIN, PERMISSIONS, expand
 
 VERSION_KEY = "grants-version"
+KEY_PREFIX = "grants2"  # bumped when the cached shape changes
 GRANTS_TIMEOUT = 3600
 
 
@@ -67,6 +68,8 @@ class Grants:
     permissions: frozenset[str] = frozenset()
     group_ids: frozenset[int] = frozenset()
     rows: dict[str, dict[int, int]] = field(default_factory=dict)
+    # Some group of the user (`everyone` included) requires two-factor login.
+    two_factor_required: bool = False
 
     @property
     def is_authenticated(self) -> bool:
@@ -116,7 +119,8 @@ class Grants:
         return queryset.filter(Q(pk__in=ids) | Q(**{spec.owner_field: self.user_id}) | public)
 
     def as_cached(self) -> tuple:
-        return (sorted(self.permissions), sorted(self.group_ids), self.rows)
+        return (sorted(self.permissions), sorted(self.group_ids), self.rows,
+                self.two_factor_required)  # fmt: skip
 
 
 ANONYMOUS = Grants()
@@ -128,11 +132,12 @@ def compute(user) -> Grants:
 
     groups = list(
         Group.objects.filter(Q(memberships__user_id=user.pk) | Q(is_everyone=True))
-        .values_list("id", "permissions")
+        .values_list("id", "permissions", "require_two_factor")
         .distinct()
     )
-    group_ids = frozenset(g for g, _ in groups)
-    permissions = expand(p for _, perms in groups for p in perms)
+    group_ids = frozenset(g for g, _, _ in groups)
+    permissions = expand(p for _, perms, _ in groups for p in perms)
+    two_factor_required = any(required for _, _, required in groups)
     rows: dict[str, dict[int, int]] = {kind: {} for kind in _REGISTRY}
     queries = [
         spec.row_model.objects.filter(Q(user_id=user.pk) | Q(group_id__in=group_ids))
@@ -147,7 +152,7 @@ def compute(user) -> Grants:
             if level in levels:
                 index = levels.index(level)
                 rows[kind][object_id] = max(index, rows[kind].get(object_id, -1))
-    return Grants(user.pk, user.is_owner, permissions, group_ids, rows)
+    return Grants(user.pk, user.is_owner, permissions, group_ids, rows, two_factor_required)
 
 
 def holder_group_ids(permission: str, groups=None) -> set[int]:
@@ -218,14 +223,15 @@ def grants_for(user, cache=default_cache, refresh: bool = False) -> Grants:
         return ANONYMOUS
     if not refresh and getattr(user, "_grants", None) is not None:
         return user._grants
-    key = f"grants:{current_version(cache)}:{user.pk}"
+    key = f"{KEY_PREFIX}:{current_version(cache)}:{user.pk}"
     cached = None if refresh else cache.get(key)
     if cached is None:
         grants = compute(user)
         cache.set(key, grants.as_cached(), GRANTS_TIMEOUT)
     else:
-        permissions, group_ids, rows = cached
-        grants = Grants(user.pk, user.is_owner, frozenset(permissions), frozenset(group_ids), rows)
+        permissions, group_ids, rows, two_factor_required = cached
+        grants = Grants(user.pk, user.is_owner, frozenset(permissions), frozenset(group_ids), rows,
+                        two_factor_required)  # fmt: skip
     user._grants = grants
     return grants
 

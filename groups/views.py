@@ -28,6 +28,7 @@ from groups.forms import (
     MemberForm,
     MoveForm,
     ReorderForm,
+    TwoFactorRequirementForm,
 )
 from groups.models import Group, Membership
 from groups.permissions import ADMIN, USER_MANAGE, expand
@@ -123,6 +124,8 @@ def detail_context(request: HttpRequest, group: Group, **forms) -> dict:
         "rename_form": GroupRenameForm(group=group),
         "permissions_form": GroupPermissionsForm(group=group, grantable=rules.grantable(actor)),
         "external_form": ExternalNamesForm(group=group),
+        "two_factor_form": TwoFactorRequirementForm(group=group),
+        "two_factor_refusal": rules.two_factor_refusal(actor, grants=request.grants),
         "add_member_form": AddMemberForm(),
     }
     context.update(forms)
@@ -193,6 +196,25 @@ def group_external_names(request: HttpRequest, pk: int) -> HttpResponse:
     except rules.RuleError as error:
         return refused(request, error, back=group_url(group), target=group)
     messages.success(request, _("External group names saved."))
+    return redirect(group_url(group))
+
+
+@require_POST
+@require_permission(*MANAGE)
+def group_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
+    group = get_group(pk)
+    form = TwoFactorRequirementForm(request.POST, group=group)
+    if not form.is_valid():
+        return render_detail(request, group, status=400, two_factor_form=form)
+    required = form.cleaned_data["require_two_factor"]
+    try:
+        rules.set_two_factor_required(group, required, actor=request.user, ip=client_ip(request))
+    except rules.RuleError as error:
+        return refused(request, error, back=group_url(group))
+    if required:
+        messages.success(request, _("Members must now use two-factor login."))
+    else:
+        messages.success(request, _("Two-factor login is no longer required by this group."))
     return redirect(group_url(group))
 
 

@@ -47,8 +47,8 @@ def onboarding_middleware(get_response):
 
 def htmx_redirect_middleware(get_response):
     """An htmx request is never answered with a bare redirect to a page outside the one it
-    updates (login, onboarding, forced password change): it gets HX-Redirect, so the whole
-    page navigates instead of a login form landing inside a widget."""
+    updates (login, onboarding, forced password change, required 2FA set-up): it gets
+    HX-Redirect, so the whole page navigates instead of a login form landing inside a widget."""
     targets: list[str] = []
 
     def middleware(request):
@@ -56,7 +56,13 @@ def htmx_redirect_middleware(get_response):
         if getattr(request, "htmx", False) and response.status_code in (301, 302):
             if not targets:
                 targets.extend(
-                    reverse(n) for n in ("accounts:login", "onboarding", "accounts:password_change")
+                    reverse(n)
+                    for n in (
+                        "accounts:login",
+                        "onboarding",
+                        "accounts:password_change",
+                        "accounts:two_factor",
+                    )
                 )
             location = response.get("Location", "")
             if any(location.startswith(t) for t in targets):

@@ -134,7 +134,9 @@ MIDDLEWARE = [
     "sessions_admin.middleware.session_activity_middleware",
     "homeportal.middleware.onboarding_middleware",
     "accounts.middleware.password_change_required_middleware",
-    # Last: the checks above (idle time, forced password change) see the admin's own session.
+    "accounts.middleware.two_factor_required_middleware",
+    # Last: the checks above (idle time, forced password change, required 2FA) see the admin's
+    # own session.
     "sessions_admin.impersonation.impersonation_middleware",
 ]
 
@@ -243,6 +245,10 @@ SESSION_ENGINE = "sessions_admin.engine"
 AUTH_SESSION_IDLE_TIME = env_duration("AUTH_SESSION_IDLE_TIME", "24h")
 AUTH_SESSION_EXPIRY_TIME = env_duration("AUTH_SESSION_EXPIRY_TIME", "30d")
 SESSION_COOKIE_AGE = AUTH_SESSION_EXPIRY_TIME
+# How long the audit log and the login history are kept (`prune`, run at start and on logins,
+# removes older entries; ended invite and reset links go with the login history).
+AUDIT_RETENTION = env_duration("AUDIT_RETENTION", "365d")
+LOGIN_HISTORY_RETENTION = env_duration("LOGIN_HISTORY_RETENTION", "90d")
 SESSION_COOKIE_NAME = "homeportal_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -286,6 +292,13 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "boards.icons.BrandIconFinder",  # the bundled brand icons (boards/icons.py)
+]
+# Where the brand icons are written once, for collectstatic to pick up (not needed at run time).
+BRAND_ICONS_DIR = Path(env_str("BRAND_ICONS_DIR", str(BASE_DIR / "build" / "brand-icons")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

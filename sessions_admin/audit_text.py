@@ -140,6 +140,12 @@ SENTENCES: dict[str, Sentence] = {
         _("put the groups in this order: %(order)s") % {"order": _value(d.get("order"))}
     ),
     "group.home_boards_changed": lambda d: _("changed the group's home boards"),
+    "group.two_factor_required": lambda d: _("required two-factor login of the group's members"),
+    "group.two_factor_optional": lambda d: _("no longer required two-factor login of its members"),
+    "encryption.key_rotated": lambda d: (
+        _("re-encrypted %(count)s stored secrets under key %(key)s")
+        % {"count": d.get("rotated", "?"), "key": d.get("sealed_with", "?")}
+    ),
     "home_board.default_changed": lambda d: _("changed the server's home boards"),
     "board.created": lambda d: _("created the board"),
     "board.imported": lambda d: _("imported the board"),

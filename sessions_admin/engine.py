@@ -1,8 +1,16 @@
 """Database sessions keyed by the hash of the cookie value, with the owner and device recorded
-on the row, so a user's sessions can be listed and revoked with one query."""
+on the row, so a user's sessions can be listed and revoked with one query.
 
-from datetime import UTC, datetime
+The row's expiry is the session's real end: AUTH_SESSION_EXPIRY_TIME from the last save for
+"remember me", AUTH_SESSION_IDLE_TIME from the last save for every other session (anonymous
+ones included: a pending second factor, an OIDC sign-in under way). The activity middleware
+saves the session at least once a minute while it is used, so an idle session's row expires
+when the session does, and `prune` can delete it.
+"""
 
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
@@ -40,12 +48,17 @@ class SessionStore(DatabaseStore):
     def exists(self, session_key) -> bool:
         return self.model.objects.filter(session_key=hash_session_key(session_key)).exists()
 
+    def real_expiry(self, data) -> datetime:
+        if data.get(REMEMBER):
+            return self.get_expiry_date()
+        return timezone.now() + timedelta(seconds=settings.AUTH_SESSION_IDLE_TIME)
+
     def create_model_instance(self, data):
         user_id = data.get(USER_ID)
         return self.model(
             session_key=hash_session_key(self._get_or_create_session_key()),
             session_data=self.encode(data),
-            expire_date=self.get_expiry_date(),
+            expire_date=self.real_expiry(data),
             user_id=int(user_id) if user_id else None,
             provider=data.get(PROVIDER, ""),
             ip=data.get(IP) or None,

@@ -5,7 +5,7 @@ import time
 from django.conf import settings
 
 from homeportal.net import client_ip
-from sessions_admin import engine
+from sessions_admin import engine, pruning
 from sessions_admin.models import LoginRecord, UserSession, hash_session_key
 
 
@@ -28,6 +28,7 @@ def start_session(request, user, *, provider: str, remember: bool) -> None:
     # after AUTH_SESSION_IDLE_TIME without activity; with it, it lasts AUTH_SESSION_EXPIRY_TIME.
     session.set_expiry(settings.AUTH_SESSION_EXPIRY_TIME if remember else 0)
     record_login(request, user=user, username=user.username, provider=provider, success=True)
+    pruning.maybe_prune()
 
 
 def record_login(

@@ -58,6 +58,9 @@ EXPIRATION = "oidc_id_token_expiration"
 REQUIRED_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 # Signing algorithms accepted for ID tokens when the provider's discovery document lists none.
 DEFAULT_ALGORITHMS = ("RS256",)
+# A sign-in's state is dropped from the session once this old: nobody spends an hour at the
+# provider's login page, and a state that lingers is only something to replay.
+STATE_LIFETIME = 3600
 
 
 class ProviderUnavailable(Exception):
@@ -332,10 +335,21 @@ def remember_with_state(request, response, **values) -> None:
     """Keeps `values` with the flow's state, so that sign-ins in several tabs (or a refresh
     during a sign-in) each land where they started."""
     state = parse_qs(urlsplit(response["Location"]).query).get("state", [""])[0]
-    states = request.session.get("oidc_states") or {}
+    states = drop_stale_states(request.session.get("oidc_states") or {})
     if state in states:
         states[state].update(values)
-        request.session["oidc_states"] = states
+    request.session["oidc_states"] = states
+
+
+def drop_stale_states(states: dict, now: float | None = None) -> dict:
+    """The states of sign-ins started less than STATE_LIFETIME ago (the others never came
+    back, and are dropped as each new sign-in starts)."""
+    oldest = (now or time.time()) - STATE_LIFETIME
+    return {
+        state: flow
+        for state, flow in states.items()
+        if isinstance(flow, dict) and flow.get("added_on", 0) >= oldest
+    }
 
 
 class OIDCCallbackView(OIDCAuthenticationCallbackView):
@@ -358,8 +372,9 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
         if not enabled():
             raise Http404
         states = request.session.get("oidc_states")
+        states = drop_stale_states(states) if isinstance(states, dict) else None
         state = request.GET.get("state", "")
-        if not isinstance(states, dict) or state not in states:
+        if states is None or state not in states:
             return provider_failed(
                 request,
                 _("This sign-in link is not valid (it may be old, or not started here). "

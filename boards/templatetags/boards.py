@@ -28,3 +28,11 @@ def render_item(item, board, editing=False):
     from boards.render import render_item as render
 
     return render(item, board, editing)
+
+
+@register.filter
+def brand_icon(slug) -> dict | None:
+    """The bundled brand icon named by an app's option (boards/icons.py), or None."""
+    from boards import icons
+
+    return icons.icon(slug) if isinstance(slug, str) and slug not in ("", "-") else None

@@ -6,6 +6,8 @@ default size and, optionally,
 - `loader(items, request) -> [data, ...]`: data for every item of this kind on a page (one
   entry per item, in order), in one call, so a board of 60 widgets costs the same number of
   queries as a board of 5;
+- `default_size` and `min_size` (columns, rows): where it fits its content at the default
+  font size (tests/boards/browser/test_sizes.py checks every kind on a desktop and a phone);
 - `refresh(item, request) -> data` with `refresh_seconds`: live data the page asks for again
   with htmx (the app link's status ping);
 - `integration`: the kind of integration the widget reads (integration widgets, later), which
@@ -53,6 +55,8 @@ class WidgetKind:
     form_class: type[WidgetForm]
     template: str
     default_size: tuple[int, int] = (2, 1)  # (columns, rows) on the desktop grid
+    # The smallest size its content reads at (the editor does not resize below it).
+    min_size: tuple[int, int] = (1, 1)
     loader: Loader | None = None
     refresh: Callable[[Any, Any], Any] | None = None
     refresh_seconds: int = 0

@@ -3,19 +3,35 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from boards import ping
+from boards import icons, ping
 from boards.safety import WEB_SCHEMES, LinkField, WebURLField, safe_link, safe_web_url
 from boards.widgets import WidgetForm, WidgetKind, register
+
+
+class BrandIconInput(forms.TextInput):
+    """The icon's name, with a search of the bundled icons (htmx) and a preview."""
+
+    template_name = "boards/forms/brand_icon_input.html"
 
 
 class AppForm(WidgetForm):
     name = forms.CharField(label=_("Name"), max_length=80)
     url = LinkField(label=_("Address"), help_text=_("Where the link leads."))
-    icon = LinkField(
+    brand_icon = forms.CharField(
         label=_("Icon"),
+        max_length=64,
+        required=False,
+        widget=BrandIconInput(attrs={"size": 14}),
+        help_text=_(
+            "Search the bundled brand icons by name. Empty: found from the app's name or "
+            "address when one matches; “-” for the name's first letter."
+        ),
+    )
+    icon = LinkField(
+        label=_("Icon address"),
         schemes=WEB_SCHEMES,
         required=False,
-        help_text=_("Address of an image (PNG, SVG…). Empty: the name's first letter."),
+        help_text=_("Or the address of an image of your own (PNG, SVG…); it wins over the above."),
     )
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
     new_tab = forms.BooleanField(label=_("Open in a new tab"), required=False, initial=True)
@@ -30,8 +46,18 @@ class AppForm(WidgetForm):
         help_text=_("Empty: the link's address. Use an internal address if the link's is public."),
     )
 
+    def clean_brand_icon(self) -> str:
+        slug = self.cleaned_data["brand_icon"].strip().lower()
+        if slug in ("", "-") or icons.icon(slug) is not None:
+            return slug
+        raise forms.ValidationError(
+            _("There is no bundled icon named “%(slug)s”.") % {"slug": slug}
+        )
+
     def clean(self):
         data = super().clean()
+        if not data.get("brand_icon") and not data.get("icon") and data.get("name"):
+            data["brand_icon"] = icons.match(data["name"], data.get("url") or "")
         if data.get("ping") and not (data.get("ping_url") or safe_web_url(data.get("url"))):
             self.add_error(
                 "ping_url",
@@ -72,6 +98,7 @@ KIND = register(
         form_class=AppForm,
         template="boards/widgets/app.html",
         default_size=(2, 1),
+        min_size=(2, 1),
         loader=load,
         refresh=refresh,
         refresh_seconds=60,

@@ -82,5 +82,6 @@ KIND = register(
         form_class=BookmarksForm,
         template="boards/widgets/bookmarks.html",
         default_size=(3, 2),
+        min_size=(2, 2),
     )
 )

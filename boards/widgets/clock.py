@@ -65,6 +65,7 @@ KIND = register(
         form_class=ClockForm,
         template="boards/widgets/clock.html",
         default_size=(2, 1),
+        min_size=(2, 1),
         loader=load,
     )
 )

@@ -59,6 +59,7 @@ KIND = register(
         form_class=IframeForm,
         template="boards/widgets/iframe.html",
         default_size=(4, 3),
+        min_size=(2, 2),
         loader=load,
         csp_sources=csp_sources,
     )

@@ -29,6 +29,7 @@ KIND = register(
         form_class=NotesForm,
         template="boards/widgets/notes.html",
         default_size=(3, 2),
+        min_size=(2, 1),
         loader=load,
     )
 )

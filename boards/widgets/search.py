@@ -81,6 +81,7 @@ KIND = register(
         form_class=SearchForm,
         template="boards/widgets/search.html",
         default_size=(4, 1),
+        min_size=(3, 1),
         loader=load,
         csp_sources=csp_sources,
     )

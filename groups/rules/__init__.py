@@ -53,6 +53,8 @@ from groups.rules.group_permissions import (
     reorder_refusal,
     set_external_names,
     set_permissions,
+    set_two_factor_required,
+    two_factor_refusal,
 )
 from groups.rules.memberships import (
     add_member,
@@ -134,9 +136,11 @@ __all__ = [
     "set_external_names",
     "set_groups",
     "set_permissions",
+    "set_two_factor_required",
     "system",
     "transfer_ownership",
     "transfer_refusal",
+    "two_factor_refusal",
     "update_user",
     "users_managed_by",
 ]

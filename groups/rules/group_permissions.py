@@ -35,6 +35,16 @@ def reorder_refusal(actor, *, grants=None) -> str | None:
     return None
 
 
+def two_factor_refusal(actor, *, grants=None) -> str | None:
+    """Who must use two-factor login is a system setting: admins decide it."""
+    if is_system(actor):
+        return None
+    grants = grants if grants is not None else grants_for(actor, refresh=True)
+    if not grants.is_admin:
+        return _("Only admins decide who must use two-factor login.")
+    return None
+
+
 def check_may_reorder(actor) -> None:
     require_actor(actor)
     refuse(reorder_refusal(actor))
@@ -130,6 +140,25 @@ def set_external_names(group: Group, names, *, actor, ip: str | None = None) -> 
         audit.record(
             "group.external_names_changed", actor=actor, target=group, ip=ip,
             details={"before": before, "after": wanted},
+        )  # fmt: skip
+
+
+def set_two_factor_required(group: Group, required: bool, *, actor, ip: str | None = None) -> None:
+    """Requires (or no longer requires) two-factor login of the group's members who log in
+    with a password; on `everyone`, of every such user. Takes effect on their next request."""
+    require_actor(actor)
+    with transaction.atomic():
+        lock()
+        group.refresh_from_db()
+        refuse(two_factor_refusal(actor))
+        if group.require_two_factor == required:
+            return
+        group.require_two_factor = required
+        group.save(update_fields=["require_two_factor"])
+        bump_version()
+        audit.record(
+            "group.two_factor_required" if required else "group.two_factor_optional",
+            actor=actor, target=group, ip=ip,
         )  # fmt: skip
 
 

@@ -182,6 +182,8 @@
     node.style.gridArea = `${box[1] + 1} / ${box[0] + 1} / span ${box[3]} / span ${box[2]}`;
   }
 
+  const minSize = (item) => (kinds.get(item.kind) || { min: [1, 1] }).min || [1, 1];
+
   function label(item) {
     const kind = kinds.get(item.kind);
     const name = item.options.name || item.options.title || "";
@@ -321,8 +323,9 @@
       const rect = node.getBoundingClientRect();
       const left = m.rect.left + x0 * m.stepX;
       const top = rect.top;
-      const w = Math.max(1, Math.min(m.cols - x0, Math.round((event.clientX - left) / m.stepX)));
-      const h = Math.max(1, Math.min(24, Math.round((event.clientY - top) / m.stepY)));
+      const [minW, minH] = minSize(found.item);
+      const w = Math.max(Math.min(minW, m.cols - x0), Math.min(m.cols - x0, Math.round((event.clientX - left) / m.stepX)));
+      const h = Math.max(minH, Math.min(24, Math.round((event.clientY - top) / m.stepY)));
       drag.target = { section: found.section, box: [x0, y0, w, h] };
       placeBox(node, drag.target.box);
       return;
@@ -415,8 +418,9 @@
     const arrows = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
     if (event.key in arrows) {
       const [dx, dy] = arrows[event.key];
+      const [minW, minH] = minSize(found.item);
       box = event.shiftKey
-        ? [x, y, Math.max(1, Math.min(cols - x, w + dx)), Math.max(1, Math.min(24, h + dy))]
+        ? [x, y, Math.max(Math.min(minW, cols - x), Math.min(cols - x, w + dx)), Math.max(minH, Math.min(24, h + dy))]
         : [Math.max(0, Math.min(cols - w, x + dx)), Math.max(0, y + dy), w, h];
     } else if (event.key === "Delete" || event.key === "Backspace") {
       event.preventDefault();
@@ -540,6 +544,7 @@
       const { data } = await post(urls.widget, body);
       if (!data || !data.form) throw new Error("no form");
       widgetFields.innerHTML = data.form; // the server's form, escaped by Django
+      if (window.htmx) window.htmx.process(widgetFields); // the icon search
       fillSections(widgetSection);
       widgetSection.value = (section && state.sections.includes(section) ? section : state.sections[state.sections.length - 1]).key;
       widgetDialog.showModal();
@@ -569,6 +574,7 @@
     }
     if (!data.ok) {
       widgetFields.innerHTML = data.form; // errors shown in the dialog; nothing changed
+      if (window.htmx) window.htmx.process(widgetFields);
       const invalid = widgetFields.querySelector(".has-error input, .has-error select, .has-error textarea");
       if (invalid) invalid.focus();
       return;
@@ -608,6 +614,19 @@
     render();
     const node = root.querySelector(`.editor-item[data-key="${CSS.escape(key)}"]`);
     if (node) node.focus();
+  });
+
+  // The icon picker: a found icon fills the icon field and its preview.
+  widgetFields.addEventListener("click", (event) => {
+    const choice = event.target.closest("[data-brand-icon]");
+    if (!choice) return;
+    const results = choice.closest(".icon-results");
+    const input = document.getElementById(results.dataset.for);
+    input.value = choice.dataset.brandIcon;
+    const preview = input.parentElement.querySelector("[data-brand-preview]");
+    if (preview) preview.replaceChildren(el("img", { src: choice.dataset.brandSrc, alt: "", width: "32", height: "32" }));
+    results.replaceChildren();
+    input.focus();
   });
 
   sectionForm.addEventListener("submit", (event) => {

@@ -5,16 +5,24 @@
   const lang = document.documentElement.lang || undefined;
   const formats = new Map();
 
-  function format(el, what) {
+  // Dates from the longest to the shortest: a clock takes the longest that fits its width.
+  const DATE_STYLES = [
+    { weekday: "long", day: "numeric", month: "long", year: "numeric" },
+    { weekday: "short", day: "numeric", month: "short", year: "numeric" },
+    { weekday: "short", day: "numeric", month: "short" },
+    { day: "numeric", month: "numeric", year: "2-digit" },
+  ];
+
+  function format(el, what, style = 0) {
     const tz = el.dataset.tz || undefined;
-    const key = [what, tz, "hour12" in el.dataset, "seconds" in el.dataset].join("|");
+    const key = [what, style, tz, "hour12" in el.dataset, "seconds" in el.dataset].join("|");
     if (!formats.has(key)) {
       let options;
       if (what === "time") {
         options = { hour: "numeric", minute: "2-digit", hour12: "hour12" in el.dataset, timeZone: tz };
         if ("seconds" in el.dataset) options.second = "2-digit";
       } else {
-        options = { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: tz };
+        options = { ...DATE_STYLES[style], timeZone: tz };
       }
       try {
         formats.set(key, new Intl.DateTimeFormat(lang, options));
@@ -32,11 +40,64 @@
       const time = clock.querySelector(".clock-time");
       if (time) time.textContent = format(clock, "time").format(now);
       const date = clock.querySelector(".clock-date");
-      if (date && "date" in clock.dataset) date.textContent = format(clock, "date").format(now);
+      if (date && "date" in clock.dataset) {
+        let style = Number(date.dataset.style || 0);
+        date.textContent = format(clock, "date", style).format(now);
+        while (date.scrollWidth > date.clientWidth && style < DATE_STYLES.length - 1) {
+          style += 1;
+          date.textContent = format(clock, "date", style).format(now);
+        }
+        date.dataset.style = String(style);
+      }
     }
   }
   tick();
   setInterval(tick, 1000);
+
+  // A note longer than its widget fades out at the bottom, and "More…" shows all of it in a
+  // dialog. Without this script the widget scrolls instead.
+  let noteDialog = null;
+  function showNote(button) {
+    if (!noteDialog) {
+      noteDialog = document.createElement("dialog");
+      noteDialog.className = "notes-dialog";
+      const body = document.createElement("div");
+      body.className = "prose";
+      const close = document.createElement("button");
+      close.type = "button";
+      close.textContent = button.dataset.closeLabel;
+      close.addEventListener("click", () => noteDialog.close());
+      noteDialog.append(body, close);
+      document.body.append(noteDialog);
+    }
+    const item = button.closest(".board-item");
+    const title = item.querySelector(".widget-title");
+    const body = noteDialog.querySelector(".prose");
+    body.replaceChildren(
+      ...(title ? [title.cloneNode(true)] : []),
+      ...[...item.querySelector(".notes").childNodes].map((node) => node.cloneNode(true)),
+    );
+    noteDialog.showModal();
+  }
+
+  function markLongNotes() {
+    for (const button of document.querySelectorAll("[data-notes-more]")) {
+      const item = button.closest(".board-item");
+      if (!item || item.closest(".editor-item")) continue;
+      item.classList.remove("notes-clipped");
+      button.hidden = true;
+      if (item.scrollHeight > item.clientHeight + 1) {
+        item.classList.add("notes-clipped");
+        button.hidden = false;
+      }
+    }
+  }
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-notes-more]");
+    if (button) showNote(button);
+  });
+  markLongNotes();
+  window.addEventListener("resize", markLongNotes);
 
   function csrfToken() {
     try {

@@ -90,6 +90,7 @@ ROUTES = {
         post={**ADMINS_ONLY, "owner": 400, "admin": 400},  # nothing to import: the form again
         post_data={},
     ),
+    "boards:icons": Route("/boards/icons/?icon_q=plex", get=LOGGED_IN, post=NO),
     "boards:home_boards": Route(
         "/boards/home-boards/", get=ADMINS_ONLY, post=redirects(ADMINS_ONLY), post_data={}
     ),

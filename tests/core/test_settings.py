@@ -116,6 +116,8 @@ def test_base_url_sets_hosts_and_secure_cookies(tmp_path):
         ("LOG_LEVEL", "chatty"),
         ("SECRET_KEY", "short"),
         ("TRUSTED_PROXIES", "proxy.local"),
+        ("AUDIT_RETENTION", "1y"),
+        ("LOGIN_HISTORY_RETENTION", "0d"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, variable, value):

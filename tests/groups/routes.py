@@ -48,6 +48,14 @@ ROUTES = {
         post=MANAGERS_POST,
         post_data={"external_names": "family-ldap"},
     ),
+    # Who must use two-factor login is a system setting: admins only (a user manager gets the
+    # rule's 403).
+    "groups:two_factor": Route(
+        lambda w: family(w) + "two-factor/",
+        get=POST_ONLY,
+        post=ADMINS_POST,
+        post_data={"require_two_factor": "on"},
+    ),
     "groups:add_member": Route(
         lambda w: family(w) + "members/add/",
         get=POST_ONLY,

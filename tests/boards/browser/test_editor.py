@@ -248,3 +248,59 @@ def test_the_editor_opens_the_phone_layout_on_a_phone(
     assert controls["y"] + controls["height"] <= name["y"]
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=board_artifacts / "editor-phone.png", full_page=True)
+
+
+def test_icon_picker_searches_picks_and_matches_automatically(
+    page, live_server, people, log_in_browser, board_artifacts
+):
+    from tests.boards.factories import add_section, make_board
+
+    board = make_board("apps", people.owner)
+    add_section(board)
+    log_in_browser(page.context, people.owner)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + "/boards/apps/edit/")
+
+    # Picked from the search.
+    page.get_by_role("button", name="Add widget").click()
+    page.locator("#picker-dialog").get_by_role("button", name="App link").click()
+    dialog = page.locator("#widget-dialog")
+    dialog.locator("#id_opt-name").fill("Films")
+    dialog.locator("#id_opt-url").fill("https://films.home.lan/")
+    dialog.get_by_label("Search the bundled icons").fill("jelly")
+    choice = dialog.locator('[data-brand-icon="jellyfin"]')
+    expect(choice).to_be_visible()
+    page.screenshot(path=board_artifacts / "icon-picker.png")
+    choice.click()
+    expect(dialog.locator("#id_opt-brand_icon")).to_have_value("jellyfin")
+    expect(dialog.locator("[data-brand-preview] img")).to_be_visible()
+    dialog.get_by_role("button", name="Apply").click()
+    expect(dialog).to_be_hidden()
+
+    # Matched from the name, with nothing picked.
+    add_widget(page, "App link", {"name": "Plex", "url": "https://tv.home.lan/"})
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#editor-status")).to_have_text("Saved.")
+    chosen = {i.options["name"]: i.options["brand_icon"] for i in Item.objects.filter(board=board)}
+    assert chosen == {"Films": "jellyfin", "Plex": "plex"}
+    page.goto(live_server.url + "/boards/apps/")
+    expect(page.locator('img[src$="/icons/brands/jellyfin.svg"]')).to_be_visible()
+    expect(page.locator('img[src$="/icons/brands/plex.svg"]')).to_be_visible()
+    page.screenshot(path=board_artifacts / "board-with-brand-icons.png")
+
+
+def test_a_widget_is_not_resized_below_its_smallest_size(page, live_server, people, log_in_browser):
+    from tests.boards.factories import add_item, add_section, make_board
+
+    board = make_board("small", people.owner)
+    item = add_item(add_section(board), "search", box=(0, 0, 4, 1), narrow=(0, 0, 4, 1))
+    log_in_browser(page.context, people.owner)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + "/boards/small/edit/")
+    page.locator(".editor-item.widget-search").focus()
+    for _ in range(3):
+        page.keyboard.press("Shift+ArrowLeft")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#editor-status")).to_have_text("Saved.")
+    item.refresh_from_db()
+    assert (item.w, item.h) == (3, 1)  # the search box's smallest width

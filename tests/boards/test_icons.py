@@ -1,0 +1,93 @@
+"""Bundled brand icons: written once as static files, searched, matched, shown on app links."""
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles import finders
+
+from boards import icons
+from boards.widgets import get_widget
+from tests.boards.factories import OPTIONS, add_item, add_section, make_board
+
+pytestmark = pytest.mark.django_db
+
+
+def app_options(**options) -> dict | None:
+    cleaned, _form = get_widget("app").validate({**OPTIONS["app"], **options})
+    return cleaned
+
+
+def test_icons_are_static_files_with_an_index():
+    index = json.loads(Path(finders.find("icons/brands/index.json")).read_text())
+    assert len(index) > 3000
+    slugs = {slug for slug, _title, _colour in index}
+    assert {"jellyfin", "plex", "homeassistant", "pihole", "nextcloud"} <= slugs
+    svg = Path(finders.find("icons/brands/jellyfin.svg")).read_text()
+    tile = ET.fromstring(svg)
+    assert tile.find("{http://www.w3.org/2000/svg}rect").get("fill").lower() == "#00a4dc"
+    assert "<script" not in svg and "<title" not in svg
+
+
+def test_pale_brands_get_a_dark_drawing_and_dark_ones_a_white_one():
+    assert icons._foreground("FFFFFF") == "#000" and icons._foreground("000000") == "#fff"
+    assert icons._foreground("00A4DC") == "#fff"
+
+
+def test_search_puts_names_that_start_with_the_query_first():
+    found = [icon["slug"] for icon in icons.search("jelly")]
+    assert found[0] == "jellyfin"
+    assert icons.search("") == [] and icons.search("   ") == []
+    assert all(icon["path"].startswith("icons/brands/") for icon in icons.search("home"))
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "slug"),
+    [
+        ("Jellyfin", "https://media.home.lan/", "jellyfin"),
+        ("Films", "https://plex.home.lan:32400/web", "plex"),
+        ("Home Assistant", "http://10.0.0.5:8123/", "homeassistant"),
+        ("Pi-hole", "http://dns.lan/admin", "pihole"),
+        ("Family photos", "https://photos.lan/", ""),  # no guess
+    ],
+)
+def test_a_new_app_gets_its_icon_from_its_name_or_address(name, url, slug):
+    assert app_options(name=name, url=url)["brand_icon"] == slug
+
+
+def test_a_chosen_icon_an_own_image_or_letters_are_kept():
+    assert app_options(name="Jellyfin", brand_icon="plex")["brand_icon"] == "plex"
+    assert app_options(name="Jellyfin", brand_icon="-")["brand_icon"] == "-"
+    own = app_options(name="Jellyfin", icon="https://img.example/j.png")
+    assert own["brand_icon"] == "" and own["icon"] == "https://img.example/j.png"
+    assert app_options(name="Jellyfin", brand_icon="../../etc/passwd") is None
+    assert app_options(name="Jellyfin", brand_icon="no-such-icon") is None
+
+
+def test_the_board_shows_the_brand_tile_and_falls_back_to_letters(people, login):
+    board = make_board("lab", people.owner)
+    section = add_section(board)
+    add_item(section, "app", name="Jellyfin", brand_icon="jellyfin")
+    add_item(section, "app", box=(2, 0, 2, 1), name="Zeta", brand_icon="-")
+    page = login(people.owner).get("/boards/lab/").content.decode()
+    assert 'src="/static/icons/brands/jellyfin.svg"' in page
+    assert 'app-letter" aria-hidden="true">Z<' in page
+
+
+def test_the_picker_searches_for_logged_in_users_only(people, login, client):
+    page = login(people.member).get("/boards/icons/", {"icon_q": "plex"}).content.decode()
+    assert 'data-brand-icon="plex"' in page and "<html" not in page
+    none = login(people.member).get("/boards/icons/", {"icon_q": "zzzznothing"}).content.decode()
+    assert "No icon by that name" in none
+    assert client.get("/boards/icons/", {"icon_q": "plex"}).status_code == 302
+    long = login(people.member).get("/boards/icons/", {"icon_q": "x" * 500})
+    assert long.status_code == 200 and "data-brand-icon" not in long.content.decode()
+
+
+def test_no_board_can_be_named_like_the_icon_search(people, login):
+    from boards.models import Board
+
+    response = login(people.owner).post("/boards/new/", {"title": "Icons", "name": "icons"})
+    assert "is reserved" in response.content.decode()
+    assert not Board.objects.filter(name="icons").exists()
