@@ -8,7 +8,7 @@ WORKDIR /app
 # headers come with the official image (python3-dev is installed only where they are missing).
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends gcc libc6-dev libldap-dev libsasl2-dev \
+ && apt-get install -y --no-install-recommends gcc libc6-dev libldap-dev libsasl2-dev gettext \
  && (python -c "import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
      || apt-get install -y --no-install-recommends python3-dev) \
  && rm -rf /var/lib/apt/lists/*
@@ -16,8 +16,11 @@ RUN python -m venv /venv
 COPY pyproject.toml README.md ./
 RUN /venv/bin/pip install --quiet ".[ldap]" && /venv/bin/pip uninstall --quiet --yes homeportal
 COPY . .
+# The translations are compiled again from their .po source (gettext's msgfmt), so the image
+# never carries a stale .mo.
 RUN DATA_DIR=/tmp/build-data SECRET_KEY=build-only-key-never-used-at-runtime-0000000000 \
-    /venv/bin/python manage.py collectstatic --noinput -v0 \
+    sh -c '/venv/bin/python manage.py compilemessages -v0 \
+           && /venv/bin/python manage.py collectstatic --noinput -v0' \
  && rm -rf /tmp/build-data build tests bench .ci scripts
 
 FROM python:3.13-slim

@@ -3,6 +3,7 @@
 from django.contrib.auth.backends import ModelBackend
 
 from accounts.models import Provider, User
+from accounts.usernames import canonical
 
 
 class CredentialsBackend(ModelBackend):
@@ -15,9 +16,9 @@ class CredentialsBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not username or password is None:
             return None
-        user = User.objects.filter(username=username.strip().lower()).first()
+        user = User.objects.filter(username=canonical(username)).first()
         if user is None or user.provider != Provider.CREDENTIALS or not user.has_usable_password():
-            User().set_password(password)  # the same cost as a real check
+            User().set_password(password)  # the same parameters and cost as a real check
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
             return user

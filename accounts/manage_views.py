@@ -36,6 +36,7 @@ from groups.models import Group, Membership
 from groups.permissions import ADMIN, USER_MANAGE
 from groups.refusals import refused
 from groups.resolver import grants_for, holds
+from homeportal.forms import save_unique
 from homeportal.net import client_ip
 from integrations.models import Integration
 from invites.models import PasswordResetLink
@@ -100,29 +101,38 @@ def user_create(request: HttpRequest) -> HttpResponse:
     form = UserCreateForm(request.POST if request.method == "POST" else None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data, ip = form.cleaned_data, client_ip(request)
+
+        def create():
+            user = rules.create_user(
+                username=data["username"],
+                password=form.password,
+                display_name=data["display_name"],
+                email=data["email"],
+                must_change_password=form.password is not None and data["must_change"],
+                groups=data["groups"],
+                actor=request.user,
+                ip=ip,
+            )
+            token = None
+            if form.password is None:
+                _link, token = PasswordResetLink.create(user, actor=request.user, ip=ip)
+            return user, token
+
         try:
-            with transaction.atomic():
-                user = rules.create_user(
-                    username=data["username"],
-                    password=form.password,
-                    display_name=data["display_name"],
-                    email=data["email"],
-                    must_change_password=form.password is not None and data["must_change"],
-                    groups=data["groups"],
-                    actor=request.user,
-                    ip=ip,
-                )
-                token = None
-                if form.password is None:
-                    _link, token = PasswordResetLink.create(user, actor=request.user, ip=ip)
+            created = save_unique(
+                form, create, field="username", message=username_taken(data["username"]),
+                taken=lambda: User.objects.filter(username__iexact=data["username"]).exists(),
+            )  # fmt: skip
         except rules.RuleError as error:
             return refused(request, error)
-        if token is not None:
-            return show_reset_link(request, user, token, created=True)
-        messages.success(request, _("User %(name)s created.") % {"name": user.username})
-        if request.htmx:
-            return HttpResponseClientRedirect(user_url(user))
-        return redirect(user_url(user))
+        if created is not None:
+            user, token = created
+            if token is not None:
+                return show_reset_link(request, user, token, created=True)
+            messages.success(request, _("User %(name)s created.") % {"name": user.username})
+            if request.htmx:
+                return HttpResponseClientRedirect(user_url(user))
+            return redirect(user_url(user))
     template = "accounts/manage/create.html#form" if request.htmx else "accounts/manage/create.html"
     return render(request, template, {"form": form}, status=400 if form.errors else 200)
 
@@ -174,15 +184,31 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
         context = detail_context(request, user, form)
         return render(request, "accounts/manage/detail.html", context, status=400)
     data, ip = form.cleaned_data, client_ip(request)
+
+    def update():
+        rules.update_user(user, data, actor=request.user, ip=ip)
+        rules.set_groups(user, form.wanted_groups(), actor=request.user, ip=ip)
+        return user
+
     try:
-        with transaction.atomic():
-            rules.update_user(user, data, actor=request.user, ip=ip)
-            rules.set_groups(user, form.wanted_groups(), actor=request.user, ip=ip)
+        saved = save_unique(
+            form, update, field="username", message=username_taken(data["username"]),
+            taken=lambda: User.objects.filter(username__iexact=data["username"])
+            .exclude(pk=user.pk).exists(),
+        )  # fmt: skip
     except rules.RuleError as error:
         user.refresh_from_db()
         return refused(request, error, back=user_url(user), target=user)
+    if saved is None:
+        user.refresh_from_db()
+        context = detail_context(request, user, form)
+        return render(request, "accounts/manage/detail.html", context, status=400)
     messages.success(request, _("Changes saved."))
     return redirect(user_url(user))
+
+
+def username_taken(username: str) -> str:
+    return _("The username %(name)s is taken.") % {"name": username}
 
 
 @require_POST

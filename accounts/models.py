@@ -23,6 +23,24 @@ class ColorScheme(models.TextChoices):
     DARK = "dark", _("Dark")
 
 
+class TimeFormat(models.TextChoices):
+    LOCALE = "", _("As usual for the language")
+    H24 = "24", _("24 hours (14:30)")
+    H12 = "12", _("12 hours (2:30 PM)")
+
+
+class WeekStart(models.TextChoices):
+    LOCALE = "", _("As usual for the language")
+    MONDAY = "1", _("Monday")
+    SUNDAY = "0", _("Sunday")
+    SATURDAY = "6", _("Saturday")
+
+
+class Motion(models.TextChoices):
+    SYSTEM = "", _("Follow the system setting")
+    REDUCE = "reduce", _("Reduce motion")
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -58,6 +76,17 @@ class User(AbstractBaseUser):
         _("color scheme"), max_length=8, choices=ColorScheme.choices, default=ColorScheme.AUTO
     )
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Display preferences (accounts.preferences applies them to each request). Empty: the
+    # default (the server's time zone, the language's habits, the system's motion setting).
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    time_format = models.CharField(
+        _("time format"), max_length=2, choices=TimeFormat.choices, blank=True
+    )
+    week_start = models.CharField(
+        _("first day of the week"), max_length=1, choices=WeekStart.choices, blank=True
+    )
+    motion = models.CharField(_("motion"), max_length=8, choices=Motion.choices, blank=True)
+    language = models.CharField(_("language"), max_length=16, blank=True)
 
     objects = UserManager()
 

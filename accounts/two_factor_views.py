@@ -1,6 +1,7 @@
 """Two-factor pages: the login's second step, and setting up, renewing and turning off 2FA."""
 
 import time
+from collections.abc import Callable
 
 from django import forms
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts import throttle, two_factor
 from accounts.forms import wait_message
+from accounts.hashers import HashingBusy
 from accounts.models import TwoFactor, User
 from homeportal.net import client_ip
 from sessions_admin import audit
@@ -34,6 +36,14 @@ class CodeForm(forms.Form):
     )  # fmt: skip
 
 
+class SetupCodeForm(CodeForm):
+    """The first code, while setting up: there are no recovery codes yet to mention."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = _lazy("The 6 digits your authenticator app shows now.")
+
+
 class DisableForm(CodeForm):
     password = forms.CharField(
         label=_lazy("Password"), strip=False,
@@ -49,6 +59,34 @@ def unreadable_message() -> str:
         "in SECRET_ENCRYPTION_OLD_KEYS), or turn off your two-factor login with "
         "“manage.py reset_password --username NAME --disable-2fa” so that you set it up again."
     )
+
+
+def checked_by_throttle(request: HttpRequest, check: Callable[[], bool]) -> bool | None:
+    """Runs a password or code `check` of the logged-in user under the login throttle (the same
+    counters and lock-out as the login page): True or False as it answers, None when it was not
+    run because the account is locked for this address (a message says for how long). A wrong
+    answer is recorded in the user's login history."""
+    user = request.user
+    try:
+        attempt = throttle.begin(client_ip(request), user.username)
+    except throttle.Locked as locked:
+        messages.error(request, wait_message(locked.wait))
+        return None
+    try:
+        ok = check()
+    except (HashingBusy, two_factor.SeedUnreadable):
+        attempt.cancel()  # nothing was refused: the server could not check
+        raise
+    except BaseException:
+        attempt.failed()
+        raise
+    if ok:
+        attempt.succeeded()
+        return True
+    attempt.failed()
+    record_login(request, user=user, username=user.username, success=False,
+                 provider=user.provider, reason="wrong password or code")  # fmt: skip
+    return False
 
 
 def begin(request: HttpRequest, user: User, *, backend: str, remember: bool, next_url: str,
@@ -77,21 +115,33 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:login")
     form = CodeForm(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
-        ip = client_ip(request)
-        wait = throttle.locked_for(ip, user.username)
-        if wait:
-            form.add_error(None, wait_message(wait))
-        elif passed := _second_factor(request, user, form, provider=pending["provider"]):
-            del request.session[PENDING]
-            throttle.register_success(user.username)
-            complete_login(request, user, provider=pending["provider"],
-                           remember=pending["remember"], backend=pending["backend"])  # fmt: skip
-            return redirect(pending["next"])
-        elif passed is False:
-            throttle.register_failure(ip, user.username)
-            record_login(request, user=user, username=user.username, success=False,
-                         provider=pending["provider"], reason="wrong second factor")  # fmt: skip
-            form.add_error(None, _("That code is not valid. Try the next one from your app."))
+        try:
+            attempt = throttle.begin(client_ip(request), user.username)
+        except throttle.Locked as locked:
+            form.add_error(None, wait_message(locked.wait))
+        else:
+            try:
+                passed = _second_factor(request, user, form, provider=pending["provider"])
+            except BaseException:
+                attempt.failed()
+                raise
+            if passed:
+                attempt.succeeded()
+                del request.session[PENDING]
+                complete_login(
+                    request, user, provider=pending["provider"], remember=pending["remember"],
+                    backend=pending["backend"],
+                )  # fmt: skip
+                return redirect(pending["next"])
+            if passed is None:  # the seed cannot be read: not a guess (the form says why)
+                attempt.cancel()
+            else:
+                attempt.failed()
+                record_login(
+                    request, user=user, username=user.username, success=False,
+                    provider=pending["provider"], reason="wrong second factor",
+                )  # fmt: skip
+                form.add_error(None, _("That code is not valid. Try the next one from your app."))
     status = 400 if form.errors else 200
     return render(request, "accounts/two_factor_verify.html", {"form": form}, status=status)
 
@@ -118,12 +168,14 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/two_factor.html", {"provider_managed": True})
     pending = TwoFactor.objects.filter(user=user, confirmed=False).first()
     try:
-        qr, secret = (
-            (two_factor.qr_svg(pending), two_factor.secret(pending)) if pending else ("", "")
-        )
+        qr, secret, link = (
+            (two_factor.qr_svg(pending), two_factor.secret(pending),
+             two_factor.provisioning_uri(pending))
+            if pending else ("", "", "")
+        )  # fmt: skip
     except two_factor.SeedUnreadable:
         pending.delete()  # an unconfirmed seed protects nothing yet: start over
-        pending, qr, secret = None, "", ""
+        pending, qr, secret, link = None, "", "", ""
         messages.error(request, _("The set-up code cannot be read any more. Start again."))
     context = {
         "required": request.grants.two_factor_required,
@@ -132,7 +184,8 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         "pending": pending,
         "qr": qr,
         "secret": secret,
-        "form": CodeForm(),
+        "otpauth": link,
+        "form": SetupCodeForm() if pending else CodeForm(),
         "disable_form": DisableForm(),
     }
     return render(request, "accounts/two_factor.html", context)
@@ -150,7 +203,7 @@ def setup_view(request: HttpRequest) -> HttpResponse:
         two_factor.start_setup(user)
         return redirect("accounts:two_factor")
     pending = TwoFactor.objects.filter(user=user, confirmed=False).first()
-    form = CodeForm(data=request.POST)
+    form = SetupCodeForm(data=request.POST)
     if pending is None or not form.is_valid():
         messages.error(request, _("Start the set-up again."))
         return redirect("accounts:two_factor")
@@ -177,20 +230,25 @@ def disable_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Two-factor login is required for your account: it stays on."))
         return redirect("accounts:two_factor")
     form = DisableForm(data=request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Wrong password or code: two-factor login stays on."))
+        return redirect("accounts:two_factor")
     try:
-        proven = (
-            form.is_valid()
-            and user.check_password(form.cleaned_data["password"])
-            and two_factor.check_second_factor(user, form.cleaned_data["code"])
+        checked = checked_by_throttle(
+            request,
+            lambda: (
+                user.check_password(form.cleaned_data["password"])
+                and two_factor.check_second_factor(user, form.cleaned_data["code"])
+            ),
         )
     except two_factor.SeedUnreadable:
         messages.error(request, unreadable_message())
         return redirect("accounts:two_factor")
-    if proven:
+    if checked:
         two_factor.disable(user)
         audit.record("user.2fa_disabled", actor=user, target=user, ip=client_ip(request))
         messages.success(request, _("Two-factor login is off."))
-    else:
+    elif checked is False:
         messages.error(request, _("Wrong password or code: two-factor login stays on."))
     return redirect("accounts:two_factor")
 
@@ -203,12 +261,15 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = CodeForm(data=request.POST)
     try:
-        proven = form.is_valid() and two_factor.check_second_factor(user, form.cleaned_data["code"])
+        checked = form.is_valid() and checked_by_throttle(
+            request, lambda: two_factor.check_second_factor(user, form.cleaned_data["code"])
+        )
     except two_factor.SeedUnreadable:
         messages.error(request, unreadable_message())
         return redirect("accounts:two_factor")
-    if not proven:
-        messages.error(request, _("That code is not valid: your recovery codes are unchanged."))
+    if not checked:
+        if checked is False:
+            messages.error(request, _("That code is not valid: your recovery codes are unchanged."))
         return redirect("accounts:two_factor")
     codes = two_factor.new_recovery_codes(user)
     audit.record("user.2fa_recovery_codes_renewed", actor=user, target=user, ip=client_ip(request))

@@ -60,3 +60,14 @@ def normalize_username(raw: str) -> str:
     name = re.sub(r"-{2,}", "-", name)
     name = name.lstrip("._-")[:MAX_LENGTH].rstrip("._-") or "user"
     return name.ljust(MIN_LENGTH, "0")
+
+
+def canonical(typed: str) -> str:
+    """The one spelling of a typed login name that every lookup and counter uses.
+
+    NFKC and case folding, as directories compare names (RFC 4518): `TLOCK`, `tlock` and `tlock`
+    in full-width letters are one name, so they share one account, one login history and one
+    throttle.
+    """
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", typed).casefold())
+    return " ".join(folded.split())

@@ -84,7 +84,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
         "sso_name": settings.AUTH_OIDC_CLIENT_NAME if sso else "",
         "refusal": refusal if request.method == "GET" else None,
     }
-    return render(request, "accounts/login.html", context, status=400 if form.errors else 200)
+    status = 429 if form.busy else 400 if form.errors else 200
+    response = render(request, "accounts/login.html", context, status=status)
+    if form.busy:
+        response["Retry-After"] = "5"
+    return response
 
 
 def sso_url(request: HttpRequest) -> str:
@@ -156,7 +160,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Your password is managed by %(provider)s.") %
                       {"provider": user.get_provider_display()})  # fmt: skip
         return redirect("home")
-    form = PasswordChangeForm(user, data=request.POST or None)
+    form = PasswordChangeForm(user, data=request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         form.save()
         User.objects.filter(pk=user.pk).update(must_change_password=False)

@@ -119,7 +119,7 @@ def populate(args) -> dict:
             {"name": "Django", "url": "https://www.djangoproject.com/"},
             {"name": "htmx", "url": "https://htmx.org/"},
             {"name": "Python", "url": "https://www.python.org/"}]},
-        "clock": {"title": "Paris", "time_zone": "Europe/Paris", "hour12": False,
+        "clock": {"title": "Paris", "time_zone": "Europe/Paris", "hour12": "",
                   "show_seconds": False, "show_date": True},
         "notes": {"title": "Notes", "text": "# Backups\n\nThey run **every night** at 3:00; "
                   "see [the runbook](https://wiki.example.org/backups).\n\n- NAS\n- Photos"},

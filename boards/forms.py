@@ -1,16 +1,29 @@
-import json
-
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ColorScheme, User
-from boards.layout import LayoutError, ParsedLayout, parse_export, parse_layout
+from accounts.models import ColorScheme, Motion, TimeFormat, User, WeekStart
+from boards.layout import (
+    EXPORT_FORMAT,
+    EXPORT_SHAPE,
+    LAYOUT_SHAPE,
+    OPTIONS_SHAPE,
+    LayoutError,
+    ParsedLayout,
+    parse_export,
+    parse_layout,
+)
 from boards.models import RESERVED_BOARD_NAMES, Board, BoardAccess, Level, ServerHomeBoard
+from boards.widgets.clock import time_zone_choices
 from groups.models import Group
+from homeportal import jsoninput
+from homeportal.jsoninput import JSONInputError
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_LAYOUT_BYTES = 4 * 1024 * 1024
+MAX_OPTIONS_BYTES = 1024 * 1024
 
 
 def unused_name(base: str) -> str:
@@ -137,9 +150,11 @@ class ImportForm(DuplicateForm):
         else:
             raise ValidationError(_("Choose an export file or paste one."))
         try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise ValidationError(_("This is not JSON.")) from None
+            data = jsoninput.loads(raw, max_bytes=MAX_IMPORT_BYTES)
+            if isinstance(data, dict) and data.get("format") == EXPORT_FORMAT:
+                jsoninput.check(data, EXPORT_SHAPE)
+        except JSONInputError as error:
+            raise ValidationError(error.messages) from None
         try:
             fields, self.layout = parse_export(data)
         except LayoutError as error:
@@ -164,7 +179,7 @@ class ImportForm(DuplicateForm):
 class SaveLayoutForm(forms.Form):
     """What the editor sends: the board's whole layout, and the version it started from."""
 
-    state = forms.CharField(max_length=4 * 1024 * 1024)
+    state = forms.CharField(max_length=MAX_LAYOUT_BYTES, strip=False)
 
     def __init__(self, board: Board, sections, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -176,11 +191,11 @@ class SaveLayoutForm(forms.Form):
 
     def clean_state(self):
         try:
-            data = json.loads(self.cleaned_data["state"])
-        except ValueError:
-            raise ValidationError(_("The layout is not understood.")) from None
-        if not isinstance(data, dict):
-            raise ValidationError(_("The layout is not understood."))
+            data = jsoninput.loads(
+                self.cleaned_data["state"], max_bytes=MAX_LAYOUT_BYTES, shape=LAYOUT_SHAPE
+            )
+        except JSONInputError as error:
+            raise ValidationError([_("The layout is not understood."), *error.messages]) from None
         if data.get("version") != self.board.version:
             self.conflict = True
             raise ValidationError(
@@ -225,12 +240,13 @@ class AccessRowForm(forms.Form):
     def save(self) -> tuple[BoardAccess, bool]:
         principal = self.cleaned_data["principal"]
         key = {"group": principal} if isinstance(principal, Group) else {"user": principal}
-        row = BoardAccess.objects.filter(board=self.board, **key).first()
-        created = row is None
-        row = row or BoardAccess(board=self.board, **key)
-        row.level = self.cleaned_data["level"]
-        row.save()  # post_save bumps the resolver's version
-        return row, created
+        # One row per principal and board (a database constraint): update_or_create locks the
+        # row, or when two requests add the same principal at once, the second one updates the
+        # row the first created instead of failing. save() runs, so post_save bumps the
+        # resolver's version either way.
+        return BoardAccess.objects.update_or_create(
+            board=self.board, **key, defaults={"level": self.cleaned_data["level"]}
+        )
 
 
 class BoardFilterForm(forms.Form):
@@ -254,7 +270,28 @@ class BoardChoiceField(forms.ModelChoiceField):
 
 
 class PreferencesForm(forms.Form):
+    display_name = forms.CharField(label=_("Display name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
     color_scheme = forms.ChoiceField(label=_("Color scheme"), choices=ColorScheme.choices)
+    language = forms.ChoiceField(
+        label=_("Language"), required=False,
+        choices=lambda: [("", _("The browser's language")), *settings.LANGUAGES],
+    )  # fmt: skip
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), required=False,
+        choices=lambda: [("", _("The server's time zone")), *time_zone_choices()],
+        help_text=_("Every date and clock is shown in it."),
+    )  # fmt: skip
+    time_format = forms.ChoiceField(
+        label=_("Time format"), choices=TimeFormat.choices, required=False
+    )
+    week_start = forms.ChoiceField(
+        label=_("First day of the week"), choices=WeekStart.choices, required=False
+    )
+    motion = forms.ChoiceField(
+        label=_("Motion"), choices=Motion.choices, required=False,
+        help_text=_("Reduce motion turns off animations and transitions."),
+    )  # fmt: skip
     desktop_home_board = BoardChoiceField(
         label=_("Home board"), queryset=Board.objects.none(), required=False,
         empty_label=_("Automatic (from your groups or the server)"),
@@ -264,10 +301,17 @@ class PreferencesForm(forms.Form):
         empty_label=_("Same as above"),
     )  # fmt: skip
 
-    def __init__(self, boards, *args, **kwargs):
+    def __init__(self, user: User, boards, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["desktop_home_board"].queryset = boards
         self.fields["mobile_home_board"].queryset = boards
+        if not user.is_local:
+            # The provider sends them at every login: a change here would be overwritten.
+            for name in ("display_name", "email"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _(
+                    "Comes from %(provider)s and is updated at each login: change it there."
+                ) % {"provider": user.get_provider_display()}
 
 
 class ServerHomeBoardForm(forms.ModelForm):
@@ -308,7 +352,7 @@ class WidgetRequestForm(forms.Form):
     """Which widget's options dialog the editor asks for, with the options it holds."""
 
     kind = forms.CharField(max_length=32)
-    options = forms.CharField(required=False, max_length=1024 * 1024)
+    options = forms.CharField(required=False, max_length=MAX_OPTIONS_BYTES, strip=False)
     load = forms.BooleanField(required=False)
 
     def clean_kind(self):
@@ -322,10 +366,9 @@ class WidgetRequestForm(forms.Form):
     def clean_options(self):
         raw = self.cleaned_data.get("options") or "{}"
         try:
-            options = json.loads(raw)
-        except ValueError:
-            raise ValidationError(_("The options are not understood.")) from None
-        return options if isinstance(options, dict) else {}
+            return jsoninput.loads(raw, max_bytes=MAX_OPTIONS_BYTES, shape=OPTIONS_SHAPE)
+        except JSONInputError as error:
+            raise ValidationError([_("The options are not understood."), *error.messages]) from None
 
 
 class MakeHomeForm(forms.Form):

@@ -34,12 +34,42 @@ from boards.models import (
     SectionKind,
 )
 from boards.widgets import get_widget
+from homeportal.jsoninput import AnyOf, Bool, Int, JSONValue, List, Null, Obj, Str
 
 EXPORT_FORMAT = "homeportal-board"
 EXPORT_VERSION = 1
 LOOK_FIELDS = ("title", "description", "color_scheme", "accent_color", "background_url")
 
 Box = tuple[int, int, int, int]  # x, y, w, h
+
+# The shapes of what the editor saves and an import reads, checked (homeportal.jsoninput)
+# before anything looks inside; the rules of the grid and of each widget come after.
+MAX_OPTION_KEYS = 50
+ID = AnyOf(Int(minimum=1), Null())
+TEXT_OR_NULL = AnyOf(Str(), Null())
+BOX = List(Int(), length=4)
+OPTIONS_SHAPE = Obj(other=JSONValue(), max_keys=MAX_OPTION_KEYS)
+ITEM_SHAPE = Obj(
+    {"id": ID, "kind": Str(max_length=64), "options": AnyOf(OPTIONS_SHAPE, Null()),
+     "desktop": BOX, "narrow": AnyOf(BOX, Null())},
+    required=("kind", "desktop"),
+)  # fmt: skip
+SECTION_SHAPE = Obj(
+    {"id": ID, "kind": Str(max_length=32), "title": TEXT_OR_NULL,
+     "items": AnyOf(List(ITEM_SHAPE, max_items=MAX_ITEMS), Null())},
+)  # fmt: skip
+SECTIONS = List(SECTION_SHAPE, max_items=MAX_SECTIONS)
+LAYOUT_SHAPE = Obj(
+    {"version": Int(), "columns": Int(), "narrow_columns": Int(), "narrow_custom": Bool(),
+     "sections": SECTIONS},
+    required=("version", "sections"),
+)  # fmt: skip
+EXPORT_SHAPE = Obj(
+    {"format": Str(max_length=64), "format_version": Int(), "name": TEXT_OR_NULL,
+     **{name: TEXT_OR_NULL for name in LOOK_FIELDS},
+     "columns": Int(), "narrow_custom": Bool(), "sections": SECTIONS},
+    required=("format", "format_version", "columns", "sections"),
+)  # fmt: skip
 
 
 class LayoutError(Exception):
@@ -84,6 +114,10 @@ def _box(value, columns: int) -> Box | None:
     return (x, y, w, h)
 
 
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _overlaps(a: Box, b: Box) -> bool:
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
@@ -103,7 +137,8 @@ def parse_layout(data, *, columns: int, sections_by_id=None, items_by_id=None) -
     raw_sections = data["sections"]
     if len(raw_sections) > MAX_SECTIONS:
         raise LayoutError([_("A board has at most %(n)s sections.") % {"n": MAX_SECTIONS}])
-    total = sum(len(s.get("items") or []) for s in raw_sections if isinstance(s, dict))
+    item_lists = [s.get("items") for s in raw_sections if isinstance(s, dict)]
+    total = sum(len(items) for items in item_lists if isinstance(items, list))
     if total > MAX_ITEMS:
         raise LayoutError([_("A board has at most %(n)s widgets.") % {"n": MAX_ITEMS}])
 
@@ -129,7 +164,11 @@ def parse_layout(data, *, columns: int, sections_by_id=None, items_by_id=None) -
             errors.append(_("Section %(n)s: a category needs a title.") % {"n": s_index})
         section_id = raw.get("id") if allow_ids else None
         if section_id is not None:
-            if section_id not in sections_by_id or section_id in seen_sections:
+            if (
+                not _is_id(section_id)
+                or section_id not in sections_by_id
+                or (section_id in seen_sections)
+            ):
                 errors.append(_("Section %(n)s is not part of this board.") % {"n": s_index})
                 continue
             seen_sections.add(section_id)
@@ -151,7 +190,7 @@ def parse_layout(data, *, columns: int, sections_by_id=None, items_by_id=None) -
             where = f"{where} ({widget.label})"
             item_id = raw_item.get("id") if allow_ids else None
             if item_id is not None:
-                if item_id not in items_by_id or item_id in seen_items:
+                if not _is_id(item_id) or item_id not in items_by_id or item_id in seen_items:
                     errors.append(_("%(where)s is not part of this board.") % {"where": where})
                     continue
                 if items_by_id[item_id].kind != widget.name:

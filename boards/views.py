@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
+from accounts.preferences import is_time_zone
 from boards import icons, layout
 from boards.access import (
     CREATE,
@@ -65,6 +66,7 @@ from boards.render import (
 from boards.widgets import all_widgets
 from groups.decorators import impersonable
 from groups.models import Group
+from homeportal.forms import save_unique
 from homeportal.net import client_ip
 from sessions_admin import audit
 
@@ -78,6 +80,16 @@ def posted(request: HttpRequest, files: bool = False):
     if files:
         return data, (request.FILES if data is not None else None)
     return data
+
+
+def name_taken(name: str, board: Board | None = None) -> dict:
+    """What save_unique needs to tell a board name taken meanwhile by another request."""
+    others = Board.objects.filter(name=name).exclude(pk=board.pk if board else None)
+    return {
+        "field": "name",
+        "taken": others.exists,
+        "message": _("Board with this URL name already exists."),
+    }
 
 
 # --- Viewing ---------------------------------------------------------------------------------
@@ -190,13 +202,19 @@ def render_board_list(request: HttpRequest, greeting: bool = False) -> HttpRespo
 @require_board_create
 def board_create(request: HttpRequest) -> HttpResponse:
     form = BoardCreateForm(posted(request))
+    created = None
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
+
+        def create() -> tuple[Board, bool]:
             board = form.save(commit=False)
             board.owner = request.user
             board.save()
             Section.objects.create(board=board, kind="area", position=0)
-            became_home = _first_board_becomes_home(request.user, board)
+            return board, _first_board_becomes_home(request.user, board)
+
+        created = save_unique(form, create, **name_taken(form.cleaned_data["name"]))
+    if created is not None:
+        board, became_home = created
         audit.record("board.created", actor=request.user, target=board, ip=client_ip(request),
                      details={"name": board.name, "public": board.is_public})  # fmt: skip
         messages.success(request, _("Board created. Add widgets to it."))
@@ -225,13 +243,19 @@ def _first_board_becomes_home(user, board: Board) -> bool:
 @require_board_create
 def board_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(*posted(request, files=True))
+    board = None
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
+
+        def create() -> Board:
             board = Board.objects.create(
                 name=form.cleaned_data["name"], title=form.cleaned_data["title"],
                 owner=request.user, **form.board_fields,
             )  # fmt: skip
             layout.apply_layout(board, form.layout)
+            return board
+
+        board = save_unique(form, create, **name_taken(form.cleaned_data["name"]))
+    if board is not None:
         audit.record("board.imported", actor=request.user, target=board, ip=client_ip(request),
                      details={"name": board.name})  # fmt: skip
         messages.success(request, _("Board imported."))
@@ -246,8 +270,10 @@ def board_import(request: HttpRequest) -> HttpResponse:
 def board_duplicate(request: HttpRequest, board: Board) -> HttpResponse:
     initial = {"title": (_("Copy of %(title)s") % {"title": board.title})[:120]}
     form = DuplicateForm(posted(request), initial=initial)
+    copy = None
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
+
+        def create() -> Board:
             copy = Board.objects.create(
                 name=form.cleaned_data["name"], title=form.cleaned_data["title"],
                 description=board.description, color_scheme=board.color_scheme,
@@ -255,6 +281,10 @@ def board_duplicate(request: HttpRequest, board: Board) -> HttpResponse:
                 columns=board.columns, narrow_custom=board.narrow_custom, owner=request.user,
             )  # fmt: skip
             layout.copy_layout(board, copy)
+            return copy
+
+        copy = save_unique(form, create, **name_taken(form.cleaned_data["name"]))
+    if copy is not None:
         audit.record("board.duplicated", actor=request.user, target=copy, ip=client_ip(request),
                      details={"from": board.name})  # fmt: skip
         messages.success(request, _("Board duplicated. Its access rules start empty."))
@@ -398,7 +428,10 @@ def widget_form(request: HttpRequest, board: Board) -> HttpResponse:
     else:
         form = widget.bound_form(request.POST)
         if form.is_valid():
-            item = Item(board=board, kind=widget.name, options=form.to_options())
+            options = form.to_options()
+            if widget.suggest is not None:
+                options = widget.suggest(options)
+            item = Item(board=board, kind=widget.name, options=options)
             attach_data([item], request)
             html = render_item(item, board, editing=True)
             return JsonResponse({"ok": True, "options": item.options, "html": html})
@@ -485,8 +518,11 @@ def board_general(request: HttpRequest, board: Board) -> HttpResponse:
     """URL name, title and visibility (`full`)."""
     before = {"name": board.name, "title": board.title, "public": board.is_public}
     form = BoardGeneralForm(posted(request), instance=board)
+    saved = None
     if request.method == "POST" and form.is_valid():
-        board = form.save()
+        saved = save_unique(form, form.save, **name_taken(form.cleaned_data["name"], board))
+    if saved is not None:
+        board = saved
         after = {"name": board.name, "title": board.title, "public": board.is_public}
         changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
         if changed:
@@ -573,21 +609,45 @@ def preferences(request: HttpRequest) -> HttpResponse:
     user: User = request.user
     preference = UserPreference.objects.filter(user=user).first() or UserPreference(user=user)
     initial = {
+        "display_name": user.display_name,
+        "email": user.email,
         "color_scheme": user.color_scheme,
+        "language": user.language,
+        "time_zone": user.time_zone,
+        "time_format": user.time_format,
+        "week_start": user.week_start,
+        "motion": user.motion,
         "desktop_home_board": preference.desktop_home_board_id,
         "mobile_home_board": preference.mobile_home_board_id,
     }
     boards = visible_boards(request.grants).order_by("title", "name")
-    form = PreferencesForm(boards, posted(request), initial=initial)
+    form = PreferencesForm(user, boards, posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
-        User.objects.filter(pk=user.pk).update(color_scheme=form.cleaned_data["color_scheme"])
-        preference.desktop_home_board = form.cleaned_data["desktop_home_board"]
-        preference.mobile_home_board = form.cleaned_data["mobile_home_board"]
-        preference.save()
+        # Disabled fields (name and email from a provider) clean to their initial values.
+        fields = ["display_name", "email", "color_scheme", "language", "time_zone", "time_format",
+                  "week_start", "motion"]  # fmt: skip
+        User.objects.filter(pk=user.pk).update(**{f: form.cleaned_data[f] for f in fields})
+        # One row per user: two tabs saving a first choice at once update the same row.
+        UserPreference.objects.update_or_create(user=user, defaults={
+            "desktop_home_board": form.cleaned_data["desktop_home_board"],
+            "mobile_home_board": form.cleaned_data["mobile_home_board"],
+        })  # fmt: skip
         messages.success(request, _("Preferences saved."))
         return redirect("preferences")
     return render(request, "boards/preferences.html", {"form": form},
                   status=400 if form.errors else 200)  # fmt: skip
+
+
+@require_POST
+@login_required
+def detected_time_zone(request: HttpRequest) -> HttpResponse:
+    """The browser's time zone, posted once by static/js/time-zone.js while the user has none:
+    stored only then, so a zone chosen in the preferences is never overwritten."""
+    name = request.POST.get("time_zone", "")
+    if not is_time_zone(name):
+        return HttpResponse(_("Unknown time zone."), status=400, content_type="text/plain")
+    User.objects.filter(pk=request.user.pk, time_zone="").update(time_zone=name)
+    return HttpResponse(status=204)
 
 
 @require_http_methods(GET_POST)

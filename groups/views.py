@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
@@ -33,9 +34,11 @@ from groups.forms import (
 from groups.models import Group, Membership
 from groups.permissions import ADMIN, USER_MANAGE, expand
 from groups.refusals import refused
+from homeportal.forms import save_unique
 from homeportal.net import client_ip
 
 MANAGE = (ADMIN, USER_MANAGE)
+NAME_TAKEN = gettext_lazy("A group with this name exists already.")
 MEMBERS_PER_PAGE = 50
 
 
@@ -77,19 +80,24 @@ def group_list(request: HttpRequest) -> HttpResponse:
 def group_create(request: HttpRequest) -> HttpResponse:
     form = GroupCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        name = form.cleaned_data["name"]
         try:
-            group = rules.create_group(
-                form.cleaned_data["name"],
-                form.cleaned_data["permissions"],
-                actor=request.user,
-                ip=client_ip(request),
-            )
+            group = save_unique(
+                form,
+                lambda: rules.create_group(
+                    name, form.cleaned_data["permissions"], actor=request.user,
+                    ip=client_ip(request),
+                ),
+                field="name", message=NAME_TAKEN,
+                taken=lambda: Group.objects.filter(name__iexact=name).exists(),
+            )  # fmt: skip
         except rules.RuleError as error:
             return refused(request, error)
-        messages.success(request, _("Group %(name)s created.") % {"name": group.name})
-        if request.htmx:
-            return HttpResponseClientRedirect(group_url(group))
-        return redirect(group_url(group))
+        if group is not None:
+            messages.success(request, _("Group %(name)s created.") % {"name": group.name})
+            if request.htmx:
+                return HttpResponseClientRedirect(group_url(group))
+            return redirect(group_url(group))
     grantable = rules.grantable(request.user)
     context = {"form": form, "grantable": grantable, "rows": _create_rows(form, grantable)}
     template = "groups/create.html#form" if request.htmx else "groups/create.html"
@@ -153,12 +161,20 @@ def group_rename(request: HttpRequest, pk: int) -> HttpResponse:
     form = GroupRenameForm(request.POST, group=group)
     if not form.is_valid():
         return render_detail(request, group, status=400, rename_form=form)
+    name = form.cleaned_data["name"]
     try:
-        rules.rename_group(
-            group, form.cleaned_data["name"], actor=request.user, ip=client_ip(request)
-        )
+        renamed = save_unique(
+            form,
+            lambda: rules.rename_group(group, name, actor=request.user, ip=client_ip(request))
+            or group,
+            field="name", message=NAME_TAKEN,
+            taken=lambda: Group.objects.filter(name__iexact=name).exclude(pk=group.pk).exists(),
+        )  # fmt: skip
     except rules.RuleError as error:
         return refused(request, error, back=group_url(group), target=group)
+    if renamed is None:
+        group.refresh_from_db()
+        return render_detail(request, group, status=400, rename_form=form)
     messages.success(request, _("Group renamed."))
     return redirect(group_url(group))
 
@@ -210,7 +226,7 @@ def group_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         rules.set_two_factor_required(group, required, actor=request.user, ip=client_ip(request))
     except rules.RuleError as error:
-        return refused(request, error, back=group_url(group))
+        return refused(request, error, back=group_url(group), target=group)
     if required:
         messages.success(request, _("Members must now use two-factor login."))
     else:

@@ -1,7 +1,8 @@
-"""Cross-cutting middleware: grants on the request, onboarding, htmx-aware redirects."""
+"""Cross-cutting middleware: grants on the request, onboarding, htmx-aware redirects, and a
+server too busy hashing passwords."""
 
 from django.core.cache import cache
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
@@ -72,3 +73,24 @@ def htmx_redirect_middleware(get_response):
         return response
 
     return middleware
+
+
+class HashingBusyMiddleware:
+    """Any page that had to hash a password while every hashing slot of this process stayed
+    taken (accounts.hashers) answers 429 "try again in a moment", not 500. The login page
+    handles it itself, to keep its form."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from accounts.hashers import BUSY, HashingBusy
+
+        if isinstance(exception, HashingBusy):
+            response = render(request, "429.html", {"message": BUSY}, status=429)
+            response["Retry-After"] = "5"
+            return response
+        return None

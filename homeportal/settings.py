@@ -104,6 +104,7 @@ if TRUSTED_PROXIES:
 
 # --- Applications ----------------------------------------------------------------------------
 INSTALLED_APPS = [
+    "homeportal.apps.HomeportalConfig",  # project-wide input rules (homeportal/text.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -123,12 +124,16 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware (Django's documented place): picks the language
+    # from Accept-Language; accounts.preferences applies a user's own choice later.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "homeportal.middleware.htmx_redirect_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "homeportal.middleware.HashingBusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "homeportal.middleware.grants_middleware",
     "sessions_admin.middleware.session_activity_middleware",
@@ -138,6 +143,8 @@ MIDDLEWARE = [
     # Last: the checks above (idle time, forced password change, required 2FA) see the admin's
     # own session.
     "sessions_admin.impersonation.impersonation_middleware",
+    # After impersonation: an admin acting as someone sees that person's time zone and language.
+    "accounts.preferences.preferences_middleware",
 ]
 
 ROOT_URLCONF = "homeportal.urls"
@@ -156,6 +163,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "homeportal.context_processors.homeportal",
             ],
+            "builtins": ["accounts.templatetags.preferences"],
         },
     },
 ]
@@ -213,8 +221,37 @@ from homeportal.auth_settings import auth_middleware  # noqa: E402
 
 MIDDLEWARE = auth_middleware(MIDDLEWARE)
 
+# argon2id, OWASP's parameters for a home server by default (19 MiB, 2 passes, 1 lane). OWASP's
+# equally strong pairs of memory and passes are the minimum: less memory needs more passes.
+OWASP_ARGON2_MINIMUMS = ((47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5))
+AUTH_ARGON2_MEMORY_KIB = env_int("AUTH_ARGON2_MEMORY_KIB", 19456)
+AUTH_ARGON2_TIME_COST = env_int("AUTH_ARGON2_TIME_COST", 2, minimum=1)
+AUTH_ARGON2_PARALLELISM = env_int("AUTH_ARGON2_PARALLELISM", 1, minimum=1)
+_memory, _passes = AUTH_ARGON2_MEMORY_KIB, AUTH_ARGON2_TIME_COST
+_smallest = OWASP_ARGON2_MINIMUMS[-1][0]
+if _memory < _smallest:
+    raise ImproperlyConfigured(
+        f"AUTH_ARGON2_MEMORY_KIB must be at least {_smallest} (7 MiB, OWASP's smallest argon2id "
+        f"setting), not {_memory}."
+    )
+_needed = next(t for m, t in OWASP_ARGON2_MINIMUMS if _memory >= m)
+if _passes < _needed:
+    raise ImproperlyConfigured(
+        f"AUTH_ARGON2_TIME_COST must be at least {_needed} with AUTH_ARGON2_MEMORY_KIB={_memory} "
+        "(OWASP's argon2id minimums: 46 MiB x 1 pass, 19 MiB x 2, 12 MiB x 3, 9 MiB x 4, "
+        f"7 MiB x 5), not {_passes}."
+    )
+if AUTH_ARGON2_PARALLELISM * 8 > AUTH_ARGON2_MEMORY_KIB:
+    raise ImproperlyConfigured("AUTH_ARGON2_PARALLELISM needs 8 KiB of memory per lane.")
+# Hashes at once per server process (each holds its memory while it runs): about 40 MiB worth
+# for the whole server, shared by its worker processes (WEB_CONCURRENCY, as gunicorn.conf.py).
+_workers = max(1, env_int("WEB_CONCURRENCY", 2 if env_str("REDIS_URL") else 1))
+AUTH_ARGON2_CONCURRENCY = env_int(
+    "AUTH_ARGON2_CONCURRENCY", max(1, 40960 // (AUTH_ARGON2_MEMORY_KIB * _workers)), minimum=1
+)
+AUTH_ARGON2_QUEUE_WAIT = env_int("AUTH_ARGON2_QUEUE_WAIT", 2, minimum=0)
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
@@ -233,10 +270,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 
-# Login throttling: failures per account and per client address within the window lock further
-# attempts for the lock-out time. Counted in the cache, so shared across processes with Redis.
+# Login throttling: failures per (account, client address), per client address and per account
+# (the ceiling) within the window lock further attempts for the lock-out time. Counted in the
+# cache, so shared across processes with Redis.
 AUTH_THROTTLE_ACCOUNT_ATTEMPTS = env_int("AUTH_THROTTLE_ACCOUNT_ATTEMPTS", 5, minimum=1)
 AUTH_THROTTLE_IP_ATTEMPTS = env_int("AUTH_THROTTLE_IP_ATTEMPTS", 20, minimum=1)
+# Failures for one account from all addresses together (addresses it logged in from are exempt).
+AUTH_THROTTLE_ACCOUNT_CEILING = env_int("AUTH_THROTTLE_ACCOUNT_CEILING", 100, minimum=1)
 AUTH_THROTTLE_WINDOW = env_duration("AUTH_THROTTLE_WINDOW", "15m")
 AUTH_THROTTLE_LOCKOUT = env_duration("AUTH_THROTTLE_LOCKOUT", "15m")
 
@@ -284,6 +324,10 @@ SECURE_CSP = {
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
+# The interface's languages. Each user may pick one in their preferences; otherwise the
+# browser's Accept-Language chooses (LocaleMiddleware), else LANGUAGE_CODE.
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -310,9 +354,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"refusals_on_one_line": {"()": "homeportal.log.RefusalsOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # A refused request (403, 404, 400...) is one line, not a traceback (homeportal.log).
+        "django.request": {"filters": ["refusals_on_one_line"]},
         "django.db.backends": {"level": "WARNING"},
         "django.security.DisallowedHost": {"level": "ERROR"},
     },

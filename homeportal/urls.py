@@ -12,6 +12,7 @@ urlpatterns = [
     path("boards/", include("boards.urls")),
     path("settings/users/", include("accounts.manage_urls")),
     path("preferences/", board_views.preferences, name="preferences"),
+    path("preferences/time-zone/", board_views.detected_time_zone, name="detected_time_zone"),
     path("settings/groups/", include("groups.urls")),
     path("settings/sessions/", include("sessions_admin.urls")),
     path("settings/audit/", include("sessions_admin.audit_urls")),

@@ -8,9 +8,7 @@ so the page tells nobody which tokens exist.
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
-from django.contrib.auth.forms import SetPasswordForm
 from django.core.paginator import Paginator
-from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,13 +18,15 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
+from accounts.forms import NewPasswordForm
 from accounts.manage_views import absolute_url
-from accounts.models import Provider
+from accounts.models import Provider, User
 from accounts.views import complete_login
 from groups import rules
 from groups.decorators import require_permission
 from groups.permissions import ADMIN, USER_MANAGE
 from groups.refusals import refused
+from homeportal.forms import save_unique
 from homeportal.net import client_ip
 from invites.forms import InviteCreateForm, RegisterForm
 from invites.models import Invite, PasswordResetLink, Unusable
@@ -112,19 +112,21 @@ def register(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = invite.redeem(
-                username=data["username"],
-                password=data["password1"],
-                display_name=data["display_name"],
-                ip=client_ip(request),
+            user = save_unique(
+                form,
+                lambda: invite.redeem(
+                    username=data["username"],
+                    password=data["password1"],
+                    display_name=data["display_name"],
+                    ip=client_ip(request),
+                ),
+                field="username",
+                taken=lambda: User.objects.filter(username__iexact=data["username"]).exists(),
+                message=_("The username %(name)s is taken.") % {"name": data["username"]},
             )
         except (Unusable, rules.RuleError):
             return unusable(request)
-        except IntegrityError:  # the same name registered a moment earlier
-            form.add_error(
-                "username", _("The username %(name)s is taken.") % {"name": data["username"]}
-            )
-        else:
+        if user is not None:
             complete_login(
                 request,
                 user,
@@ -148,7 +150,7 @@ def reset_password(request: HttpRequest, token: str) -> HttpResponse:
     if request.user.is_authenticated and request.user.pk != link.user_id:
         status = 403 if request.method == "POST" else 200
         return render(request, "invites/reset_password.html", {"logged_in": True}, status=status)
-    form = SetPasswordForm(link.user, request.POST if request.method == "POST" else None)
+    form = NewPasswordForm(link.user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             link.use(form.cleaned_data["new_password1"], ip=client_ip(request))

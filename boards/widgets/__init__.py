@@ -8,6 +8,8 @@ default size and, optionally,
   queries as a board of 5;
 - `default_size` and `min_size` (columns, rows): where it fits its content at the default
   font size (tests/boards/browser/test_sizes.py checks every kind on a desktop and a phone);
+- `suggest(options) -> options`: what the editor's options dialog fills in for the person
+  editing (an app's icon from its name), never applied to stored or imported options;
 - `refresh(item, request) -> data` with `refresh_seconds`: live data the page asks for again
   with htmx (the app link's status ping);
 - `integration`: the kind of integration the widget reads (integration widgets, later), which
@@ -58,6 +60,7 @@ class WidgetKind:
     # The smallest size its content reads at (the editor does not resize below it).
     min_size: tuple[int, int] = (1, 1)
     loader: Loader | None = None
+    suggest: Callable[[dict], dict] | None = None
     refresh: Callable[[Any, Any], Any] | None = None
     refresh_seconds: int = 0
     integration: str | None = None

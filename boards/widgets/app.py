@@ -56,14 +56,19 @@ class AppForm(WidgetForm):
 
     def clean(self):
         data = super().clean()
-        if not data.get("brand_icon") and not data.get("icon") and data.get("name"):
-            data["brand_icon"] = icons.match(data["name"], data.get("url") or "")
         if data.get("ping") and not (data.get("ping_url") or safe_web_url(data.get("url"))):
             self.add_error(
                 "ping_url",
                 _("The status check needs an http:// or https:// address; give one here."),
             )
         return data
+
+
+def suggest(options: dict) -> dict:
+    """The icon that matches the app, for someone filling in its options without one."""
+    if options.get("brand_icon") or options.get("icon") or not options.get("name"):
+        return options
+    return {**options, "brand_icon": icons.match(options["name"], options.get("url") or "")}
 
 
 def ping_target(options: dict) -> str:
@@ -100,6 +105,7 @@ KIND = register(
         default_size=(2, 1),
         min_size=(2, 1),
         loader=load,
+        suggest=suggest,
         refresh=refresh,
         refresh_seconds=60,
     )

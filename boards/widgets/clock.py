@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from accounts import preferences
 from boards.widgets import WidgetForm, WidgetKind, register, title_field
 
 
@@ -22,13 +23,34 @@ def time_zone_choices() -> list[tuple[str, str]]:
 class ClockForm(WidgetForm):
     title = title_field()
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
-    hour12 = forms.BooleanField(label=_("12-hour clock (AM/PM)"), required=False)
+    hour12 = forms.ChoiceField(
+        label=_("Hours"), required=False,
+        choices=[("", _("As each viewer prefers")), ("24", _("24 hours")),
+                 ("12", _("12 hours (AM/PM)"))],
+    )  # fmt: skip
     show_seconds = forms.BooleanField(label=_("Show seconds"), required=False)
     show_date = forms.BooleanField(label=_("Show the date"), required=False, initial=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].initial = settings.TIME_ZONE
+
+    @classmethod
+    def data_from_options(cls, options: dict) -> dict:
+        return super().data_from_options({**options, "hour12": hour_cycle(options)})
+
+    @classmethod
+    def initial_from_options(cls, options: dict) -> dict:
+        return {**options, "hour12": hour_cycle(options)}
+
+
+def hour_cycle(options: dict) -> str:
+    """ "12", "24" or "" (the viewer's choice). Older clocks stored a tick box: ticked was
+    12 hours, unticked said nothing."""
+    value = options.get("hour12")
+    if value is True:
+        return "12"
+    return value if value in ("12", "24") else ""
 
 
 def load(items, request) -> list:
@@ -42,16 +64,18 @@ def load(items, request) -> list:
             )
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             local = now
-        pattern = ("g:i" if options.get("hour12") else "H:i") + (
+        cycle = hour_cycle(options) or preferences.time_format()
+        pattern = ("g:i" if cycle == "12" else "H:i") + (
             ":s" if options.get("show_seconds") else ""
         )
-        if options.get("hour12"):
+        if cycle == "12":
             pattern += " A"
         result.append(
             {
                 "time": formats.date_format(local, pattern),
                 "date": formats.date_format(local, "l j F Y") if options.get("show_date") else "",
                 "iso": local.isoformat(),
+                "hour_cycle": cycle,
             }
         )
     return result

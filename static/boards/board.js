@@ -15,11 +15,14 @@
 
   function format(el, what, style = 0) {
     const tz = el.dataset.tz || undefined;
-    const key = [what, style, tz, "hour12" in el.dataset, "seconds" in el.dataset].join("|");
+    // The widget's or the viewer's 12/24 hours; none: as usual for the language.
+    const cycle = el.dataset.hourCycle;
+    const key = [what, style, tz, cycle, "seconds" in el.dataset].join("|");
     if (!formats.has(key)) {
       let options;
       if (what === "time") {
-        options = { hour: "numeric", minute: "2-digit", hour12: "hour12" in el.dataset, timeZone: tz };
+        options = { hour: "numeric", minute: "2-digit", timeZone: tz };
+        if (cycle) options.hour12 = cycle === "12";
         if ("seconds" in el.dataset) options.second = "2-digit";
       } else {
         options = { ...DATE_STYLES[style], timeZone: tz };

@@ -268,12 +268,17 @@ def test_no_force_change_lets_the_user_in_directly(people):
 
 
 def test_reset_unlocks_an_account_locked_by_failed_logins(people, settings):
+    settings.AUTH_THROTTLE_ACCOUNT_CEILING = settings.AUTH_THROTTLE_ACCOUNT_ATTEMPTS + 3
     for _ in range(settings.AUTH_THROTTLE_ACCOUNT_ATTEMPTS):
         throttle.register_failure("198.51.100.7", "mia")
-    assert throttle.locked_for("203.0.113.9", "mia") > 0
+    for n in range(3):
+        throttle.register_failure(f"198.51.100.{10 + n}", "mia")
+    assert throttle.locked_for("198.51.100.7", "mia") > 0  # that address
+    assert throttle.locked_for("203.0.113.9", "mia") > 0  # every address: the ceiling
 
     reset("-u", "mia", "--no-force-change", stdin=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
 
+    assert throttle.locked_for("198.51.100.7", "mia") == 0
     assert throttle.locked_for("203.0.113.9", "mia") == 0
     log_in("mia", NEW_PASSWORD)
 

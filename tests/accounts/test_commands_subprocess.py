@@ -189,7 +189,7 @@ def test_reset_password_failures_exit_non_zero_and_change_nothing(seeded, args, 
 def test_reset_password_lifts_a_login_lock_held_in_the_shared_cache(seeded):
     for _ in range(settings.AUTH_THROTTLE_ACCOUNT_ATTEMPTS):
         throttle.register_failure("198.51.100.7", "alice")
-    assert throttle.locked_for("203.0.113.9", "alice") > 0
+    assert throttle.locked_for("198.51.100.7", "alice") > 0
     shared = {"REDIS_URL": settings.REDIS_URL,
               "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"]}  # fmt: skip
 
@@ -201,7 +201,7 @@ def test_reset_password_lifts_a_login_lock_held_in_the_shared_cache(seeded):
 
     assert result.returncode == 0, result.stderr
     assert "server's memory" not in result.stdout
-    assert throttle.locked_for("203.0.113.9", "alice") == 0
+    assert throttle.locked_for("198.51.100.7", "alice") == 0
 
 
 # A complete LDAP configuration (the directory is never contacted by reset_password).

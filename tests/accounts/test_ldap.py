@@ -361,3 +361,27 @@ def test_ldap_only_instance_records_failures_as_ldap(ldap_on):
     assert LoginRecord.objects.get().provider == "ldap"
     page = Client().get(LOGIN)
     assert b'name="password"' in page.content and b"Sign in with" not in page.content
+
+
+# --- throttling ------------------------------------------------------------------------------
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) for c in text)
+
+
+def test_ldap_other_spellings_of_a_name_count_against_its_account(ldap_on):
+    """The directory matches `alice` typed in full-width letters to alice (NFKC in its
+    comparison): those guesses share alice's counter and appear in her login history."""
+    ldap_on.AUTH_THROTTLE_ACCOUNT_ATTEMPTS = 3
+    client, response = log_in(full_width("ALICE"), slapd.ALICE.password)
+    assert response.status_code == 302
+    alice = logged_in_user(client)
+    assert alice.username == "alice"
+    for _ in range(3):
+        assert log_in(full_width("alice"), "not-alices-password")[1].status_code == 400
+    _, locked = log_in("alice", slapd.ALICE.password)
+    assert b"Too many failed attempts" in locked.content
+    failures = LoginRecord.objects.filter(user=alice, success=False)
+    assert failures.filter(reason="invalid credentials").count() == 3
+    assert failures.filter(reason="throttled").count() == 1

@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from accounts import throttle
 from sessions_admin.models import LoginRecord, UserSession
@@ -238,3 +239,24 @@ def test_throttle_counts_are_shared_by_every_process(people, settings, monkeypat
     monkeypatch.setattr(throttle, "cache", process_b)
     assert throttle.locked_for("192.0.2.1", "mia") > 0
     assert throttle.locked_for("192.0.2.1", "otto") == 0
+
+
+def test_after_a_wrong_password_the_password_field_has_the_focus(people, client):
+    page = client.get("/accounts/login/").content.decode()
+    assert 'name="username"' in page and page.index("autofocus") < page.index('name="password"')
+    refused = client.post("/accounts/login/", {"username": "mia", "password": "wrong"})
+    page = refused.content.decode()
+    username = page[page.index('name="username"') - 200 : page.index('name="username"') + 200]
+    assert "autofocus" not in username
+    password = page[page.index('name="password"') : page.index('name="password"') + 200]
+    assert "autofocus" in password
+
+
+def test_every_form_that_replaces_a_password_says_new_password_again(people, login):
+    from invites.models import PasswordResetLink
+
+    page = login(people.member).get("/accounts/password/").content.decode()
+    assert "New password again" in page and "confirmation" not in page
+    _link, token = PasswordResetLink.create(people.member, actor=people.admin)
+    reset = Client().get(reverse("invites:reset_password", args=[token])).content.decode()
+    assert "New password again" in reset and "confirmation" not in reset

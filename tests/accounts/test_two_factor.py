@@ -176,3 +176,14 @@ def test_single_sign_on_users_are_sent_to_their_provider(people, login):
     assert b"it decides which second factor" in client.get("/accounts/2fa/").content
     client.post("/accounts/2fa/setup/", {"action": "start"})
     assert not TwoFactor.objects.filter(user=people.outsider).exists()
+
+
+def test_setup_offers_a_phone_link_and_speaks_of_recovery_codes_only_as_what_comes(people, login):
+    client = login(people.member)
+    client.post("/accounts/2fa/setup/", {"action": "start"})
+    page = client.get("/accounts/2fa/").content.decode()
+    secret = two_factor.secret(TwoFactor.objects.get(user=people.member))
+    assert f'href="otpauth://totp/homeportal:mia?secret={secret}' in page
+    assert "or one of your recovery codes" not in page
+    assert "The 6 digits your authenticator app shows now." in page
+    assert "Once it is on, you get ten recovery codes" in page

@@ -1,12 +1,15 @@
 """Boards, sections and widgets for tests, with valid options for every kind."""
 
 from boards.layout import generate_narrow
+from boards.markdown import render_markdown
 from boards.models import Board, BoardAccess, Item, Section
 
+NOTE = "# Hello\n\nSome **bold** text and a [link](https://example.org)."
 OPTIONS = {
     "app": {
         "name": "Jellyfin",
         "url": "https://jellyfin.example.org",
+        "brand_icon": "",
         "icon": "",
         "description": "Films",
         "new_tab": True,
@@ -24,13 +27,14 @@ OPTIONS = {
     "clock": {
         "title": "Paris",
         "time_zone": "Europe/Paris",
-        "hour12": False,
+        "hour12": "",  # hours as each viewer prefers
         "show_seconds": False,
         "show_date": True,
     },
     "notes": {
         "title": "Notes",
-        "text": "# Hello\n\nSome **bold** text and a [link](https://example.org).",
+        "text": NOTE,
+        "html": render_markdown(NOTE),  # stored at save, as the notes form does
     },
     "iframe": {
         "title": "Grafana",

@@ -167,4 +167,10 @@ ROUTES = {
         post=redirects(LOGGED_IN),
         post_data={"color_scheme": "dark"},
     ),
+    "detected_time_zone": Route(
+        "/preferences/time-zone/",
+        get=NO,
+        post={"anonymous": 302, "*": 204},
+        post_data={"time_zone": "Europe/Paris"},
+    ),
 }

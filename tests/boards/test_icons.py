@@ -15,8 +15,10 @@ pytestmark = pytest.mark.django_db
 
 
 def app_options(**options) -> dict | None:
-    cleaned, _form = get_widget("app").validate({**OPTIONS["app"], **options})
-    return cleaned
+    """Options as the editor's dialog answers them: checked, then completed for the person."""
+    widget = get_widget("app")
+    cleaned, _form = widget.validate({**OPTIONS["app"], **options})
+    return widget.suggest(cleaned) if cleaned is not None else None
 
 
 def test_icons_are_static_files_with_an_index():
@@ -54,6 +56,11 @@ def test_search_puts_names_that_start_with_the_query_first():
 )
 def test_a_new_app_gets_its_icon_from_its_name_or_address(name, url, slug):
     assert app_options(name=name, url=url)["brand_icon"] == slug
+
+
+def test_imported_or_stored_options_without_an_icon_stay_as_they_are():
+    cleaned, _form = get_widget("app").validate(dict(OPTIONS["app"], name="Jellyfin"))
+    assert cleaned["brand_icon"] == ""
 
 
 def test_a_chosen_icon_an_own_image_or_letters_are_kept():

@@ -14,6 +14,7 @@ from django.test import Client
 from accounts.models import User
 from groups.models import Membership
 from invites.models import Invite, InviteRedemption
+from tests.racing import race as race_posts
 
 # Transactional: a flush empties the tables; `Group.objects.everyone()` makes that row again.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,3 +71,18 @@ def test_concurrent_redemptions_never_exceed_the_maximum(postgresql, people):
     assert User.objects.filter(username__startswith="racer").count() == 3
     invite.refresh_from_db()
     assert invite.uses == 3
+
+
+def test_the_same_username_racing_on_a_multi_use_invite_gets_the_form_back(postgresql, people):
+    invite, token = Invite.create(creator=people.owner, max_uses=RACERS, groups=[people.family])
+    data = {"username": "samename", "password1": PASSWORD, "password2": PASSWORD}
+    responses = race_posts([(Client(), f"/invite/{token}/", data) for _ in range(RACERS)])
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [302] + [400] * (RACERS - 1), statuses
+    for response in responses:
+        if response.status_code == 400:
+            assert "The username samename is taken." in response.content.decode()
+    user = User.objects.get(username="samename")
+    assert list(user.user_groups.all()) == [people.family]
+    invite.refresh_from_db()
+    assert invite.uses == 1 and InviteRedemption.objects.count() == 1
