@@ -49,6 +49,7 @@ def mirror_groups(user, provider: str, external_names: Iterable[str], *, ip=None
     result = SyncResult()
     if provider in settings.AUTH_GROUPS_LOCAL_MANAGEMENT:
         return result
+    actor = rules.ProviderActor(provider)
     desired = {group.pk: group for group in matching_groups(external_names)}
     memberships = Membership.objects.filter(user=user).select_related("group")
     current = {m.group_id: m for m in memberships}
@@ -56,7 +57,7 @@ def mirror_groups(user, provider: str, external_names: Iterable[str], *, ip=None
     for group_id, membership in current.items():
         if membership.managed_by == provider and group_id not in desired:
             try:
-                rules.remove_member(membership.group, user, ip=ip, by_provider=provider)
+                rules.remove_member(membership.group, user, actor=actor, ip=ip)
             except rules.RuleError as error:
                 # E.g. the last active admin: the safety rule wins, and the log says why.
                 logger.warning(
@@ -68,7 +69,7 @@ def mirror_groups(user, provider: str, external_names: Iterable[str], *, ip=None
                 result.removed.append(membership.group.name)
     for group_id, group in desired.items():
         if group_id not in current:
-            rules.add_member(group, user, ip=ip, managed_by=provider)
+            rules.add_member(group, user, actor=actor, ip=ip)
             result.added.append(group.name)
     if result.added or result.removed:
         logger.info("%s groups of %s: joined %s, left %s", provider, user.username,

@@ -71,12 +71,13 @@ class UserFilterForm(forms.Form):
 
 
 def offered_groups(actor) -> list[Group]:
-    """The groups `actor` may put users in (for user managers: not those that grant admin)."""
+    """The groups `actor` may put users in (for user managers: those whose permissions they
+    hold themselves; the rules refuse the others again on the server)."""
     grants = grants_for(actor)
     return [
         g
         for g in Group.objects.regular()
-        if rules.manage_refusal(actor, group=g, grants=grants) is None
+        if rules.placement_refusal(actor, g, grants=grants) is None
     ]
 
 

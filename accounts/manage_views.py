@@ -30,12 +30,12 @@ from accounts.manage_forms import (
 )
 from accounts.models import TwoFactor, User
 from boards.models import Board
-from groups import rules
+from groups import acl, rules
 from groups.decorators import require_permission
 from groups.models import Group, Membership
 from groups.permissions import ADMIN, USER_MANAGE
 from groups.refusals import refused
-from groups.resolver import grants_for
+from groups.resolver import grants_for, holds
 from homeportal.forms import save_unique
 from homeportal.net import client_ip
 from integrations.models import Integration
@@ -53,7 +53,7 @@ def annotated_users(groups: list[Group]):
     )
     two_factor = TwoFactor.objects.filter(user=OuterRef("pk"), confirmed=True)
     return User.objects.annotate(
-        is_admin=rules.is_admin_expression(groups), has_two_factor=Exists(two_factor)
+        is_admin=holds(ADMIN, groups), has_two_factor=Exists(two_factor)
     ).prefetch_related(Prefetch("memberships", queryset=memberships))
 
 
@@ -145,8 +145,6 @@ def known(request: HttpRequest, user: User) -> dict:
 def detail_context(request: HttpRequest, user: User, form: UserEditForm | None = None) -> dict:
     actor, facts = request.user, known(request, user)
     target_grants = grants_for(user)
-    boards = target_grants.visible("board", Board.objects.all())
-    integrations = target_grants.visible("integration", Integration.objects.all())
     return {
         "target": user,
         "form": form or UserEditForm(user=user, actor=actor),
@@ -159,13 +157,20 @@ def detail_context(request: HttpRequest, user: User, form: UserEditForm | None =
             actor, user, target_is_admin=facts["target_is_admin"]
         ),
         "permissions": sorted(target_grants.permissions),
-        "boards": [(b, target_grants.level("board", b)) for b in boards[:50]],
-        "integrations": [(i, target_grants.level("integration", i)) for i in integrations[:50]],
+        # What the user reaches, among what the person looking may view themselves.
+        "access": acl.reachable(target_grants, request.grants),
         "sessions": user.login_sessions.count(),
         "has_two_factor": TwoFactor.objects.filter(user=user, confirmed=True).exists(),
         "two_factor_required": target_grants.two_factor_required
         and user.provider in settings.PASSWORD_PROVIDERS,
-        "pending_link": PasswordResetLink.objects.usable().filter(user=user).first(),
+        "pending_link": next(
+            (
+                link
+                for link in PasswordResetLink.objects.usable().filter(user=user)[:1]
+                if not link.refusal()
+            ),
+            None,
+        ),
     }
 
 
@@ -193,7 +198,7 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
         )  # fmt: skip
     except rules.RuleError as error:
         user.refresh_from_db()
-        return refused(request, error, back=user_url(user))
+        return refused(request, error, back=user_url(user), target=user)
     if saved is None:
         user.refresh_from_db()
         context = detail_context(request, user, form)
@@ -215,7 +220,7 @@ def user_set_active(request: HttpRequest, username: str) -> HttpResponse:
     try:
         rules.set_active(user, active, actor=request.user, ip=client_ip(request))
     except rules.RuleError as error:
-        return refused(request, error, back=user_url(user))
+        return refused(request, error, back=user_url(user), target=user)
     if request.htmx:
         groups = list(Group.objects.all())
         row = annotated_users(groups).get(pk=user.pk)
@@ -236,7 +241,7 @@ def user_force_password_change(request: HttpRequest, username: str) -> HttpRespo
     try:
         rules.force_password_change(user, actor=request.user, ip=client_ip(request))
     except rules.RuleError as error:
-        return refused(request, error, back=user_url(user))
+        return refused(request, error, back=user_url(user), target=user)
     messages.success(
         request, _("%(name)s must choose a new password on their next page.") % {"name": user}
     )
@@ -267,7 +272,7 @@ def user_reset_link(request: HttpRequest, username: str) -> HttpResponse:
                 user, actor=request.user, lifetime=form.duration, ip=client_ip(request)
             )
         except rules.RuleError as error:
-            return refused(request, error, back=user_url(user))
+            return refused(request, error, back=user_url(user), target=user)
         return show_reset_link(request, user, token)
     context = {
         "target": user,
@@ -295,14 +300,13 @@ def user_delete(request: HttpRequest, username: str) -> HttpResponse:
         try:
             delete_user(request, user, form, boards, integrations)
         except rules.RuleError as error:
-            return refused(request, error, back=user_url(user))
+            return refused(request, error, back=user_url(user), target=user)
         messages.success(request, _("User %(name)s deleted.") % {"name": user.username})
         return redirect("users:list")
     context = {
         "target": user,
         "form": form,
-        "boards": boards,
-        "integrations": integrations,
+        "owned": acl.owned(user, request.grants),
         "refusal": rules.delete_refusal(request.user, user, **known(request, user)),
     }
     return render(
@@ -319,6 +323,7 @@ def delete_user(request, user: User, form: DeleteUserForm, boards, integrations)
         "owned": choice,
     }
     with transaction.atomic():
+        rules.lock()  # every check after the lock, like the rules' own
         rules.check_may_delete(request.user, user)
         if choice != DeleteUserForm.KEEP:
             rules.check_may_dispose_of_owned(request.user)
@@ -342,6 +347,6 @@ def user_transfer_ownership(request: HttpRequest, username: str) -> HttpResponse
     try:
         rules.transfer_ownership(user, actor=request.user, ip=client_ip(request))
     except rules.RuleError as error:
-        return refused(request, error, back=user_url(user))
+        return refused(request, error, back=user_url(user), target=user)
     messages.success(request, _("%(name)s is the owner now.") % {"name": user})
     return redirect(user_url(user))

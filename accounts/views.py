@@ -20,6 +20,7 @@ from accounts.login import complete_login, safe_next
 from accounts.models import Provider, User
 from accounts.onboarding import create_owner, mark_onboarded
 from accounts.providers.oidc import end_session_url
+from groups.decorators import impersonable
 from homeportal.net import client_ip
 from sessions_admin import audit
 from sessions_admin.services import revoke_sessions
@@ -77,6 +78,7 @@ def sso_url(request: HttpRequest) -> str:
     return url
 
 
+@impersonable
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     """Ends the session; an OIDC session also ends at the provider (RP-initiated logout),

@@ -68,6 +68,7 @@ from boards.render import (
     with_board_csp,
 )
 from boards.widgets import all_widgets
+from groups.decorators import impersonable
 from groups.models import Group
 from homeportal.forms import save_unique
 from homeportal.net import client_ip
@@ -103,6 +104,7 @@ def name_taken(name: str, board: Board | None = None) -> dict:
 # --- Viewing ---------------------------------------------------------------------------------
 
 
+@impersonable
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The start page: the user's home board (boards.home), else their board list."""
@@ -114,6 +116,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render_board_list(request, greeting=True)
 
 
+@impersonable
 @require_safe
 @with_board(Level.VIEW)
 def board_view(request: HttpRequest, board: Board) -> HttpResponse:
@@ -143,6 +146,7 @@ def render_board(request: HttpRequest, board: Board) -> HttpResponse:
     return response
 
 
+@impersonable
 @require_safe
 @with_board(Level.VIEW)
 def item_data(request: HttpRequest, board: Board, item_id: int) -> HttpResponse:
@@ -156,6 +160,7 @@ def item_data(request: HttpRequest, board: Board, item_id: int) -> HttpResponse:
     return render(request, f"{widget.template}#live", context)
 
 
+@impersonable
 @require_POST
 @with_board(Level.VIEW)
 def item_action(request: HttpRequest, board: Board, item_id: int, action: str) -> HttpResponse:
@@ -219,6 +224,7 @@ def section_collapse(request: HttpRequest, board: Board, section_id: int) -> Htt
     return redirect(board)
 
 
+@impersonable
 @require_safe
 @login_required
 def board_list(request: HttpRequest) -> HttpResponse:
@@ -250,6 +256,7 @@ def render_board_list(request: HttpRequest, greeting: bool = False) -> HttpRespo
 # --- Creating, importing, duplicating, deleting ----------------------------------------------
 
 
+@impersonable
 @require_http_methods(GET_POST)
 @require_board_create
 def board_create(request: HttpRequest) -> HttpResponse:
@@ -290,6 +297,7 @@ def _first_board_becomes_home(user, board: Board) -> bool:
     return True
 
 
+@impersonable
 @require_http_methods(GET_POST)
 @require_board_create
 def board_import(request: HttpRequest) -> HttpResponse:
@@ -314,6 +322,7 @@ def board_import(request: HttpRequest) -> HttpResponse:
     return render(request, "boards/import.html", {"form": form}, status=400 if form.errors else 200)
 
 
+@impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.MODIFY)
 @require_board_create
@@ -348,6 +357,7 @@ def board_duplicate(request: HttpRequest, board: Board) -> HttpResponse:
     return render(request, "boards/duplicate.html", settings_context(request, board, form=form))
 
 
+@impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.FULL)
 def board_delete(request: HttpRequest, board: Board) -> HttpResponse:
@@ -360,6 +370,7 @@ def board_delete(request: HttpRequest, board: Board) -> HttpResponse:
     return render(request, "boards/delete.html", settings_context(request, board))
 
 
+@impersonable
 @require_safe
 @with_board(Level.MODIFY)
 def board_export(request: HttpRequest, board: Board) -> HttpResponse:
@@ -419,6 +430,7 @@ def editor_text() -> dict[str, str]:
     }
 
 
+@impersonable
 @require_safe
 @never_cache
 @with_board(Level.MODIFY)
@@ -447,6 +459,7 @@ def board_edit(request: HttpRequest, board: Board) -> HttpResponse:
     return with_board_csp(render(request, "boards/edit.html", context), [])
 
 
+@impersonable
 @require_POST
 @with_board(Level.MODIFY)
 def board_save(request: HttpRequest, board: Board) -> HttpResponse:
@@ -464,6 +477,7 @@ def board_save(request: HttpRequest, board: Board) -> HttpResponse:
     return JsonResponse({"ok": True, "version": board.version, "state": state})
 
 
+@impersonable
 @require_POST
 @with_board(Level.MODIFY)
 def widget_form(request: HttpRequest, board: Board) -> HttpResponse:
@@ -525,6 +539,7 @@ def settings_context(request, board: Board, **extra) -> dict:
     }
 
 
+@impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.MODIFY)
 def board_settings(request: HttpRequest, board: Board) -> HttpResponse:
@@ -567,6 +582,7 @@ def board_make_home(request: HttpRequest, board: Board) -> HttpResponse:
     return redirect("boards:general", board.name)
 
 
+@impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.FULL)
 def board_general(request: HttpRequest, board: Board) -> HttpResponse:
@@ -613,6 +629,7 @@ def inherited_access(board: Board) -> list[dict]:
     return rows
 
 
+@impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.MODIFY)
 def board_access(request: HttpRequest, board: Board) -> HttpResponse:
@@ -649,6 +666,7 @@ def board_access(request: HttpRequest, board: Board) -> HttpResponse:
     )
 
 
+@impersonable
 @require_POST
 @with_board(Level.FULL)
 def board_access_remove(request: HttpRequest, board: Board, row_id: int) -> HttpResponse:
@@ -664,6 +682,7 @@ def board_access_remove(request: HttpRequest, board: Board, row_id: int) -> Http
 # --- Home boards and preferences -------------------------------------------------------------
 
 
+@impersonable
 @require_http_methods(GET_POST)
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:

@@ -8,6 +8,18 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 
+def impersonable(view: Callable) -> Callable:
+    """Marks a view that an admin acting as another user may open (their boards, their
+    preferences, the way back). Every other view is closed to an impersonated request
+    (sessions_admin.impersonation): a new page is confined unless it says otherwise."""
+    view.impersonable = True
+    return view
+
+
+def is_impersonable(view: Callable) -> bool:
+    return getattr(view, "impersonable", False)
+
+
 def require_permission(*permissions: str) -> Callable:
     """Logged in (else the login page), holding at least one of `permissions` (else 403), and
     not acting as another user: an impersonated session never reaches a settings page, so an
@@ -20,7 +32,12 @@ def require_permission(*permissions: str) -> Callable:
             if getattr(request, "impersonator", None) is not None:
                 raise PermissionDenied(_("Return to your own account to open this page."))
             if not any(request.grants.has(p) for p in permissions):
-                raise PermissionDenied(_("You do not have the permission to open this page."))
+                reason = _("You do not have the permission to open this page.")
+                if request.method == "POST":  # a refused change, not a look
+                    from groups.refusals import record_refusal
+
+                    record_refusal(request, reason)
+                raise PermissionDenied(reason)
             return view(request, *args, **kwargs)
 
         return wrapped

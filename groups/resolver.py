@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache as default_cache
 from django.db import connection, models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 
-from groups.permissions import ADMIN, expand
+from groups.permissions import ADMIN, PERMISSIONS, expand
 
 VERSION_KEY = "grants-version"
 KEY_PREFIX = "grants2"  # bumped when the cached shape changes
@@ -56,6 +56,16 @@ def acl_spec(kind: str) -> AclSpec:
 
 
 _NONE = -1
+
+
+def acl_specs() -> list[AclSpec]:
+    """Every registered kind of object, in registration order."""
+    return list(_REGISTRY.values())
+
+
+def object_model(spec: AclSpec) -> type[models.Model]:
+    """The model of the objects a kind's ACL rows point at (Board, Integration, ...)."""
+    return spec.row_model._meta.get_field(spec.object_field).related_model
 
 
 @dataclass
@@ -235,6 +245,46 @@ def compute(user) -> Grants:
     permissions = expand(p for _, perms, _ in groups for p in perms)
     two_factor_required = any(required for _, _, required in groups)
     return Grants(user.pk, user.is_owner, permissions, group_ids, two_factor_required)
+
+
+def holder_group_ids(permission: str, groups=None) -> set[int]:
+    """The groups whose permissions include `permission` (through implications too).
+    `groups`: every group, if loaded already (then no query)."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+    from groups.models import Group
+
+    rows = (
+        [(g.pk, g.permissions) for g in groups]
+        if groups is not None
+        else Group.objects.values_list("pk", "permissions")
+    )
+    return {pk for pk, perms in rows if permission in expand(perms)}
+
+
+def holds(permission: str, groups=None):
+    """Whether the user of each row of a user queryset holds `permission` (disabled users
+    included), as an expression to annotate or filter with, so that a list of users learns it
+    in its own query. `groups`: every group, if loaded already (then no query)."""
+    from groups.models import Group, Membership
+
+    groups = list(groups) if groups is not None else list(Group.objects.all())
+    ids = holder_group_ids(permission, groups)
+    if any(g.is_everyone and g.pk in ids for g in groups):
+        return Value(True, output_field=models.BooleanField())
+    return Exists(Membership.objects.filter(user=OuterRef("pk"), group_id__in=ids))
+
+
+def holders(permission: str, *, include_inactive: bool = False, groups=None) -> models.QuerySet:
+    """The users who hold `permission`, as a queryset: the same derivation as `compute`
+    (a user's set is the union over their groups, `everyone` included, implications
+    expanded), asked the other way round. Disabled users hold nothing; with
+    `include_inactive` they count as holding what they would hold once enabled (a user
+    manager must not enable a disabled admin). `groups`: every group, if loaded already."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.annotate(_holds=holds(permission, groups)).filter(_holds=True)
+    return users if include_inactive else users.filter(is_active=True)
 
 
 def current_version(cache=default_cache) -> int:

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts.models import User
-from boards.access import boards_for_group
 from groups import acl, rules
 from groups.decorators import require_permission
 from groups.forms import (
@@ -128,8 +127,7 @@ def detail_context(request: HttpRequest, group: Group, **forms) -> dict:
         "locked": locked,
         "members": page,
         "active_users": User.objects.filter(is_active=True).count() if group.is_everyone else 0,
-        "boards": boards_for_group(group),
-        "integrations": acl.integration_rows(group),
+        "access": acl.group_access(group, request.grants),
         "effective": sorted(expand(group.permissions)),
         "rename_form": GroupRenameForm(group=group),
         "permissions_form": GroupPermissionsForm(group=group, grantable=rules.grantable(actor)),
@@ -173,7 +171,7 @@ def group_rename(request: HttpRequest, pk: int) -> HttpResponse:
             taken=lambda: Group.objects.filter(name__iexact=name).exclude(pk=group.pk).exists(),
         )  # fmt: skip
     except rules.RuleError as error:
-        return refused(request, error, back=group_url(group))
+        return refused(request, error, back=group_url(group), target=group)
     if renamed is None:
         group.refresh_from_db()
         return render_detail(request, group, status=400, rename_form=form)
@@ -193,7 +191,7 @@ def group_permissions(request: HttpRequest, pk: int) -> HttpResponse:
             group, form.cleaned_data["permissions"], actor=request.user, ip=client_ip(request)
         )
     except rules.RuleError as error:
-        return refused(request, error, back=group_url(group))
+        return refused(request, error, back=group_url(group), target=group)
     messages.success(request, _("Permissions saved. They apply from each member's next page."))
     if request.htmx:
         return render_detail(request, group, "permissions")
@@ -212,7 +210,7 @@ def group_external_names(request: HttpRequest, pk: int) -> HttpResponse:
             group, form.cleaned_data["external_names"], actor=request.user, ip=client_ip(request)
         )
     except rules.RuleError as error:
-        return refused(request, error, back=group_url(group))
+        return refused(request, error, back=group_url(group), target=group)
     messages.success(request, _("External group names saved."))
     return redirect(group_url(group))
 
@@ -228,7 +226,7 @@ def group_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         rules.set_two_factor_required(group, required, actor=request.user, ip=client_ip(request))
     except rules.RuleError as error:
-        return refused(request, error, back=group_url(group))
+        return refused(request, error, back=group_url(group), target=group)
     if required:
         messages.success(request, _("Members must now use two-factor login."))
     else:
@@ -246,7 +244,7 @@ def group_add_member(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         rules.add_member(group, form.user, actor=request.user, ip=client_ip(request))
     except rules.RuleError as error:
-        return refused(request, error, back=group_url(group))
+        return refused(request, error, back=group_url(group), target=group)
     messages.success(request, _("%(user)s added.") % {"user": form.user})
     if request.htmx:
         return render_detail(request, group, "members")
@@ -264,7 +262,7 @@ def group_remove_member(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         rules.remove_member(group, user, actor=request.user, ip=client_ip(request))
     except rules.RuleError as error:
-        return refused(request, error, back=group_url(group))
+        return refused(request, error, back=group_url(group), target=group)
     messages.success(request, _("%(user)s removed.") % {"user": user})
     if request.htmx:
         return render_detail(request, group, "members")
@@ -279,16 +277,15 @@ def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             rules.delete_group(group, actor=request.user, ip=client_ip(request))
         except rules.RuleError as error:
-            return refused(request, error, back=back)
+            return refused(request, error, back=back, target=group)
         messages.success(request, _("Group %(name)s deleted.") % {"name": group.name})
         return redirect("groups:list")
     context = {
         "group": group,
         "refusal": rules.manage_refusal(request.user, group=group, grants=request.grants)
-        or (_("The everyone group cannot be deleted.") if group.is_everyone else None),
+        or rules.group_delete_refusal(request.user, group),
         "member_count": group.memberships.count(),
-        "boards": boards_for_group(group),
-        "integrations": acl.integration_rows(group),
+        "access": acl.group_access(group, request.grants),
     }
     return render(request, "groups/delete.html", context)
 

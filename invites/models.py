@@ -32,7 +32,10 @@ class Unusable(Exception):
 
 class InviteQuerySet(models.QuerySet):
     def usable(self):
+        """Not revoked, expired or used up, and its creator still an active account (the
+        rest of the creator's authority is checked when it is used: `Invite.refusal`)."""
         return self.filter(
+            Q(creator__is_active=True),
             Q(revoked_at__isnull=True),
             Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()),
             Q(max_uses__isnull=True) | Q(uses__lt=F("max_uses")),
@@ -41,7 +44,7 @@ class InviteQuerySet(models.QuerySet):
     def by_token(self, token: str) -> "Invite":
         """The usable invite for this token, or Unusable."""
         invite = self.usable().filter(token_hash=hash_token(token)).first()
-        if invite is None:
+        if invite is None or invite.refusal():
             raise Unusable
         return invite
 
@@ -110,6 +113,11 @@ class Invite(models.Model):
     def get_state_display(self) -> str:
         return InviteState(self.state).label
 
+    def refusal(self) -> str | None:
+        """Why the invite no longer works on its creator's authority as it is now: they are
+        gone or disabled, or may no longer place people in one of its default groups."""
+        return rules.link_refusal(self.creator, groups=self.default_groups.all())
+
     @classmethod
     def create(
         cls,
@@ -126,9 +134,10 @@ class Invite(models.Model):
         if expires_at is DEFAULT:
             expires_at = timezone.now() + DEFAULT_INVITE_LIFETIME
         groups = [g for g in groups if not g.is_everyone]
-        rules.check_may_invite(creator, groups)
         token, token_hash = new_token()
         with transaction.atomic():
+            rules.lock()
+            rules.check_may_invite(creator, groups)
             invite = cls.objects.create(
                 token_hash=token_hash,
                 creator=creator,
@@ -151,8 +160,9 @@ class Invite(models.Model):
         return invite, token
 
     def revoke(self, *, actor, ip: str | None = None) -> None:
-        rules.check_may_invite(actor, self.default_groups.all())
         with transaction.atomic():
+            rules.lock()
+            rules.check_may_invite(actor, self.default_groups.all())
             revoked = Invite.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
                 revoked_at=timezone.now(), revoked_by=actor
             )
@@ -169,13 +179,18 @@ class Invite(models.Model):
         from accounts.models import User
 
         with transaction.atomic():
+            rules.lock()
+            # With the creator's rights as they are now, read after the lock: an invite by a
+            # user manager never leads into a group given permissions they lack since, and an
+            # invite whose creator is gone or disabled adds nobody anywhere.
+            self.creator = User.objects.filter(pk=self.creator_id).first()
+            if self.refusal():
+                raise Unusable
             claimed = Invite.objects.usable().filter(pk=self.pk).update(uses=F("uses") + 1)
             if not claimed:
                 raise Unusable
             user = User.objects.create_user(username, password, display_name=display_name)
             for group in self.default_groups.all():
-                # With the creator's rights as they are now: an invite by a user manager
-                # never leads into a group that has been given `admin` since.
                 rules.add_member(group, user, actor=self.creator, ip=ip)
             InviteRedemption.objects.create(invite=self, user=user, username=user.username, ip=ip)
             audit.record(
@@ -215,11 +230,17 @@ class ResetLinkQuerySet(models.QuerySet):
             expires_at__gt=timezone.now(),
             user__is_active=True,
             user__provider="credentials",
+            created_by__is_active=True,
         )
 
     def by_token(self, token: str) -> "PasswordResetLink":
-        link = self.usable().select_related("user").filter(token_hash=hash_token(token)).first()
-        if link is None:
+        link = (
+            self.usable()
+            .select_related("user", "created_by")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
+        if link is None or link.refusal():
             raise Unusable
         return link
 
@@ -252,14 +273,23 @@ class PasswordResetLink(models.Model):
     def __str__(self) -> str:
         return f"password reset link for {self.user}"
 
+    def refusal(self) -> str | None:
+        """Why the link no longer works on its creator's authority as it is now: they are
+        gone or disabled, may no longer manage the user, or the user holds a permission (or
+        admin) that they do not. Asked when the link is opened and again when it is used."""
+        return rules.link_refusal(self.created_by, self.user)
+
     @classmethod
     def create(
         cls, user, *, actor, lifetime: timedelta = DEFAULT_RESET_LIFETIME, ip: str | None = None
     ) -> tuple["PasswordResetLink", str]:
-        rules.check_may_reset_password(actor, user)
         token, token_hash = new_token()
         now = timezone.now()
         with transaction.atomic():
+            rules.lock()
+            rules.check_may_reset_password(actor, user)
+            if not rules.is_system(actor):
+                rules.refuse(rules.link_refusal(actor, user))
             cls.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
                 revoked_at=now
             )
@@ -281,9 +311,15 @@ class PasswordResetLink(models.Model):
 
     def use(self, password: str, *, ip: str | None = None) -> None:
         """Sets the password once; ends every session of the user."""
+        from accounts.models import User
         from sessions_admin.services import revoke_sessions
 
         with transaction.atomic():
+            rules.lock()
+            self.created_by = User.objects.filter(pk=self.created_by_id).first()
+            self.user.refresh_from_db()
+            if self.refusal():
+                raise Unusable
             claimed = (
                 PasswordResetLink.objects.usable().filter(pk=self.pk).update(used_at=timezone.now())
             )
@@ -301,3 +337,23 @@ class PasswordResetLink(models.Model):
                 ip=ip,
                 details={"sessions_ended": ended, "link_created_by": str(self.created_by or "")},
             )
+
+
+def end_outgrown_links(sender=None, actor=None, **kwargs) -> int:
+    """Ends every pending reset or set-password link whose user now holds a permission (or
+    admin) that its creator does not, or that its creator may no longer hand out: for good,
+    so that losing the permission again does not bring the link back. Runs inside the
+    transaction of the change that gave the permission. Pending links are few (one per user
+    at most), so this reads them all."""
+    ended = 0
+    pending = PasswordResetLink.objects.usable().select_related("user", "created_by")
+    for link in pending:
+        reason = link.refusal()
+        if reason:
+            PasswordResetLink.objects.filter(pk=link.pk).update(revoked_at=timezone.now())
+            audit.record(
+                "user.reset_link_ended", actor=actor, target=link.user,
+                details={"reason": reason, "link_created_by": str(link.created_by or "")},
+            )  # fmt: skip
+            ended += 1
+    return ended

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import User
 from groups import rules
-from groups.decorators import require_permission
+from groups.decorators import impersonable, require_permission
 from groups.permissions import ADMIN, AUDIT_VIEW
 from groups.refusals import refused
 from sessions_admin import impersonation
@@ -41,6 +41,7 @@ def impersonate_start(request: HttpRequest, username: str) -> HttpResponse:
     return redirect("home")
 
 
+@impersonable
 @require_POST
 @login_required
 def impersonate_stop(request: HttpRequest) -> HttpResponse:

@@ -168,6 +168,7 @@ def test_admin_cannot_take_admin_from_their_own_group(people, login):
 
 def test_admin_cannot_delete_their_own_admin_group(people, login):
     Membership.objects.create(user=people.owner, group=make_group("owners", "admin"))
+    Membership.objects.filter(user=people.owner, group=people.admins).delete()
     refused(
         login(people.admin).post(f"/settings/groups/{people.admins.pk}/delete/"),
         "You cannot remove your own admin rights.",

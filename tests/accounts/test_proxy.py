@@ -219,7 +219,7 @@ def test_authelia_groups_are_mirrored_and_follow_the_header(proxy_on):
         "home-admins": "proxy", "family-group": "proxy",
     }  # fmt: skip
     with pytest.raises(rules.RuleError, match="comes from the reverse proxy"):
-        rules.remove_member(admins, user)
+        rules.remove_member(admins, user, actor=rules.system("tests"))
     # Same session, the proxy now says only "family": mirrored on that request.
     response = client.get("/", headers=alice(**{"Remote-Groups": "family"}))
     assert user_of(response) == user

@@ -235,8 +235,10 @@ def test_memberships_are_mirrored_at_every_login_and_hand_made_ones_stay(owner):
     media = mapped("media-group", "media")
     chosen = make_group("chosen-by-hand")
     user = login_external(profile(groups=("family", "media")))
-    rules.add_member(chosen, user)
-    rules.add_member(family, user)  # exists already: stays managed by the provider
+    rules.add_member(chosen, user, actor=rules.system("tests"))
+    rules.add_member(
+        family, user, actor=rules.system("tests")
+    )  # exists already: stays managed by the provider
     login_external(profile(groups=("media",)))
     assert groups_of(user) == {media.name: "oidc", chosen.name: ""}
     login_external(profile(groups=()))
@@ -246,7 +248,7 @@ def test_memberships_are_mirrored_at_every_login_and_hand_made_ones_stay(owner):
 def test_a_membership_made_by_hand_is_not_taken_over_by_the_provider(owner):
     family = mapped("family-group", "family")
     user = login_external(profile())
-    rules.add_member(family, user)
+    rules.add_member(family, user, actor=rules.system("tests"))
     login_external(profile(groups=("family",)))
     login_external(profile(groups=()))
     assert groups_of(user) == {family.name: ""}

@@ -8,6 +8,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import User
 from boards.models import Board, BoardAccess
 from groups import resolver
 from groups.models import Group, Membership
@@ -275,3 +276,28 @@ def test_a_change_invalidates_grants_for_every_cache_client(people, tmp_path):
     Membership.objects.create(user=people.outsider, group=group)
     resolver.bump_version(process_a)  # a change seen by process A...
     assert load(process_b).has("board-create")  # ...reaches process B's next request
+
+
+@pytest.mark.parametrize("everyone_permissions", [[], ["board-full-all"], ["admin"]])
+def test_holders_is_the_same_answer_as_grants_asked_the_other_way(people, everyone_permissions):
+    from groups.permissions import PERMISSIONS
+
+    Group.objects.filter(is_everyone=True).update(permissions=everyone_permissions)
+    make_user("viewer", make_group("viewers", "board-modify-all"))
+    make_user("gone", people.admins, is_active=False)
+    users = list(User.objects.all())
+    for permission in PERMISSIONS:
+        holders = set(resolver.holders(permission).values_list("pk", flat=True))
+        assert holders == {u.pk for u in users if fresh(u).has(permission)}, permission
+
+
+def test_holders_counts_disabled_users_only_when_asked(people):
+    gone = make_user("gone", people.admins, is_active=False)
+    assert gone not in resolver.holders("admin")
+    assert gone in resolver.holders("admin", include_inactive=True)
+    assert people.member not in resolver.holders("admin", include_inactive=True)
+
+
+def test_holders_refuses_an_unknown_permission():
+    with pytest.raises(ValueError):
+        resolver.holders("board-destroy-all")

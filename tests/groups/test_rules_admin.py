@@ -44,7 +44,7 @@ def test_owner_account_is_the_owners_alone(people):
 
 
 def test_system_actions_are_not_refused_by_the_owner_rule(people):
-    rules.add_member(people.family, people.owner)  # actor None: a provider's login
+    rules.add_member(people.family, people.owner, actor=rules.ProviderActor("ldap"))
     assert Membership.objects.filter(user=people.owner, group=people.family).exists()
 
 

@@ -205,7 +205,7 @@ def test_group_page_names_the_groups_home_boards(people, login):
     people.family.save()
     page = login(people.admin).get(url(people.family)).content.decode()
     assert "Family home" in page
-    assert ">home board only</span>" in page and ">phone home board</span>" in page
+    assert ">no access rule</span>" in page and ">home board on a phone</span>" in page
 
 
 def test_delete_group(people, login):
