@@ -75,7 +75,7 @@ from homeportal.net import client_ip
 from integrations.access import can as can_integration
 from integrations.access import copy_refusals, usable_for_widget
 from integrations.data import run_action
-from integrations.kinds import ConnectionProblem
+from integrations.kinds import ConnectionProblem, InvalidParams
 from integrations.models import Integration
 from sessions_admin import audit
 
@@ -186,6 +186,8 @@ def item_action(request: HttpRequest, board: Board, item_id: int, action: str) -
     problem = ""
     try:
         run_action(integration, action, params)
+    except InvalidParams:
+        return HttpResponse(_("The action's parameters are not understood."), status=400)
     except ConnectionProblem as error:
         problem = error.message
     audit.record("integration.action", actor=request.user, target=integration,

@@ -21,7 +21,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from homeportal import outbound, shared_fetch
-from integrations.kinds import ConnectionProblem, Context, IntegrationKind
+from integrations.kinds import ConnectionProblem, Context, IntegrationKind, InvalidParams
 from integrations.models import Integration
 
 logger = logging.getLogger(__name__)
@@ -76,6 +76,8 @@ def call(kind: IntegrationKind, context: Context, run: Callable[[Context], Any])
         return run(context)
     except ConnectionProblem as problem:
         raise ConnectionProblem(problem.reason, _scrub(problem.message, context)) from None
+    except InvalidParams:
+        raise  # the asker's mistake, not the service's: nothing was sent
     except outbound.OutboundError as error:
         raise problem_from(error, kind.name) from None
     except Exception as error:  # a kind's bug or an answer it did not expect

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
-from integrations.kinds.base import ConnectionProblem, Context
+from integrations.kinds.base import ConnectionProblem, Context, InvalidParams
 
 STATE_TTL = 6 * 3600  # seconds a session id or cookie is kept before logging in again
 _TORRENT_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
@@ -120,7 +120,7 @@ def torrent_id(params: Mapping[str, str]) -> str:
     """The torrent's id (its info hash, hex) from an action's params; ValueError otherwise."""
     value = str(params.get("id", "")).strip().lower()
     if not _TORRENT_ID.match(value):
-        raise ValueError("id must be a torrent's info hash (40 or 64 hexadecimal characters)")
+        raise InvalidParams("id must be a torrent's info hash (40 or 64 hexadecimal characters)")
     return value
 
 

@@ -28,6 +28,11 @@ class ConnectionProblem(Exception):
         self.message = message
 
 
+class InvalidParams(ValueError):
+    """An action's parameters are not what it takes (a malformed id): nothing was sent to the
+    service, and the person who asked gets a 400."""
+
+
 @dataclass(frozen=True)
 class SecretField:
     name: str  # "password"

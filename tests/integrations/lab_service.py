@@ -9,6 +9,7 @@ service counts every request, so tests can assert how many reached it.
 import base64
 import json
 import os
+import re
 import threading
 from contextlib import contextmanager
 from copy import deepcopy
@@ -18,6 +19,7 @@ from integrations.kinds import (
     ConnectionProblem,
     Context,
     IntegrationKind,
+    InvalidParams,
     Query,
     SecretField,
     get_kind,
@@ -184,6 +186,8 @@ def system(ctx: Context, params) -> dict:
 
 def _action(path: str, with_id: bool):
     def run(ctx: Context, params) -> None:
+        if with_id and not re.fullmatch(r"[a-z0-9]{1,8}", params["id"]):
+            raise InvalidParams("not a download of this service")  # as the real kinds do
         _post(ctx, path, {"id": params["id"]} if with_id else {})
 
     return run

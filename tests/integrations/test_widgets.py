@@ -341,3 +341,16 @@ def test_a_slow_service_does_not_hold_another_widget(board, lab_integration, lab
         finally:
             slow_state.gate.set()
             waiting.join()
+
+
+def test_a_malformed_action_parameter_is_a_400_and_reaches_nothing(
+    board, lab_integration, lab, people, login
+):
+    _url, state = lab
+    IntegrationAccess.objects.create(integration=lab_integration, user=people.member,
+                                     level="interact")  # fmt: skip
+    item = add_widget(board, lab_integration)
+    answer = login(people.member).post(action_url(board, item, "pause"), {"id": "../../a1"})
+    assert answer.status_code == 400
+    assert state.requests == [] and state.torrents[0]["state"] == "downloading"
+    assert not AuditEntry.objects.filter(action="integration.action").exists()
