@@ -26,7 +26,7 @@ from accounts.usernames import MAX_LENGTH, normalize_username, validate_username
 from groups.models import Group, Membership, validate_group_name
 from groups.permissions import ADMIN
 from groups.resolver import bump_version
-from groups.rules import admin_user_ids
+from groups.rules import admin_user_ids, system
 from sessions_admin import audit
 from sessions_admin.services import revoke_sessions
 
@@ -182,7 +182,7 @@ def reset_password(
         if disable_two_factor:
             two_factor.disable(user)
         audit.record(
-            "user.password_reset", actor=actor, target=user, ip=ip,
+            "user.password_reset", actor=actor or system("reset_password"), target=user, ip=ip,
             details={"via": via, "generated": generated, "force_change": force_change,
                      "sessions_ended": ended, "two_factor_disabled": had_two_factor},
         )  # fmt: skip
@@ -273,7 +273,7 @@ def recreate_admin(
         Membership.objects.create(user=user, group=group)
         bump_version()
         audit.record(
-            "user.admin_recreated", actor=actor, target=user, ip=ip,
+            "user.admin_recreated", actor=actor or system("recreate_admin"), target=user, ip=ip,
             details={"group": group.name, "became_owner": became_owner,
                      "force_change": force_change},
         )  # fmt: skip
@@ -396,7 +396,7 @@ def fix_usernames(
             user.username = rename.new
             user.save(update_fields=["username"])
             audit.record(
-                "user.renamed", actor=actor, target=user,
+                "user.renamed", actor=actor or system("fix_usernames"), target=user,
                 details={"from": rename.old, "to": rename.new, "via": "fix_usernames command"},
             )  # fmt: skip
         fixes.applied = True

@@ -99,7 +99,7 @@ def test_names_breaking_the_rules_are_normalised_printed_and_audited(people):
         "john doe": "john-doe", "bob@example.org": "bob", "_alice": "alice", "josé": "jose",
     }  # fmt: skip
     entry = AuditEntry.objects.get(action="user.renamed", target_id=str(jose.pk))
-    assert entry.actor_name == "system"
+    assert entry.actor_name == "system (fix_usernames)"  # the system acts by name
     assert entry.details["via"] == "fix_usernames command"
     assert list(jose.user_groups.all()) == [admin_group]  # same account, same groups
     assert authenticate(username="jose", password=PASSWORD) == jose

@@ -295,7 +295,7 @@ def test_reset_is_audited_without_the_password(people):
     password = printed_password(out)
     entry = AuditEntry.objects.get(action="user.password_reset")
     assert entry.actor is None
-    assert entry.actor_name == "system"
+    assert entry.actor_name == "system (reset_password)"  # the system acts by name
     assert entry.target_id == str(people.member.pk)
     assert entry.details == {
         "via": "reset_password command", "generated": True, "force_change": True,
