@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ExternalIdentity, Provider, User
 from accounts.usernames import is_reserved, normalize_username
+from homeportal.text import storable
 from sessions_admin import audit
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,14 @@ class ExternalProfile:
     groups: tuple[str, ...] | None = field(default=None)
     # The provider checked that `email` is this person's (OIDC's email_verified claim).
     email_verified: bool = False
+
+    def __post_init__(self) -> None:
+        # Claims, headers and directory attributes may hold what no database stores (a NUL,
+        # an unpaired surrogate); nobody can be asked to retype them, so they are dropped.
+        for name in ("issuer", "subject", "username", "email", "display_name"):
+            object.__setattr__(self, name, storable(getattr(self, name)))
+        if self.groups is not None:
+            object.__setattr__(self, "groups", tuple(storable(g) for g in self.groups))
 
 
 class LoginRefused(Exception):

@@ -40,3 +40,10 @@ def validate_text(value) -> None:
     if found is not None:
         key = "\x00" if found.group() == "\x00" else "surrogate"
         raise ValidationError(FIELD_MESSAGES[key], code="invalid_text")
+
+
+def storable(value: str) -> str:
+    """`value` without NUL characters and unpaired surrogates: for text that arrives from a
+    login provider (claims, headers, directory attributes), which no form checks and which
+    the person cannot be asked to correct."""
+    return _FORBIDDEN.sub("", value) if isinstance(value, str) else value

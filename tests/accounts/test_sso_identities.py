@@ -300,3 +300,16 @@ def test_a_user_of_several_groups_with_one_external_name_each(people):
     user = make_user("zed", provider="oidc")
     mirror_groups(user, "oidc", [f"TEAM {i}" for i in range(5)])
     assert set(groups_of(user)) == {g.name for g in groups}
+
+
+def test_provider_text_that_no_database_stores_is_dropped_not_a_500(settings):
+    """A NUL or a lone surrogate in a claim or a directory attribute: PostgreSQL refuses the
+    first, UTF-8 cannot encode the second. Nobody can retype a claim, so they are dropped."""
+    claims = {"username": "nu\x00la", "display_name": "Nu\x00la \ud800X",
+              "email": "nula@example.org\x00", "groups": ("fam\x00ily",)}  # fmt: skip
+    user = login_external(profile(subject="nul-sub", **claims))
+    user.refresh_from_db()
+    assert user.username == "nula" and user.display_name == "Nula X"
+    assert "\x00" not in user.email
+    identity = user.external_identities.get()
+    assert "\x00" not in identity.subject
