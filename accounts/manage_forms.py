@@ -284,3 +284,9 @@ class ResetLinkForm(forms.Form):
     @property
     def duration(self) -> timedelta:
         return self.LIFETIMES[self.cleaned_data["lifetime"]]
+
+
+class ActiveForm(forms.Form):
+    """Disable (0) or enable (1) an account."""
+
+    active = forms.TypedChoiceField(choices=[("0", "0"), ("1", "1")], coerce=lambda v: v == "1")

@@ -17,11 +17,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.login import safe_next
 from accounts.manage_forms import (
+    ActiveForm,
     DeleteUserForm,
     ResetLinkForm,
     UserCreateForm,
@@ -95,6 +96,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+@require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("password1", "password2")
 @require_permission(*MANAGE)
 def user_create(request: HttpRequest) -> HttpResponse:
@@ -174,6 +176,7 @@ def detail_context(request: HttpRequest, user: User, form: UserEditForm | None =
     }
 
 
+@require_http_methods(["GET", "POST"])
 @require_permission(*MANAGE)
 def user_detail(request: HttpRequest, username: str) -> HttpResponse:
     user = get_user(username)
@@ -216,7 +219,10 @@ def username_taken(username: str) -> str:
 def user_set_active(request: HttpRequest, username: str) -> HttpResponse:
     """Disables (ending every session at once) or enables; `active` says which."""
     user = get_user(username)
-    active = request.POST.get("active") == "1"
+    form = ActiveForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Say whether the account is to be active."), status=400)
+    active = form.cleaned_data["active"]
     try:
         rules.set_active(user, active, actor=request.user, ip=client_ip(request))
     except rules.RuleError as error:

@@ -37,6 +37,12 @@ class CodeForm(forms.Form):
     )  # fmt: skip
 
 
+class SetupStepForm(forms.Form):
+    """Which step of the set-up a post is: making a seed to scan, or confirming it."""
+
+    action = forms.ChoiceField(choices=[("start", "start"), ("confirm", "confirm")])
+
+
 class SetupCodeForm(CodeForm):
     """The first code, while setting up: there are no recovery codes yet to mention."""
 
@@ -198,7 +204,8 @@ def setup_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.provider not in settings.PASSWORD_PROVIDERS:
         return redirect("accounts:two_factor")
-    if request.POST.get("action") == "start":
+    step = SetupStepForm(request.POST)
+    if step.is_valid() and step.cleaned_data["action"] == "start":
         two_factor.start_setup(user)
         return redirect("accounts:two_factor")
     pending = TwoFactor.objects.filter(user=user, confirmed=False).first()

@@ -5,6 +5,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ColorScheme, Motion, TimeFormat, User, WeekStart
+from accounts.preferences import is_time_zone
 from boards.layout import (
     EXPORT_FORMAT,
     EXPORT_SHAPE,
@@ -400,3 +401,15 @@ class MakeHomeForm(forms.Form):
             setattr(holder, fields[1], board)
         holder.save()
         return holder, action
+
+
+class DetectedTimeZoneForm(forms.Form):
+    """The browser's time zone, as static/js/time-zone.js posts it."""
+
+    time_zone = forms.CharField(max_length=64)
+
+    def clean_time_zone(self) -> str:
+        name = self.cleaned_data["time_zone"]
+        if not is_time_zone(name):
+            raise ValidationError(_("Unknown time zone."))
+        return name

@@ -17,7 +17,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
-from accounts.preferences import is_time_zone
 from boards import icons, layout
 from boards.access import (
     CREATE,
@@ -37,6 +36,7 @@ from boards.forms import (
     BoardGeneralForm,
     BoardLookForm,
     CollapseForm,
+    DetectedTimeZoneForm,
     DuplicateForm,
     GroupHomeBoardForm,
     ImportForm,
@@ -725,9 +725,10 @@ def preferences(request: HttpRequest) -> HttpResponse:
 def detected_time_zone(request: HttpRequest) -> HttpResponse:
     """The browser's time zone, posted once by static/js/time-zone.js while the user has none:
     stored only then, so a zone chosen in the preferences is never overwritten."""
-    name = request.POST.get("time_zone", "")
-    if not is_time_zone(name):
+    form = DetectedTimeZoneForm(request.POST)
+    if not form.is_valid():
         return HttpResponse(_("Unknown time zone."), status=400, content_type="text/plain")
+    name = form.cleaned_data["time_zone"]
     User.objects.filter(pk=request.user.pk, time_zone="").update(time_zone=name)
     return HttpResponse(status=204)
 

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts.models import User
@@ -76,6 +76,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, list_context(request))
 
 
+@require_http_methods(["GET", "POST"])
 @require_permission(*MANAGE)
 def group_create(request: HttpRequest) -> HttpResponse:
     form = GroupCreateForm(request.POST if request.method == "POST" else None)

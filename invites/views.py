@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
 from accounts.forms import NewPasswordForm
@@ -51,6 +51,7 @@ def invite_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+@require_http_methods(["GET", "POST"])
 @require_permission(*MANAGE)
 def invite_create(request: HttpRequest) -> HttpResponse:
     form = InviteCreateForm(request.POST if request.method == "POST" else None, actor=request.user)
