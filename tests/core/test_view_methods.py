@@ -7,8 +7,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     "url",
-    ["/settings/users/new/", "/settings/users/mia/", "/settings/invites/new/",
-     "/settings/groups/new/"],  # fmt: skip
+    [
+        "/settings/users/new/",
+        "/settings/users/mia/",
+        "/settings/invites/new/",
+        "/settings/groups/new/",
+    ],
 )
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 def test_views_refuse_methods_they_do_not_take(people, login, url, method):
