@@ -54,30 +54,6 @@ def backends_for(providers: list[str] | tuple[str, ...]) -> list[str]:
     return [PROVIDER_BACKENDS[p] for p in ordered] + ["groups.backends.ResolverBackend"]
 
 
-def auth_middleware(middleware: list[str]) -> list[str]:
-    """The project's MIDDLEWARE with the authentication chain's pieces put in place.
-
-    - First of all, the guard that removes reverse-proxy identity headers sent by any peer
-      outside AUTH_PROXY_TRUSTED_NETWORKS, before anything can read them.
-    - Right inside the Content-Security-Policy middleware: the OIDC provider's endpoint
-      origins added to form-action (they come from its discovery document at run time).
-    - Right after AuthenticationMiddleware: the proxy login (switches or ends sessions as the
-      headers say) and the OIDC session refresh.
-
-    They are always installed and do nothing for providers that are not enabled, so enabling
-    one is a matter of settings only.
-    """
-    result = ["accounts.providers.proxy.ProxyHeaderGuardMiddleware", *middleware]
-    csp = result.index("django.middleware.csp.ContentSecurityPolicyMiddleware") + 1
-    result[csp:csp] = ["accounts.providers.oidc.csp_middleware"]
-    anchor = result.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
-    result[anchor:anchor] = [
-        "accounts.providers.proxy.ProxyLoginMiddleware",
-        "accounts.providers.oidc.SessionRefreshMiddleware",
-    ]
-    return result
-
-
 def origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""

@@ -119,10 +119,21 @@ INSTALLED_APPS = [
     "sessions_admin",
 ]
 
+# Every middleware, in order, with why it is there and why at that place. Those of a login
+# provider are always installed and do nothing while that provider is not enabled, so enabling
+# one is a matter of settings only.
 MIDDLEWARE = [
+    # First of all: removes reverse-proxy identity headers sent by any peer outside
+    # AUTH_PROXY_TRUSTED_NETWORKS (and checks AUTH_PROXY_SECRET), before anything can read them.
+    "accounts.providers.proxy.ProxyHeaderGuardMiddleware",
+    # HTTPS redirect, HSTS, nosniff: answers early, before any work is done.
     "django.middleware.security.SecurityMiddleware",
+    # Static files, before sessions and everything else that a file does not need.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The Content-Security-Policy header with its nonce, then (inside it, so it can add to the
+    # policy of the answer) the OIDC provider's endpoint origins in form-action.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "accounts.providers.oidc.csp_middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before CommonMiddleware (Django's documented place): picks the language
     # from Accept-Language; accounts.preferences applies a user's own choice later.
@@ -130,18 +141,28 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Right after authentication: the proxy login (switches or ends sessions as the headers
+    # say) and the OIDC session refresh, so everything below sees the right user.
+    "accounts.providers.proxy.ProxyLoginMiddleware",
+    "accounts.providers.oidc.SessionRefreshMiddleware",
+    # request.htmx, then HX-Redirect instead of a bare redirect for htmx requests.
     "django_htmx.middleware.HtmxMiddleware",
     "homeportal.middleware.htmx_redirect_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Too many password hashes at once in this process: a 429, not a queue of 100 MiB each.
     "homeportal.middleware.HashingBusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # request.grants: the resolver's answers for this user, computed once per request.
     "groups.middleware.grants_middleware",
+    # Idle time and "last seen" of the session; revoked sessions end here.
     "sessions_admin.middleware.session_activity_middleware",
+    # Every page leads to onboarding until the owner exists.
     "accounts.onboarding.onboarding_middleware",
+    # What the server makes a user do first: a new password, then two-factor set-up.
     "accounts.middleware.password_change_required_middleware",
     "accounts.middleware.two_factor_required_middleware",
-    # Last: the checks above (idle time, forced password change, required 2FA) see the admin's
-    # own session.
+    # Last but one: the checks above (idle time, forced password change, required 2FA) see the
+    # admin's own session.
     "sessions_admin.impersonation.impersonation_middleware",
     # After impersonation: an admin acting as someone sees that person's time zone and language.
     "accounts.preferences.preferences_middleware",
@@ -218,10 +239,72 @@ else:
 AUTH_USER_MODEL = "accounts.User"
 # AUTH_PROVIDERS, AUTHENTICATION_BACKENDS, AUTH_LOGOUT_REDIRECT_URL and the settings of the
 # LDAP, OIDC and proxy providers live in their own module.
-from homeportal.auth_settings import *  # noqa: E402, F403
-from homeportal.auth_settings import auth_middleware  # noqa: E402
-
-MIDDLEWARE = auth_middleware(MIDDLEWARE)
+from homeportal.auth_settings import (  # noqa: E402
+    AUTH_FORM_ACTION_ORIGINS,
+    AUTH_GROUPS_LOCAL_MANAGEMENT,
+    AUTH_LDAP_ALLOW_INSECURE,
+    AUTH_LDAP_BASE,
+    AUTH_LDAP_BIND_DN,
+    AUTH_LDAP_BIND_PASSWORD,
+    AUTH_LDAP_CREATE_USERS,
+    AUTH_LDAP_GROUP_BASE,
+    AUTH_LDAP_GROUP_CLASS,
+    AUTH_LDAP_GROUP_FILTER_EXTRA_ARG,
+    AUTH_LDAP_GROUP_MEMBER_ATTRIBUTE,
+    AUTH_LDAP_GROUP_MEMBER_USER_ATTRIBUTE,
+    AUTH_LDAP_GROUP_NAME_ATTRIBUTE,
+    AUTH_LDAP_GROUPS_LOCAL_MANAGEMENT,
+    AUTH_LDAP_NESTED_GROUPS,
+    AUTH_LDAP_SEARCH_SCOPE,
+    AUTH_LDAP_START_TLS,
+    AUTH_LDAP_TIMEOUT,
+    AUTH_LDAP_TLS_CA_FILE,
+    AUTH_LDAP_TLS_REQUIRE_CERT,
+    AUTH_LDAP_URI,
+    AUTH_LDAP_USER_ID_ATTRIBUTE,
+    AUTH_LDAP_USER_MAIL_ATTRIBUTE,
+    AUTH_LDAP_USER_NAME_ATTRIBUTE,
+    AUTH_LDAP_USERNAME_ATTRIBUTE,
+    AUTH_LDAP_USERNAME_FILTER_EXTRA_ARG,
+    AUTH_LOGOUT_REDIRECT_URL,
+    AUTH_OIDC_ALLOW_INSECURE,
+    AUTH_OIDC_AUTO_LOGIN,
+    AUTH_OIDC_CLIENT_ID,
+    AUTH_OIDC_CLIENT_NAME,
+    AUTH_OIDC_CLIENT_SECRET,
+    AUTH_OIDC_CREATE_USERS,
+    AUTH_OIDC_DISCOVERY_CACHE,
+    AUTH_OIDC_FORCE_USERINFO,
+    AUTH_OIDC_GROUPS_ATTRIBUTE,
+    AUTH_OIDC_GROUPS_LOCAL_MANAGEMENT,
+    AUTH_OIDC_ISSUER,
+    AUTH_OIDC_NAME_ATTRIBUTE_OVERWRITE,
+    AUTH_OIDC_SCOPE_OVERWRITE,
+    AUTH_OIDC_SESSION_REFRESH,
+    AUTH_OIDC_TIMEOUT,
+    AUTH_OIDC_TOKEN_ENDPOINT_AUTH_METHOD,
+    AUTH_PROVIDERS,
+    AUTH_PROXY_ALLOW_WIDE_NETWORKS,
+    AUTH_PROXY_CREATE_USERS,
+    AUTH_PROXY_EMAIL_HEADER,
+    AUTH_PROXY_GROUPS_HEADER,
+    AUTH_PROXY_GROUPS_LOCAL_MANAGEMENT,
+    AUTH_PROXY_GROUPS_SEPARATOR,
+    AUTH_PROXY_ID_HEADER,
+    AUTH_PROXY_NAME_HEADER,
+    AUTH_PROXY_PRESET,
+    AUTH_PROXY_SECRET,
+    AUTH_PROXY_SECRET_HEADER,
+    AUTH_PROXY_TRUSTED_NETWORKS,
+    AUTH_PROXY_USER_HEADER,
+    AUTHENTICATION_BACKENDS,
+    KNOWN_PROVIDERS,
+    OIDC_AUTHENTICATION_CALLBACK_URL,
+    OIDC_PKCE_CODE_CHALLENGE_METHOD,
+    OIDC_REDIRECT_FIELD_NAME,
+    OIDC_USE_PKCE,
+    PASSWORD_PROVIDERS,
+)
 
 # argon2id, OWASP's parameters for a home server by default (19 MiB, 2 passes, 1 lane). OWASP's
 # equally strong pairs of memory and passes are the minimum: less memory needs more passes.
@@ -319,7 +402,7 @@ SECURE_CSP = {
     "connect-src": [CSP.SELF],
     "frame-src": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF, *AUTH_FORM_ACTION_ORIGINS],  # noqa: F405
+    "form-action": [CSP.SELF, *AUTH_FORM_ACTION_ORIGINS],
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],
 }

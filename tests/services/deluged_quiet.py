@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """Runs deluged with a libtorrent session that starts with DHT, LSD, UPnP and NAT-PMP off.
 
 deluged 2.0 creates its session with libtorrent's defaults (DHT bootstrap look-ups, UPnP and
