@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +93,12 @@ _integration_ids = itertools.count(1000)
 def integration_id() -> int:
     """A fresh integration id: no session state carried over from another test."""
     return next(_integration_ids)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test here talks to a real daemon: `-m "not daemons"` leaves them out (the second,
+    PostgreSQL pass of .ci/run, where the daemons would only repeat what the first showed)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.daemons)
