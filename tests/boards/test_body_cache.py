@@ -3,6 +3,7 @@ write path names a new body, and what differs per viewer (collapsed categories, 
 for their level, live data) never comes from the shared copy."""
 
 import json
+import time
 
 import pytest
 from django.core.cache import cache, caches
@@ -12,6 +13,7 @@ from django.core.cache.backends.redis import RedisCache
 from boards import ping
 from boards.models import Board, CollapsedSection, Item, Section
 from boards.render import board_body, body_key, load_sections
+from homeportal import shared_fetch
 from tests.boards.factories import OPTIONS, add_item, add_section, grant, make_board
 
 pytestmark = pytest.mark.django_db
@@ -158,9 +160,14 @@ def test_live_data_is_fresh_on_every_view_of_a_cached_body(lab, people, login):
     item.options = {**item.options, "ping": True, "url": "http://127.0.0.1:9/"}
     item.save()
     viewer = login(people.outsider)
-    cache.set(ping._key("http://127.0.0.1:9/"), ping.UP)
+
+    def remembered(status):  # as the status ping stores it (homeportal.shared_fetch)
+        entry = shared_fetch.Entry(at=time.time(), ttl=60, ok=True, value=status)
+        cache.set(ping._key("http://127.0.0.1:9/"), entry.as_dict())
+
+    remembered(ping.UP)
     assert "status-up" in page(viewer)
-    cache.set(ping._key("http://127.0.0.1:9/"), ping.DOWN)
+    remembered(ping.DOWN)
     body = page(viewer)
     assert "status-down" in body and "status-up" not in body
     clock = add_item(Section.objects.get(board=lab, kind="area"), "clock")
