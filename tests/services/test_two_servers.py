@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import connection
 
 from boards.models import Board
+from boards.widgets import get_widget
 from tests.boards.factories import add_item, add_section, make_board
 from tests.conftest import PASSWORD, make_group
 from tests.services.nginx import NGINX
@@ -249,8 +250,14 @@ def test_two_servers_behind_nginx_act_as_one(cluster, world, people):
         body = member.get(f"{server}/boards/lab/")[2]
         assert "Edited through server B" in body and "--accent:#ff0000" in body
     item = Board.objects.get(name="lab").items.get()
-    item.options = {**item.options, "text": "Second version of the notes"}
-    item.save()  # a change made outside both servers (a command, another machine)
+    # A change made outside both servers (a command, another machine), written the way the
+    # notes form writes it: the text and its rendering together.
+    notes = get_widget("notes")
+    text = {"text": "Second version of the notes"}
+    form = notes.bound_form(notes.form_class.data_from_options(text))
+    assert form.is_valid(), form.errors
+    item.options = form.to_options()
+    item.save()
     for server in (b, a):
         body = member.get(f"{server}/boards/lab/")[2]
         assert "Second version" in body and "First version" not in body
