@@ -456,6 +456,8 @@ def board_edit(request: HttpRequest, board: Board) -> HttpResponse:
             "save": reverse("boards:save", args=[board.name]),
             "widget": reverse("boards:widget_form", args=[board.name]),
             "board": board.get_absolute_url(),
+            # The status address of item 0, for the editor to ask about its saved apps.
+            "item_data": reverse("boards:item_data", args=[board.name, 0]),
         },
     }
     return with_board_csp(render(request, "boards/edit.html", context), [])
