@@ -28,6 +28,7 @@ from protected_apps.access import may_manage, require_app_manage, visible_apps, 
 from protected_apps.forms import ProtectedAppForm
 from protected_apps.models import Level, ProtectedApp, ProtectedAppAccess
 from sessions_admin import audit, engine
+from sessions_admin.models import hash_session_key
 
 logger = logging.getLogger(__name__)
 GET_POST = ["GET", "POST"]
@@ -145,6 +146,8 @@ def start(request: HttpRequest) -> HttpResponse:
         passed = checked_by_throttle(request, lambda: two_factor.check_second_factor(user, code))
         if passed:
             request.session[engine.SECOND_FACTOR] = time.time()
+            request.session.save()  # before the gate forgets what it knew of this session
+            gate.forget_session(hash_session_key(request.session.session_key))
             return HttpResponseRedirect(target)
         if passed is False:
             form.add_error(None, _("That code is not valid. Try the next one from your app."))
