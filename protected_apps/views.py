@@ -45,6 +45,13 @@ def _trusted_peer(request: HttpRequest) -> bool:
     return in_networks(peer_address(request), settings.AUTH_FORWARD_TRUSTED_NETWORKS)
 
 
+def _quiet(response: HttpResponse) -> HttpResponse:
+    """Not written to the request log: a proxy asks before every request, and an anonymous
+    visitor's 401 or a refusal is the gate working (refusals go to the audit log, counted)."""
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
 def _answer(request: HttpRequest, decision: gate.Decision, login: HttpResponse) -> HttpResponse:
     if decision.outcome == gate.ALLOW:
         response = HttpResponse(status=200)
@@ -52,10 +59,10 @@ def _answer(request: HttpRequest, decision: gate.Decision, login: HttpResponse) 
             response[name] = value
         return response
     if decision.outcome in (gate.LOGIN, gate.TWO_FACTOR):
-        return login
+        return _quiet(login)
     if decision.outcome == gate.DENIED and decision.app is not None:
         _record_denied(request, decision)
-    return HttpResponse(status=403)
+    return _quiet(HttpResponse(status=403))
 
 
 def _record_denied(request: HttpRequest, decision: gate.Decision) -> None:
@@ -80,7 +87,9 @@ def auth_nginx(request: HttpRequest) -> HttpResponse:
     for comes from `X-Original-URL` (or `X-Forwarded-Host` and `X-Forwarded-Uri`), and only
     from a trusted proxy."""
     if not _trusted_peer(request):
-        return HttpResponse(status=403)
+        logger.warning("forward auth asked by %s, outside AUTH_FORWARD_TRUSTED_NETWORKS",
+                       peer_address(request))  # fmt: skip
+        return _quiet(HttpResponse(status=403))
     original = request.headers.get("X-Original-URL", "")
     if original:
         try:
@@ -101,7 +110,9 @@ def auth_forward(request: HttpRequest) -> HttpResponse:
     `X-Forwarded-Proto`, `-Host` and `-Uri` (only from a trusted proxy); 200 with the identity
     headers, a redirect to /auth/start/ to log in, 403 without access."""
     if not _trusted_peer(request):
-        return HttpResponse(status=403)
+        logger.warning("forward auth asked by %s, outside AUTH_FORWARD_TRUSTED_NETWORKS",
+                       peer_address(request))  # fmt: skip
+        return _quiet(HttpResponse(status=403))
     proto = request.headers.get("X-Forwarded-Proto", "https").lower()
     host = request.headers.get("X-Forwarded-Host", "")
     uri = request.headers.get("X-Forwarded-Uri", "/") or "/"
@@ -121,13 +132,22 @@ class StepUpForm(CodeForm):
     pass
 
 
+def return_address(request: HttpRequest) -> str:
+    """The `rd` parameter: encoded (our own redirects), or, first and unencoded, the rest of
+    the query string (nginx's `error_page` cannot encode the address it puts there)."""
+    raw = request.META.get("QUERY_STRING", "")
+    if raw.startswith(("rd=http://", "rd=https://")):
+        return raw[3:]
+    return request.GET.get("rd", "")
+
+
 @sensitive_post_parameters("code")
 @never_cache
 @require_http_methods(GET_POST)
 def start(request: HttpRequest) -> HttpResponse:
     """Where a proxy sends a browser it refused: log in, or give the second factor an app
     requires, then back to the app. `rd` must be an address of a protected app."""
-    target = request.GET.get("rd", "")
+    target = return_address(request)
     if not gate.is_protected_url(target, request):
         return render(request, "protected_apps/start.html", {"bad_target": True}, status=400)
     if not request.user.is_authenticated:
