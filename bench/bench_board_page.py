@@ -216,6 +216,16 @@ def start_gunicorn(port: int, env: dict) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start within 30 s")
 
 
+def stop_gunicorn(server: subprocess.Popen | None) -> None:
+    if server is not None and server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 def fetch(port: int, path: str, cookie: str) -> tuple[int, bytes]:
     connection = HTTPConnection("127.0.0.1", port, timeout=10)
     connection.request("GET", path, headers={"Cookie": cookie})
@@ -379,13 +389,7 @@ def main() -> None:
         }
         print(json.dumps(summary))
     finally:
-        if server is not None and server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop_gunicorn(server)
         if args.postgres:
             from django.db import connections
 

@@ -14,7 +14,6 @@ removed at the end. Goal: decisions per second at least half the bare view's.
 import argparse
 import json
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from bench_board_page import (
     prepare_environment,
     session_cookie,
     start_gunicorn,
+    stop_gunicorn,
 )
 
 APP_HOST = "grafana.bench.test"
@@ -135,13 +135,7 @@ def single(args) -> None:
                      f"{args.connections} connections, best of {args.rounds} x {args.duration} s",
         }))  # fmt: skip
     finally:
-        if server is not None and server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop_gunicorn(server)
         if args.postgres:
             from django.db import connections
 

@@ -140,7 +140,12 @@ def decide(cookie: str, host: str, path: str) -> Decision:
     now = time.time()
     if entry is None or entry["v"] != version or now - entry["read"] >= REFRESH:
         entry = _load(cookie, session_hash, version, now)
-    if entry is None or now >= entry["ends"]:
+        if entry is None:
+            # No such session (ended, or a made-up cookie): remembered for a minute as well,
+            # so a stale cookie costs no query either. A login always makes a new cookie.
+            cache.set(entry_key(session_hash), {"v": version, "read": now, "ends": 0}, REFRESH)
+            return Decision(LOGIN, app)
+    if now >= entry["ends"]:
         return Decision(LOGIN, app)
     allowed = entry["apps"].get(app.pk)
     if allowed is None:

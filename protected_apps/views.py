@@ -60,7 +60,7 @@ def _answer(request: HttpRequest, decision: gate.Decision, login: HttpResponse) 
         return response
     if decision.outcome in (gate.LOGIN, gate.TWO_FACTOR):
         return _quiet(login)
-    if decision.outcome == gate.DENIED and decision.app is not None:
+    if decision.outcome == gate.DENIED:
         _record_denied(request, decision)
     return _quiet(HttpResponse(status=403))
 
@@ -69,6 +69,8 @@ def _record_denied(request: HttpRequest, decision: gate.Decision) -> None:
     from accounts.models import User
 
     app = decision.app
+    if app is None:
+        return
     user = User.objects.filter(pk=decision.user_id).values_list("username", flat=True).first()
     target = ProtectedApp(pk=app.pk, name=app.name)
     audit.record_counted("protected_app.denied", key=f"protected-app-denied:{app.pk}",
@@ -167,7 +169,7 @@ def start(request: HttpRequest) -> HttpResponse:
         if passed:
             request.session[engine.SECOND_FACTOR] = time.time()
             request.session.save()  # before the gate forgets what it knew of this session
-            gate.forget_session(hash_session_key(request.session.session_key))
+            gate.forget_session(hash_session_key(request.session.session_key or ""))
             return HttpResponseRedirect(target)
         if passed is False:
             form.add_error(None, _("That code is not valid. Try the next one from your app."))

@@ -136,6 +136,14 @@ def test_warm_refusal_and_anonymous_cost_no_query(people, apps, django_assert_nu
         assert nginx(Client(), f"https://{GRAFANA}/").status_code == 401
 
 
+def test_warm_unknown_session_cookie_costs_no_query(people, apps, django_assert_num_queries):
+    stale = Client()
+    stale.cookies["homeportal_session"] = "no-such-session-key-0123456789abcdef"
+    assert nginx(stale, f"https://{GRAFANA}/").status_code == 401
+    with django_assert_num_queries(0):
+        assert nginx(stale, f"https://{GRAFANA}/").status_code == 401
+
+
 def test_revoking_the_session_cuts_access_on_the_next_request(people, apps):
     member = client_for(people.member)
     assert nginx(member, f"https://{GRAFANA}/").status_code == 200
