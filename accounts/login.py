@@ -4,6 +4,8 @@ factor, an invite, OIDC, the reverse proxy), and where the browser may go afterw
 Views and providers import this module; it imports neither, so the arrows run one way.
 """
 
+from collections.abc import Callable
+
 from django.contrib.auth import login as auth_login
 from django.http import HttpRequest
 from django.shortcuts import redirect
@@ -13,13 +15,32 @@ from accounts.models import User
 from sessions_admin import engine, pruning
 from sessions_admin.services import start_session
 
+# Other places a browser may be sent after login, registered by the apps that own them (the
+# protected apps of forward authentication): each takes (url, request) and says yes or no.
+_REDIRECT_CHECKS: list[Callable[[str, HttpRequest], bool]] = []
 
-def safe_next(request: HttpRequest, fallback: str = "home") -> str:
-    """The `next` target of the request when it is a page of this site, else `fallback`."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+
+def register_redirect_check(check: Callable[[str, HttpRequest], bool]) -> None:
+    if check not in _REDIRECT_CHECKS:
+        _REDIRECT_CHECKS.append(check)
+
+
+def is_safe_target(target: str, request: HttpRequest) -> bool:
+    """Whether the browser may be sent to `target`: a page of this site, or an address a
+    registered check accepts (an absolute address of a protected app). Nothing else."""
+    if not target:
+        return False
+    if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
+        return True
+    return any(check(target, request) for check in _REDIRECT_CHECKS)
+
+
+def safe_next(request: HttpRequest, fallback: str = "home") -> str:
+    """The `next` target of the request when it is safe (`is_safe_target`), else `fallback`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if is_safe_target(target, request):
         return target
     return redirect(fallback).url
 

@@ -21,7 +21,7 @@ from accounts.hashers import HashingBusy
 from accounts.login import complete_login
 from accounts.models import TwoFactor, User
 from homeportal.net import client_ip
-from sessions_admin import audit
+from sessions_admin import audit, engine
 from sessions_admin.services import record_login
 
 PENDING = "_hp_2fa_pending"
@@ -137,6 +137,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
                     request, user, provider=pending["provider"], remember=pending["remember"],
                     backend=pending["backend"],
                 )  # fmt: skip
+                request.session[engine.SECOND_FACTOR] = time.time()
                 return redirect(pending["next"])
             if passed is None:  # the seed cannot be read: not a guess (the form says why)
                 attempt.cancel()

@@ -216,6 +216,16 @@ def start_gunicorn(port: int, env: dict) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start within 30 s")
 
 
+def stop_gunicorn(server: subprocess.Popen | None) -> None:
+    if server is not None and server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 def fetch(port: int, path: str, cookie: str) -> tuple[int, bytes]:
     connection = HTTPConnection("127.0.0.1", port, timeout=10)
     connection.request("GET", path, headers={"Cookie": cookie})
@@ -238,10 +248,12 @@ def server_memory(master: int) -> dict[str, int]:
     return {"master_kib": rss_kib(master), "workers_kib": [rss_kib(pid) for pid in workers]}
 
 
-def load_wrk(url: str, cookie: str, duration: int, connections: int) -> dict:
+def load_wrk(url: str, cookie: str, duration: int, connections: int,
+             headers: dict[str, str] | None = None) -> dict:  # fmt: skip
+    extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
     output = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-H", f"Cookie: {cookie}",
-         url],
+         *extra, url],
         capture_output=True, text=True, timeout=duration + 30, check=True,
     ).stdout  # fmt: skip
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
@@ -256,7 +268,8 @@ def load_wrk(url: str, cookie: str, duration: int, connections: int) -> dict:
     }
 
 
-def load_python(port: int, path: str, cookie: str, duration: int, connections: int) -> dict:
+def load_python(port: int, path: str, cookie: str, duration: int, connections: int,
+                headers: dict[str, str] | None = None) -> dict:  # fmt: skip
     """A bounded keep-alive load loop for machines without wrk."""
     stop = time.monotonic() + duration
     done, bad, latencies, lock = [0], [0], [], threading.Lock()
@@ -265,7 +278,7 @@ def load_python(port: int, path: str, cookie: str, duration: int, connections: i
         connection = HTTPConnection("127.0.0.1", port, timeout=10)
         while time.monotonic() < stop:
             start = time.perf_counter()
-            connection.request("GET", path, headers={"Cookie": cookie})
+            connection.request("GET", path, headers={"Cookie": cookie, **(headers or {})})
             response = connection.getresponse()
             response.read()
             with lock:
@@ -376,13 +389,7 @@ def main() -> None:
         }
         print(json.dumps(summary))
     finally:
-        if server is not None and server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop_gunicorn(server)
         if args.postgres:
             from django.db import connections
 

@@ -1,9 +1,11 @@
 """homeportal's URLs plus /bench/cards/: a bare Django page rendering a 30-card template, the
-yardstick the board page is measured against (same server, middleware and session), and
+yardstick the board page is measured against (same server, middleware and session),
+/bench/bare/: a bare HttpResponse (the yardstick of the forward-auth endpoints), and
 /bench/first-view/<name>/: the board page as its first view after a change (the cached body
 dropped before each request, so it is rendered again)."""
 
 from django.core.cache import cache
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_safe
@@ -30,7 +32,14 @@ def first_view(request, board):
     return render_board(request, board)
 
 
+def bare(request):
+    """The cheapest Django answer, through the whole middleware stack: the yardstick of the
+    forward-auth endpoints (bench/bench_forward_auth.py)."""
+    return HttpResponse("ok")
+
+
 urlpatterns = [
+    path("bench/bare/", bare, name="bench-bare"),
     path("bench/cards/", cards, name="bench-cards"),
     path("bench/first-view/<str:name>/", first_view, name="bench-first-view"),
     *project_urlpatterns,

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 ADMIN = "admin"
 USER_MANAGE = "user-manage"
 AUDIT_VIEW = "audit-view"
+APP_MANAGE = "app-manage"
 
 PERMISSIONS: dict[str, str] = {
     ADMIN: _("Everything, including system settings and other admins"),
@@ -18,6 +19,7 @@ PERMISSIONS: dict[str, str] = {
     "integration-interact-all": _("Interact with every integration"),
     "integration-full-all": _("Full access to every integration"),
     AUDIT_VIEW: _("Read the audit log and everyone's login history"),
+    APP_MANAGE: _("Manage protected apps (the sign-in gate of other apps) and reach all of them"),
 }
 
 # Each permission directly implies these; `expand` follows the chain.

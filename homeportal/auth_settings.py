@@ -11,6 +11,7 @@ tests can change them with pytest-django's `settings` fixture.
 """
 
 import importlib.util
+import ipaddress
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -317,6 +318,34 @@ AUTH_FORM_ACTION_ORIGINS = sorted(
         if o
     }
 )
+
+# --- Forward authentication (protected apps) -------------------------------------------------
+# Only these peers may ask /auth/nginx and /auth/forward (checked against the direct peer, never
+# X-Forwarded-For): the reverse proxies in front of the protected apps. Parsed like
+# AUTH_PROXY_TRUSTED_NETWORKS; default: this machine only.
+AUTH_FORWARD_TRUSTED_NETWORKS = env_networks("AUTH_FORWARD_TRUSTED_NETWORKS") or [
+    ipaddress.ip_network("127.0.0.1/32"),
+    ipaddress.ip_network("::1/128"),
+]
+_refusal = auth_checks.proxy_network_refusal(
+    AUTH_FORWARD_TRUSTED_NETWORKS, AUTH_PROXY_ALLOW_WIDE_NETWORKS
+)
+if _refusal:
+    raise ImproperlyConfigured(_refusal.replace("AUTH_PROXY_TRUSTED", "AUTH_FORWARD_TRUSTED"))
+# The identity headers the gate answers with, for apps that log people in from headers.
+AUTH_FORWARD_USER_HEADER = _header(
+    "AUTH_FORWARD_USER_HEADER", env_str("AUTH_FORWARD_USER_HEADER", "Remote-User") or "Remote-User"
+)
+AUTH_FORWARD_NAME_HEADER = _header(
+    "AUTH_FORWARD_NAME_HEADER", env_str("AUTH_FORWARD_NAME_HEADER", "Remote-Name")
+)
+AUTH_FORWARD_EMAIL_HEADER = _header(
+    "AUTH_FORWARD_EMAIL_HEADER", env_str("AUTH_FORWARD_EMAIL_HEADER", "Remote-Email")
+)
+AUTH_FORWARD_GROUPS_HEADER = _header(
+    "AUTH_FORWARD_GROUPS_HEADER", env_str("AUTH_FORWARD_GROUPS_HEADER", "Remote-Groups")
+)
+AUTH_FORWARD_GROUPS_SEPARATOR = env_str("AUTH_FORWARD_GROUPS_SEPARATOR", ",") or ","
 
 __all__ = [
     name

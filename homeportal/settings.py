@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "integrations",
     "invites",
     "sessions_admin",
+    "protected_apps",
 ]
 
 # Every middleware, in order, with why it is there and why at that place. Those of a login
@@ -126,6 +127,9 @@ MIDDLEWARE = [
     # First of all: removes reverse-proxy identity headers sent by any peer outside
     # AUTH_PROXY_TRUSTED_NETWORKS (and checks AUTH_PROXY_SECRET), before anything can read them.
     "accounts.providers.proxy.ProxyHeaderGuardMiddleware",
+    # The forward-auth endpoints (/auth/nginx, /auth/forward) answer here, from the cache,
+    # before sessions, users and the rest load anything: a reverse proxy asks on every request.
+    "protected_apps.middleware.forward_auth_middleware",
     # HTTPS redirect, HSTS, nosniff: answers early, before any work is done.
     "django.middleware.security.SecurityMiddleware",
     # Static files, before sessions and everything else that a file does not need.
@@ -241,6 +245,12 @@ AUTH_USER_MODEL = "accounts.User"
 # LDAP, OIDC and proxy providers live in their own module.
 from homeportal.auth_settings import (  # noqa: E402
     AUTH_FORM_ACTION_ORIGINS,
+    AUTH_FORWARD_EMAIL_HEADER,
+    AUTH_FORWARD_GROUPS_HEADER,
+    AUTH_FORWARD_GROUPS_SEPARATOR,
+    AUTH_FORWARD_NAME_HEADER,
+    AUTH_FORWARD_TRUSTED_NETWORKS,
+    AUTH_FORWARD_USER_HEADER,
     AUTH_GROUPS_LOCAL_MANAGEMENT,
     AUTH_LDAP_ALLOW_INSECURE,
     AUTH_LDAP_BASE,
@@ -378,6 +388,9 @@ SESSION_COOKIE_NAME = "homeportal_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS
+# The parent domain the session cookie is shared with (".home.example.org"), so the protected
+# apps on its subdomains send it to the gate. AUTH_COOKIE_DOMAIN is accepted as another name.
+SESSION_COOKIE_DOMAIN = env_str("SESSION_COOKIE_DOMAIN") or env_str("AUTH_COOKIE_DOMAIN") or None
 CSRF_COOKIE_NAME = "homeportal_csrf"
 CSRF_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SAMESITE = "Lax"

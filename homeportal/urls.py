@@ -18,6 +18,7 @@ urlpatterns = [
     path("settings/sessions/", include("sessions_admin.urls")),
     path("settings/audit/", include("sessions_admin.audit_urls")),
     path("", include("invites.urls")),
+    path("", include("protected_apps.urls")),
 ]
 
 handler400 = "homeportal.views.bad_request"

@@ -114,3 +114,29 @@ def record_refusal(
                    details={"action": action, "reason": reason})  # fmt: skip
     cache.set(key, entry.pk, REFUSAL_WINDOW)
     return entry
+
+
+def record_counted(action: str, *, key: str, target=None, details: dict | None = None,
+                   ip: str | None = None) -> AuditEntry | None:  # fmt: skip
+    """Records `action` once per `key` and REFUSAL_WINDOW; the same again within the window
+    adds to that entry's `repeats` (and refreshes its details) instead of writing a new one,
+    so a client retrying in a loop cannot flood the log (e.g. denied requests to a protected
+    app, counted per app). Returns the new entry, or None when an earlier one was counted."""
+    from django.core.cache import cache
+
+    cache_key, count_key = f"audit-counted:{key}", f"audit-counted:{key}:n"
+    entry_id = cache.get(cache_key)
+    if entry_id is not None:
+        try:
+            repeats = cache.incr(count_key)
+        except ValueError:  # expired in between
+            repeats = 2
+            cache.set(count_key, repeats, REFUSAL_WINDOW)
+        AuditEntry.objects.filter(pk=entry_id).update(
+            ip=ip or None, details={**_clean(details or {}), "repeats": repeats}
+        )
+        return None
+    entry = record(action, target=target, details={**(details or {}), "repeats": 1}, ip=ip)
+    cache.set(cache_key, entry.pk, REFUSAL_WINDOW)
+    cache.set(count_key, 1, REFUSAL_WINDOW)
+    return entry

@@ -130,6 +130,19 @@ SENTENCES: dict[str, Sentence] = {
         % {"before": d.get("before", "?"), "after": d.get("after", "?")}
     ),
     "group.deleted": lambda d: _("deleted the group %(group)s") % {"group": d.get("group", "?")},
+    "protected_app.created": lambda d: _("created the protected app"),
+    "protected_app.changed": lambda d: _change_list(d.get("changed", {})) or _("saved it"),
+    "protected_app.deleted": lambda d: _("deleted the protected app"),
+    "protected_app.access_changed": lambda d: (
+        _("gave %(who)s access") % {"who": d.get("principal", "?")}
+    ),
+    "protected_app.access_removed": lambda d: (
+        _("took away the access of %(who)s") % {"who": d.get("principal", "?")}
+    ),
+    "protected_app.denied": lambda d: (
+        _("refused %(n)s request(s) from people without access, the last by %(user)s")
+        % {"n": d.get("repeats", 1), "user": d.get("last_user", "?")}
+    ),
     "group.member_added": lambda d: _group_members(d, added=True),
     "group.member_removed": lambda d: _group_members(d, added=False),
     "group.permissions_changed": _permissions_changed,

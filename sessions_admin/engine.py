@@ -25,6 +25,9 @@ USER_AGENT = "_hp_ua"
 CREATED = "_hp_created"
 SEEN = "_hp_seen"
 REMEMBER = "_hp_remember"
+# When this session last gave a second factor (at login, or later for a protected app that
+# requires one).
+SECOND_FACTOR = "_hp_2fa"
 
 
 def _from_epoch(value) -> datetime:

@@ -55,8 +55,12 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
             "last_seen": s.last_seen,
             "remember": s.remember,
             "current": s.session_key == current,
+            # The protected apps this session reached through the reverse proxy's gate.
+            "apps": sorted(use.app.name for use in s.app_uses.all()),
         }
-        for s in UserSession.objects.filter(user=request.user).order_by("-last_seen")
+        for s in UserSession.objects.filter(user=request.user)
+        .order_by("-last_seen")
+        .prefetch_related("app_uses__app")
     ]
     history = list(LoginRecord.objects.filter(user=request.user)[:HISTORY_LENGTH])
     for record in history:
