@@ -216,9 +216,10 @@ def start_gunicorn(port: int, env: dict) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start within 30 s")
 
 
-def fetch(port: int, path: str, cookie: str) -> tuple[int, bytes]:
+def fetch(port: int, path: str, cookie: str, header: str = "Cookie") -> tuple[int, bytes]:
+    """GET `path` sending `cookie` as the `header` header (Authorization for the API)."""
     connection = HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("GET", path, headers={"Cookie": cookie})
+    connection.request("GET", path, headers={header: cookie})
     response = connection.getresponse()
     body = response.read()
     connection.close()
@@ -238,10 +239,11 @@ def server_memory(master: int) -> dict[str, int]:
     return {"master_kib": rss_kib(master), "workers_kib": [rss_kib(pid) for pid in workers]}
 
 
-def load_wrk(url: str, cookie: str, duration: int, connections: int) -> dict:
+def load_wrk(url: str, cookie: str, duration: int, connections: int,
+             header: str = "Cookie") -> dict:  # fmt: skip
     output = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-H", f"Cookie: {cookie}",
-         url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
+         "-H", f"{header}: {cookie}", url],
         capture_output=True, text=True, timeout=duration + 30, check=True,
     ).stdout  # fmt: skip
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
@@ -256,7 +258,8 @@ def load_wrk(url: str, cookie: str, duration: int, connections: int) -> dict:
     }
 
 
-def load_python(port: int, path: str, cookie: str, duration: int, connections: int) -> dict:
+def load_python(port: int, path: str, cookie: str, duration: int, connections: int,
+                header: str = "Cookie") -> dict:  # fmt: skip
     """A bounded keep-alive load loop for machines without wrk."""
     stop = time.monotonic() + duration
     done, bad, latencies, lock = [0], [0], [], threading.Lock()
@@ -265,7 +268,7 @@ def load_python(port: int, path: str, cookie: str, duration: int, connections: i
         connection = HTTPConnection("127.0.0.1", port, timeout=10)
         while time.monotonic() < stop:
             start = time.perf_counter()
-            connection.request("GET", path, headers={"Cookie": cookie})
+            connection.request("GET", path, headers={header: cookie})
             response = connection.getresponse()
             response.read()
             with lock:

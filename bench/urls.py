@@ -1,9 +1,11 @@
 """homeportal's URLs plus /bench/cards/: a bare Django page rendering a 30-card template, the
 yardstick the board page is measured against (same server, middleware and session), and
 /bench/first-view/<name>/: the board page as its first view after a change (the cached body
-dropped before each request, so it is rendered again)."""
+dropped before each request, so it is rendered again), and /bench/bare/: a view answering a
+fixed HttpResponse, the API's yardstick."""
 
 from django.core.cache import cache
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_safe
@@ -23,6 +25,11 @@ def cards(request):
     return render(request, "bench/cards.html", {"cards": CARDS})
 
 
+def bare(request):
+    """The least a Django view can answer: the API's yardstick (bench/bench_api.py)."""
+    return HttpResponse(b'{"ok": true}', content_type="application/json")
+
+
 @require_safe
 @with_board()
 def first_view(request, board):
@@ -32,6 +39,7 @@ def first_view(request, board):
 
 urlpatterns = [
     path("bench/cards/", cards, name="bench-cards"),
+    path("bench/bare/", bare, name="bench-bare"),
     path("bench/first-view/<str:name>/", first_view, name="bench-first-view"),
     *project_urlpatterns,
 ]
