@@ -4,8 +4,9 @@ integrations.access, boards.actions, groups.rules, the users pages' forms), thro
 `request.grants`: the holder's current grants narrowed by the token's scopes (apitokens.api).
 """
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, F
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from apitokens.scopes import (
 from boards import actions
 from boards.access import get_board, level_of, visible_boards
 from boards.models import Board
-from boards.render import load_sections
+from boards.render import load_body_sections
 from groups import rules
 from groups.models import Group
 from groups.permissions import ADMIN, USER_MANAGE, expand
@@ -101,13 +102,16 @@ def me(request: HttpRequest) -> dict:
 # --- Boards --------------------------------------------------------------------------------
 
 
+OWNER = F("owner__username")
+
+
 def board_json(request: HttpRequest, board: Board) -> dict:
     return {
         "name": board.name,
         "title": board.title,
         "description": board.description,
         "is_public": board.is_public,
-        "owner": board.owner.username if board.owner_id else None,
+        "owner": board.owner_name,
         "level": level_of(request.grants, board),
         "url": request.build_absolute_uri(board.get_absolute_url()),
     }
@@ -121,7 +125,7 @@ def board_json(request: HttpRequest, board: Board) -> dict:
     summary="The boards the caller may view",
 )
 def boards(request: HttpRequest) -> dict:
-    found = visible_boards(request.grants).select_related("owner").order_by("title", "name")
+    found = visible_boards(request.grants).annotate(owner_name=OWNER).order_by("title", "name")
     return paginate(request, found, lambda board: board_json(request, board))
 
 
@@ -133,28 +137,36 @@ def boards(request: HttpRequest) -> dict:
     errors=(404,),
 )
 def board(request: HttpRequest, name: str) -> dict:
-    found = get_board(request, name, queryset=Board.objects.select_related("owner"))
+    found = get_board(request, name, queryset=Board.objects.annotate(owner_name=OWNER))
+    return {"board": board_json(request, found), "sections": board_sections(found)}
+
+
+SECTIONS_TIMEOUT = 3600
+
+
+def board_sections(board: Board) -> list[dict]:
+    """The board's sections and widgets, the same for every viewer: kept in the shared cache
+    under the board's version and last change, like the page's body (boards.render)."""
+    stamp = board.updated.timestamp() if board.updated else 0
+    key = f"api-board:{board.pk}:{board.version}:{stamp}"
+    sections = cache.get(key)
+    if sections is not None:
+        return sections
     sections = []
-    for section in load_sections(found):
+    for section in load_body_sections(board):
         items = []
         for item in section.item_list:
             widget = item.widget
-            items.append(
-                {
-                    "id": item.pk,
-                    "kind": item.kind,
-                    "x": item.x,
-                    "y": item.y,
-                    "w": item.w,
-                    "h": item.h,
-                    "options": widget.export(item.options) if widget else {},
-                    "live": bool(widget and widget.refresh),
-                }
-            )
+            items.append({
+                "id": item.pk, "kind": item.kind, "x": item.x, "y": item.y, "w": item.w,
+                "h": item.h, "options": widget.export(item.options) if widget else {},
+                "live": bool(widget and widget.refresh),
+            })  # fmt: skip
         sections.append(
             {"id": section.pk, "kind": section.kind, "title": section.title, "items": items}
         )
-    return {"board": board_json(request, found), "sections": sections}
+    cache.set(key, sections, SECTIONS_TIMEOUT)
+    return sections
 
 
 @endpoint(
@@ -369,7 +381,7 @@ def user_set_active(request: HttpRequest, username: str) -> dict:
     target = managed_user(username)
     body = json_body(request)
     value = body.get("active")
-    form = ActiveForm({"active": {True: "1", False: "0"}.get(value, "")})  # type: ignore[call-overload]
+    form = ActiveForm({"active": ("1" if value else "0") if isinstance(value, bool) else ""})
     if not form.is_valid():
         raise ApiError(422, "invalid", _("Say whether the account is to be active."))
     try:

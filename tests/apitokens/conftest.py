@@ -6,9 +6,30 @@ from django.test import Client
 from apitokens.models import ApiToken
 from boards.models import Board, BoardAccess, Item, Section
 
+_CLIENTS: dict[bool, Client] = {}
 
-def bearer(token: str, **kwargs) -> Client:
-    return Client(headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+class Bearer:
+    """Calls with `token` in the Authorization header, through a test client shared by the
+    module's tests (a client's first request loads the middleware, the slow part)."""
+
+    def __init__(self, token: str, enforce_csrf_checks: bool = False):
+        if enforce_csrf_checks not in _CLIENTS:
+            _CLIENTS[enforce_csrf_checks] = Client(enforce_csrf_checks=enforce_csrf_checks)
+        self.client = _CLIENTS[enforce_csrf_checks]
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path: str, **extra):
+        return self.client.get(path, headers=self.headers, **extra)
+
+    def post(self, path: str, data=None, content_type: str = "application/json", **extra):
+        return self.client.post(
+            path, data, content_type=content_type, headers=self.headers, **extra
+        )
+
+
+def bearer(token: str, **kwargs) -> Bearer:
+    return Bearer(token, **kwargs)
 
 
 @pytest.fixture

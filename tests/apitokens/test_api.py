@@ -191,6 +191,16 @@ def test_bad_input_is_refused_and_changes_nothing(people, token_for, body):
     assert people.owner.__class__.objects.count() == before
 
 
+@pytest.mark.parametrize("value", [[1], "no", None, {"a": 1}])
+def test_set_active_refuses_anything_but_true_or_false(people, token_for, value):
+    client = bearer(token_for(people.owner, "users:manage"))
+    response = client.post("/api/v1/users/mia/active", json.dumps({"active": value}))
+    assert response.status_code == 422
+    assert error_of(response)["code"] == "invalid"
+    people.member.refresh_from_db()
+    assert people.member.is_active
+
+
 def test_creating_a_user_without_a_password_answers_a_one_time_link(people, token_for):
     client = bearer(token_for(people.user_manager, "users:manage"))
     response = client.post(
