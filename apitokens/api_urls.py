@@ -8,6 +8,7 @@ urlpatterns = [
     path("me", endpoints.me, name="me"),
     path("boards/", endpoints.boards, name="boards"),
     path("boards/<slug:name>/", endpoints.board, name="board"),
+    path("boards/<slug:name>/general", endpoints.board_general, name="board_general"),
     path("boards/<slug:name>/items/<int:item_id>/data/", endpoints.item_data, name="item_data"),
     path(
         "boards/<slug:name>/items/<int:item_id>/actions/<slug:action>/",

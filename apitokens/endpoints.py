@@ -18,6 +18,7 @@ from apitokens.api import ApiError, endpoint, form_errors, json_body, paginate
 from apitokens.openapi import arr, obj
 from apitokens.scopes import (
     BOARDS_READ,
+    BOARDS_WRITE,
     INTEGRATIONS_ACT,
     INTEGRATIONS_READ,
     USERS_MANAGE,
@@ -26,8 +27,10 @@ from apitokens.scopes import (
 )
 from boards import actions
 from boards.access import get_board, level_of, visible_boards
-from boards.models import Board
+from boards.forms import BoardGeneralForm
+from boards.models import Board, Level
 from boards.render import load_body_sections
+from boards.views import general_state, save_general
 from groups import rules
 from groups.models import Group
 from groups.permissions import ADMIN, USER_MANAGE, expand
@@ -206,6 +209,29 @@ def item_action(request: HttpRequest, name: str, item_id: int, action: str) -> d
     if problem:
         raise ApiError(502, "upstream_failed", problem)
     return {"ok": True, "data": found.widget.refresh(found.item, request)}
+
+
+@endpoint(
+    "POST",
+    scopes=(BOARDS_WRITE,),
+    body=obj(title=STR, name=STR, is_public=BOOL),
+    response=BOARD,
+    summary="Changes a board's title, URL name or visibility (fields left out keep their value)",
+    errors=(403, 404, 422),
+)
+def board_general(request: HttpRequest, name: str) -> dict:
+    found = get_board(request, name, level=Level.FULL)
+    body = json_body(request)
+    before = general_state(found)
+    data = {"title": found.title, "name": found.name, "is_public": found.is_public}
+    data.update({k: v for k, v in body.items() if k in data})
+    form = BoardGeneralForm(data, instance=found)
+    if not form.is_valid():
+        raise form_errors(form)
+    saved = save_general(request, form, before)
+    if saved is None:
+        raise form_errors(form)
+    return board_json(request, Board.objects.annotate(owner_name=OWNER).get(pk=saved.pk))
 
 
 # --- Integrations --------------------------------------------------------------------------

@@ -565,18 +565,13 @@ def board_make_home(request: HttpRequest, board: Board) -> HttpResponse:
 @with_board(Level.FULL)
 def board_general(request: HttpRequest, board: Board) -> HttpResponse:
     """URL name, title and visibility (`full`)."""
-    before = {"name": board.name, "title": board.title, "public": board.is_public}
+    before = general_state(board)
     form = BoardGeneralForm(posted(request), instance=board)
     saved = None
     if request.method == "POST" and form.is_valid():
-        saved = save_unique(form, form.save, **name_taken(form.cleaned_data["name"], board))
+        saved = save_general(request, form, before)
     if saved is not None:
         board = saved
-        after = {"name": board.name, "title": board.title, "public": board.is_public}
-        changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
-        if changed:
-            audit.record("board.changed", actor=request.user, target=board, ip=client_ip(request),
-                         details=changed)  # fmt: skip
         messages.success(request, _("Saved."))
         return redirect("boards:general", board.name)
     if form.errors:
@@ -584,6 +579,23 @@ def board_general(request: HttpRequest, board: Board) -> HttpResponse:
     context = settings_context(request, board, form=form, tab="general",
                                home_form=_make_home_form(request))  # fmt: skip
     return render(request, "boards/general.html", context, status=400 if form.errors else 200)
+
+
+def general_state(board: Board) -> dict:
+    return {"name": board.name, "title": board.title, "public": board.is_public}
+
+
+def save_general(request: HttpRequest, form: BoardGeneralForm, before: dict) -> Board | None:
+    """Saves a valid general form (`full`, checked by the caller) with its audit entry; None
+    when the name was taken meanwhile (the form then says so). Shared with the API."""
+    saved = save_unique(form, form.save, **name_taken(form.cleaned_data["name"], form.instance))
+    if saved is not None:
+        after = general_state(saved)
+        changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+        if changed:
+            audit.record("board.changed", actor=request.user, target=saved, ip=client_ip(request),
+                         details=changed)  # fmt: skip
+    return saved
 
 
 def inherited_access(board: Board) -> list[dict]:

@@ -39,6 +39,14 @@ ROUTES = {
     "api:me": Route("/api/v1/me", get=EVERYONE, post=NO, scopes=()),
     "api:boards": Route("/api/v1/boards/", get=EVERYONE, post=NO, scopes=BOARDS),
     "api:board": Route(board(), get=VIEW, post=NO, scopes=BOARDS),
+    # `full`: the owner and admins; the user manager (modify) and the member (view) may not.
+    "api:board_general": Route(
+        board("general"),
+        get=NO,
+        post={"owner": 200, "admin": 200, "user_manager": 403, "member": 403, "outsider": 404},
+        post_data={"title": "Our family"},
+        scopes=("boards:write",),
+    ),
     "api:item_data": Route(
         lambda w: board(f"items/{w.item.pk}/data/")(w), get=VIEW, post=NO, scopes=BOARDS
     ),
