@@ -103,29 +103,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
 def user_create(request: HttpRequest) -> HttpResponse:
     form = UserCreateForm(request.POST if request.method == "POST" else None, actor=request.user)
     if request.method == "POST" and form.is_valid():
-        data, ip = form.cleaned_data, client_ip(request)
-
-        def create():
-            user = rules.create_user(
-                username=data["username"],
-                password=form.password,
-                display_name=data["display_name"],
-                email=data["email"],
-                must_change_password=form.password is not None and data["must_change"],
-                groups=data["groups"],
-                actor=request.user,
-                ip=ip,
-            )
-            token = None
-            if form.password is None:
-                _link, token = PasswordResetLink.create(user, actor=request.user, ip=ip)
-            return user, token
-
         try:
-            created = save_unique(
-                form, create, field="username", message=username_taken(data["username"]),
-                taken=lambda: User.objects.filter(username__iexact=data["username"]).exists(),
-            )  # fmt: skip
+            created = create_from_form(form, request.user, client_ip(request))
         except rules.RuleError as error:
             return refused(request, error)
         if created is not None:
@@ -193,19 +172,8 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
     if not form.is_valid():
         context = detail_context(request, user, form)
         return render(request, "accounts/manage/detail.html", context, status=400)
-    data, ip = form.cleaned_data, client_ip(request)
-
-    def update():
-        rules.update_user(user, data, actor=request.user, ip=ip)
-        rules.set_groups(user, form.wanted_groups(), actor=request.user, ip=ip)
-        return user
-
     try:
-        saved = save_unique(
-            form, update, field="username", message=username_taken(data["username"]),
-            taken=lambda: User.objects.filter(username__iexact=data["username"])
-            .exclude(pk=user.pk).exists(),
-        )  # fmt: skip
+        saved = save_from_form(form, user, request.user, client_ip(request))
     except rules.RuleError as error:
         user.refresh_from_db()
         return refused(request, error, back=user_url(user), target=user)
@@ -215,6 +183,51 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
         return render(request, "accounts/manage/detail.html", context, status=400)
     messages.success(request, _("Changes saved."))
     return redirect(user_url(user))
+
+
+def create_from_form(form: UserCreateForm, actor, ip: str) -> tuple[User, str | None] | None:
+    """Creates the user a valid form describes (groups.rules), with a one-time link to set
+    their password when none was given: (user, the link's token or None); None when the name
+    was taken meanwhile (the form then says so). Raises RuleError. Shared with the API."""
+    data = form.cleaned_data
+
+    def create():
+        user = rules.create_user(
+            username=data["username"],
+            password=form.password,
+            display_name=data["display_name"],
+            email=data["email"],
+            must_change_password=form.password is not None and data["must_change"],
+            groups=data["groups"],
+            actor=actor,
+            ip=ip,
+        )
+        token = None
+        if form.password is None:
+            _link, token = PasswordResetLink.create(user, actor=actor, ip=ip)
+        return user, token
+
+    return save_unique(
+        form, create, field="username", message=username_taken(data["username"]),
+        taken=lambda: User.objects.filter(username__iexact=data["username"]).exists(),
+    )  # fmt: skip
+
+
+def save_from_form(form: UserEditForm, user: User, actor, ip: str) -> User | None:
+    """Saves a valid edit form (profile, then memberships, through groups.rules); None when
+    the new name was taken meanwhile. Raises RuleError. Shared with the API."""
+    data = form.cleaned_data
+
+    def update():
+        rules.update_user(user, data, actor=actor, ip=ip)
+        rules.set_groups(user, form.wanted_groups(), actor=actor, ip=ip)
+        return user
+
+    return save_unique(
+        form, update, field="username", message=username_taken(data["username"]),
+        taken=lambda: User.objects.filter(username__iexact=data["username"])
+        .exclude(pk=user.pk).exists(),
+    )  # fmt: skip
 
 
 def username_taken(username: str) -> str:

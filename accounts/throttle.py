@@ -141,35 +141,43 @@ def _counters(ip: str, account: str) -> Attempt:
 def begin(ip: str, username: str) -> Attempt:
     """Reserves one check of `username`'s password or code from `ip`, or raises Locked."""
     attempt = _counters(ip, canonical(username))
-    keys, limits = list(attempt.limits), list(attempt.limits.values())
-    window = settings.AUTH_THROTTLE_WINDOW
+    answer = reserve(attempt.limits, settings.AUTH_THROTTLE_WINDOW)
+    if answer > 0:
+        raise Locked(answer)
+    if answer < 0:
+        raise Locked(settings.AUTH_THROTTLE_LOCKOUT)
+    return attempt
+
+
+def reserve(limits: dict[str, int], window: int) -> int:
+    """Counts one on every counter of `limits` (key -> limit) at once, unless one is locked or
+    full: 0 when counted, the seconds a lock still lasts, or -1 when a counter is full.
+    Counters live for `window` seconds from their first count. One step across processes
+    (a Lua script in Redis, a lock in the in-process cache)."""
+    keys, values = list(limits), list(limits.values())
     if isinstance(cache, RedisCache):
         made = [cache.make_and_validate_key(k) for k in keys]
         client = cache._cache.get_client(made[0], write=True)
         answer = int(
             client.eval(
-                _RESERVE, 2 * len(made), *made, *(m + ":lock" for m in made), window * 1000, *limits
+                _RESERVE, 2 * len(made), *made, *(m + ":lock" for m in made), window * 1000, *values
             )
         )
-        if answer > 0:
-            raise Locked(math.ceil(answer / 1000))
-        if answer < 0:
-            raise Locked(settings.AUTH_THROTTLE_LOCKOUT)
-        return attempt
+        return math.ceil(answer / 1000) if answer > 0 else answer
     with _LOCAL:
         wait = _lock_wait(keys)
         if wait:
-            raise Locked(wait)
+            return wait
         counts = cache.get_many(keys)
-        if any(counts.get(k, 0) >= limit for k, limit in attempt.limits.items()):
-            raise Locked(settings.AUTH_THROTTLE_LOCKOUT)
+        if any(counts.get(k, 0) >= limit for k, limit in limits.items()):
+            return -1
         for key in keys:
             if not cache.add(key, 1, timeout=window):
                 try:
                     cache.incr(key)
                 except ValueError:  # expired between add and incr
                     cache.set(key, 1, timeout=window)
-    return attempt
+    return 0
 
 
 def _lock_wait(keys: list[str]) -> int:

@@ -226,9 +226,10 @@ def stop_gunicorn(server: subprocess.Popen | None) -> None:
             server.wait()
 
 
-def fetch(port: int, path: str, cookie: str) -> tuple[int, bytes]:
+def fetch(port: int, path: str, cookie: str, header: str = "Cookie") -> tuple[int, bytes]:
+    """GET `path` sending `cookie` as the `header` header (Authorization for the API)."""
     connection = HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("GET", path, headers={"Cookie": cookie})
+    connection.request("GET", path, headers={header: cookie})
     response = connection.getresponse()
     body = response.read()
     connection.close()
@@ -249,11 +250,11 @@ def server_memory(master: int) -> dict[str, int]:
 
 
 def load_wrk(url: str, cookie: str, duration: int, connections: int,
-             headers: dict[str, str] | None = None) -> dict:  # fmt: skip
+             header: str = "Cookie", headers: dict[str, str] | None = None) -> dict:  # fmt: skip
     extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
     output = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-H", f"Cookie: {cookie}",
-         *extra, url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
+         "-H", f"{header}: {cookie}", *extra, url],
         capture_output=True, text=True, timeout=duration + 30, check=True,
     ).stdout  # fmt: skip
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
@@ -269,7 +270,7 @@ def load_wrk(url: str, cookie: str, duration: int, connections: int,
 
 
 def load_python(port: int, path: str, cookie: str, duration: int, connections: int,
-                headers: dict[str, str] | None = None) -> dict:  # fmt: skip
+                header: str = "Cookie", headers: dict[str, str] | None = None) -> dict:  # fmt: skip
     """A bounded keep-alive load loop for machines without wrk."""
     stop = time.monotonic() + duration
     done, bad, latencies, lock = [0], [0], [], threading.Lock()
@@ -278,7 +279,7 @@ def load_python(port: int, path: str, cookie: str, duration: int, connections: i
         connection = HTTPConnection("127.0.0.1", port, timeout=10)
         while time.monotonic() < stop:
             start = time.perf_counter()
-            connection.request("GET", path, headers={"Cookie": cookie, **(headers or {})})
+            connection.request("GET", path, headers={header: cookie, **(headers or {})})
             response = connection.getresponse()
             response.read()
             with lock:

@@ -91,8 +91,8 @@ def fetch_with(port: int, path: str, cookie: str, headers=None) -> int:
 def load(port: int, path: str, cookie: str, args, headers=None) -> dict:
     if shutil.which("wrk"):
         return load_wrk(f"http://127.0.0.1:{port}{path}", cookie, args.duration,
-                        args.connections, headers)  # fmt: skip
-    return load_python(port, path, cookie, args.duration, args.connections, headers)
+                        args.connections, headers=headers)  # fmt: skip
+    return load_python(port, path, cookie, args.duration, args.connections, headers=headers)
 
 
 def single(args) -> None:

@@ -1,8 +1,8 @@
 """homeportal's URLs plus /bench/cards/: a bare Django page rendering a 30-card template, the
 yardstick the board page is measured against (same server, middleware and session),
-/bench/bare/: a bare HttpResponse (the yardstick of the forward-auth endpoints), and
-/bench/first-view/<name>/: the board page as its first view after a change (the cached body
-dropped before each request, so it is rendered again)."""
+/bench/bare/: a fixed HttpResponse through the whole middleware stack (the yardstick of the API
+and of the forward-auth endpoints), and /bench/first-view/<name>/: the board page as its first
+view after a change (the cached body dropped before each request, so it is rendered again)."""
 
 from django.core.cache import cache
 from django.http import HttpResponse
@@ -25,17 +25,17 @@ def cards(request):
     return render(request, "bench/cards.html", {"cards": CARDS})
 
 
+def bare(request):
+    """The least a Django view can answer, through the whole middleware stack: the yardstick of
+    the API (bench/bench_api.py) and of the forward-auth endpoints (bench/bench_forward_auth.py)."""
+    return HttpResponse(b'{"ok": true}', content_type="application/json")
+
+
 @require_safe
 @with_board()
 def first_view(request, board):
     cache.delete(body_key(board))
     return render_board(request, board)
-
-
-def bare(request):
-    """The cheapest Django answer, through the whole middleware stack: the yardstick of the
-    forward-auth endpoints (bench/bench_forward_auth.py)."""
-    return HttpResponse("ok")
 
 
 urlpatterns = [

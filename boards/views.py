@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
-from boards import icons, layout
+from boards import actions, icons, layout
 from boards.access import (
     CREATE,
     can,
@@ -30,7 +30,6 @@ from boards.access import (
 )
 from boards.forms import (
     AccessRowForm,
-    ActionForm,
     BoardCreateForm,
     BoardFilterForm,
     BoardGeneralForm,
@@ -73,11 +72,7 @@ from groups.decorators import impersonable
 from groups.models import Group
 from homeportal.forms import save_unique
 from homeportal.net import client_ip
-from integrations.access import can as can_integration
 from integrations.access import copy_refusals, usable_for_widget
-from integrations.data import run_action
-from integrations.kinds import ConnectionProblem, InvalidParams
-from integrations.models import Integration
 from sessions_admin import audit
 
 GET_POST = ["GET", "POST"]
@@ -166,39 +161,20 @@ def item_data(request: HttpRequest, board: Board, item_id: int) -> HttpResponse:
 @with_board(Level.VIEW)
 def item_action(request: HttpRequest, board: Board, item_id: int, action: str) -> HttpResponse:
     """Runs an integration action from a widget: needs view on the board (to reach the item)
-    and the viewer's own level on the integration that the action asks for; audited."""
-    item = board.items.filter(pk=item_id).first()
-    widget = item.widget if item is not None else None
-    if widget is None or not widget.integration or widget.refresh is None:
-        raise Http404
-    integration = Integration.objects.filter(pk=item.options.get("integration")).first()
-    kind = integration.kind_module if integration is not None else None
-    spec = kind.actions.get(action) if kind is not None and widget.accepts(integration) else None
-    if spec is None:
-        raise Http404
+    and the viewer's own level on the integration that the action asks for; audited
+    (boards.actions, shared with the API)."""
+    found = actions.find_action(board, item_id, action)
     if not request.user.is_authenticated:
         return redirect_to_login(board.get_absolute_url())
-    if not can_integration(request.grants, integration, spec.level):
-        raise PermissionDenied
-    form = ActionForm(spec.params, request.POST)
-    if not form.is_valid():
-        return HttpResponse(_("The action's parameters are not understood."), status=400)
-    params = form.cleaned_data
-    problem = ""
     try:
-        run_action(integration, action, params)
-    except InvalidParams:
+        _params, problem = actions.perform(request, board, found, request.POST)
+    except actions.BadParams:
         return HttpResponse(_("The action's parameters are not understood."), status=400)
-    except ConnectionProblem as error:
-        problem = error.message
-    audit.record("integration.action", actor=request.user, target=integration,
-                 ip=client_ip(request), details={
-                     "action": action, "target": params.get("id", ""), "board": board.name,
-                     "item": item.pk, "ok": not problem})  # fmt: skip
     if not request.htmx:
         if problem:
             messages.error(request, problem)
         return redirect(board)
+    item, widget = found.item, found.widget
     data = widget.refresh(item, request)
     if problem:
         data["action_problem"] = problem
@@ -592,18 +568,13 @@ def board_make_home(request: HttpRequest, board: Board) -> HttpResponse:
 @with_board(Level.FULL)
 def board_general(request: HttpRequest, board: Board) -> HttpResponse:
     """URL name, title and visibility (`full`)."""
-    before = {"name": board.name, "title": board.title, "public": board.is_public}
+    before = general_state(board)
     form = BoardGeneralForm(posted(request), instance=board)
     saved = None
     if request.method == "POST" and form.is_valid():
-        saved = save_unique(form, form.save, **name_taken(form.cleaned_data["name"], board))
+        saved = save_general(request, form, before)
     if saved is not None:
         board = saved
-        after = {"name": board.name, "title": board.title, "public": board.is_public}
-        changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
-        if changed:
-            audit.record("board.changed", actor=request.user, target=board, ip=client_ip(request),
-                         details=changed)  # fmt: skip
         messages.success(request, _("Saved."))
         return redirect("boards:general", board.name)
     if form.errors:
@@ -611,6 +582,23 @@ def board_general(request: HttpRequest, board: Board) -> HttpResponse:
     context = settings_context(request, board, form=form, tab="general",
                                home_form=_make_home_form(request))  # fmt: skip
     return render(request, "boards/general.html", context, status=400 if form.errors else 200)
+
+
+def general_state(board: Board) -> dict:
+    return {"name": board.name, "title": board.title, "public": board.is_public}
+
+
+def save_general(request: HttpRequest, form: BoardGeneralForm, before: dict) -> Board | None:
+    """Saves a valid general form (`full`, checked by the caller) with its audit entry; None
+    when the name was taken meanwhile (the form then says so). Shared with the API."""
+    saved = save_unique(form, form.save, **name_taken(form.cleaned_data["name"], form.instance))
+    if saved is not None:
+        after = general_state(saved)
+        changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+        if changed:
+            audit.record("board.changed", actor=request.user, target=saved, ip=client_ip(request),
+                         details=changed)  # fmt: skip
+    return saved
 
 
 def inherited_access(board: Board) -> list[dict]:

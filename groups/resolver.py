@@ -212,6 +212,52 @@ class Grants:
 ANONYMOUS = Grants()
 
 
+@dataclass
+class RestrictedGrants(Grants):
+    """A user's grants narrowed by ceilings (an API token's scopes, apitokens.scopes): on each
+    kind of object, the lower of the user's current level and the ceiling; of the global
+    permissions, those the restriction lets through. Never more than the user holds: the
+    ceilings only lower the answers of the grants they were made from."""
+
+    holder_permissions: frozenset[str] = frozenset()
+    ceilings: dict[str, int] = field(default_factory=dict)  # kind -> highest level index
+
+    def _global_index(self, spec: AclSpec) -> int:
+        if ADMIN in self.holder_permissions:
+            best = len(spec.levels) - 1
+        else:
+            best = max(
+                (i for i, p in enumerate(spec.all_permissions) if p in self.holder_permissions),
+                default=_NONE,
+            )
+        return min(best, self.ceilings.get(spec.kind, _NONE))
+
+    def level_index(self, kind: str, obj) -> int:
+        return min(super().level_index(kind, obj), self.ceilings.get(kind, _NONE))
+
+    def visible(self, kind: str, queryset: models.QuerySet, level: str | None = None):
+        spec = _REGISTRY[kind]
+        if spec.levels.index(level or spec.levels[0]) > self.ceilings.get(kind, _NONE):
+            return queryset.none()
+        return super().visible(kind, queryset, level)
+
+
+def restrict(grants: Grants, ceilings: dict[str, str | None], permissions) -> Grants:
+    """`grants` narrowed to at most `ceilings[kind]` (a level name, None for nothing) on each
+    kind of object and to the global permissions in `permissions`."""
+    if not grants.is_authenticated:
+        return grants
+    indexes = {
+        kind: (spec.levels.index(level) if (level := ceilings.get(kind)) else _NONE)
+        for kind, spec in _REGISTRY.items()
+    }
+    return RestrictedGrants(
+        grants.user_id, grants.is_owner, grants.permissions & frozenset(permissions),
+        grants.group_ids, grants.two_factor_required,
+        holder_permissions=grants.permissions, ceilings=indexes,
+    )  # fmt: skip
+
+
 @functools.lru_cache(maxsize=64)
 def _best_row_sql(spec: AclSpec, outer_table: str, groups: int) -> str:
     """SQL for the highest level among a user's and their groups' rows on the outer query's
@@ -324,6 +370,11 @@ def grants_for(user, cache=default_cache, refresh: bool = False) -> Grants:
         permissions, group_ids, two_factor_required = cached
         grants = Grants(user.pk, user.is_owner, frozenset(permissions), frozenset(group_ids),
                         two_factor_required)  # fmt: skip
+    # A request made with an API token: the token's scopes narrow every answer, the rules'
+    # fresh reads (`refresh`) included.
+    restriction = getattr(user, "restrict_grants", None)
+    if restriction is not None:
+        grants = restriction(grants)
     user._grants = grants
     return grants
 

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "invites",
     "sessions_admin",
     "protected_apps",
+    "apitokens",
 ]
 
 # Every middleware, in order, with why it is there and why at that place. Those of a login
@@ -138,6 +139,8 @@ MIDDLEWARE = [
     # policy of the answer) the OIDC provider's endpoint origins in form-action.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "accounts.providers.oidc.csp_middleware",
+    # Before sessions: an API call is never authenticated by a cookie (apitokens.api).
+    "apitokens.api.cookieless_api_middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before CommonMiddleware (Django's documented place): picks the language
     # from Accept-Language; accounts.preferences applies a user's own choice later.
@@ -374,6 +377,11 @@ AUTH_THROTTLE_IP_ATTEMPTS = env_int("AUTH_THROTTLE_IP_ATTEMPTS", 20, minimum=1)
 AUTH_THROTTLE_ACCOUNT_CEILING = env_int("AUTH_THROTTLE_ACCOUNT_CEILING", 100, minimum=1)
 AUTH_THROTTLE_WINDOW = env_duration("AUTH_THROTTLE_WINDOW", "15m")
 AUTH_THROTTLE_LOCKOUT = env_duration("AUTH_THROTTLE_LOCKOUT", "15m")
+
+# API tokens: calls per token within the window (counted in the cache, like the login
+# throttle, so shared across processes with Redis).
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 600, minimum=1)
+API_RATE_WINDOW = env_duration("API_RATE_WINDOW", "1m")
 
 # --- Sessions --------------------------------------------------------------------------------
 SESSION_ENGINE = "sessions_admin.engine"

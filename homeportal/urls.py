@@ -17,6 +17,8 @@ urlpatterns = [
     path("settings/integrations/", include("integrations.urls")),
     path("settings/sessions/", include("sessions_admin.urls")),
     path("settings/audit/", include("sessions_admin.audit_urls")),
+    path("settings/api-tokens/", include("apitokens.urls")),
+    path("api/v1/", include("apitokens.api_urls")),
     path("", include("invites.urls")),
     path("", include("protected_apps.urls")),
 ]

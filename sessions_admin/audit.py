@@ -9,6 +9,9 @@ SECRET_WORDS = ("password", "secret", "token", "key")
 # The admin behind an impersonated request (set by sessions_admin.impersonation for the
 # duration of the request): every entry written meanwhile names them too.
 impersonator: ContextVar = ContextVar("impersonator", default=None)
+# The name of the API token a request is made with (set by apitokens.api for the duration of
+# the call): every entry written meanwhile names it as `via_api`.
+api_token_name: ContextVar = ContextVar("api_token_name", default=None)
 
 
 def _clean(details: dict) -> dict:
@@ -34,6 +37,9 @@ def record(
     acting_admin = impersonator.get()
     if acting_admin is not None and "impersonated_by" not in details:
         details["impersonated_by"] = acting_admin.username
+    token_name = api_token_name.get()
+    if token_name is not None and "via_api" not in details:
+        details["via_api"] = token_name
     return AuditEntry.objects.create(
         actor=actor_user,
         actor_name=str(actor_user or actor or "system")[:150],

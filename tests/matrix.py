@@ -10,6 +10,11 @@ Each app's tests contribute a `routes.py` module with
 `post=None` means the URL takes no POST and must refuse it with 405 or the GET answer for
 anonymous redirects. A URL pattern without an entry fails the suite, so a new view cannot be
 added without saying who may reach it.
+
+API routes (under /api/v1/) set `scopes`, the token scopes they need: their `get` and `post`
+tables are what each persona gets with a token holding every scope, and the matrix derives the
+rest: every other set of scopes (each scope alone, none) answers 403 where it lacks one
+needed, a wrong method 405 whatever the scopes, and a session cookie or no token 401.
 """
 
 import importlib
@@ -30,6 +35,7 @@ class Route:
     post: dict[str, int] | None = None
     post_data: dict | Callable[[SimpleNamespace], dict] = field(default_factory=dict)
     htmx: bool = False
+    scopes: tuple[str, ...] | None = None  # an API route: the token scopes it needs
 
     def url(self, world) -> str:
         return self.path(world) if callable(self.path) else self.path

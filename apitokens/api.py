@@ -1,0 +1,230 @@
+"""How every `/api/v1/` call is answered: Bearer authentication, scopes, rate limit, errors.
+
+- Authentication is the `Authorization: Bearer hp_…` header and nothing else. Cookies are
+  removed from API requests before the session middleware runs (`cookieless_api_middleware`),
+  so a browser's session never authenticates an API call and a token is never read from a
+  cookie; with no cookie there is no CSRF to forge, and API views are exempt from its check.
+- The token's holder becomes `request.user`, and `request.grants` is the resolver's answer for
+  them narrowed by the token's scopes (apitokens.scopes): every check in the views, forms and
+  rules the API shares with the pages asks the same resolver.
+- Errors are `{"error": {"code": ..., "message": ...}}` with the matching status.
+- Calls are counted per token in the cache with the login throttle's counters
+  (accounts.throttle.reserve): API_RATE_LIMIT per API_RATE_WINDOW, then 429 with Retry-After.
+- Every audit entry written during a call names the token (sessions_admin.audit).
+
+Each endpoint is declared with `@endpoint(...)`: its method, the scopes it needs, and what the
+OpenAPI document (apitokens.openapi) says about it, so the document is built from the code.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from accounts.throttle import reserve
+from apitokens import scopes as scope_names
+from apitokens.models import ApiToken, by_token
+from groups.resolver import grants_for
+from homeportal import jsoninput
+from homeportal.net import client_ip
+from sessions_admin import audit
+
+API_PREFIX = "/api/"
+MAX_BODY = 64 * 1024
+PER_PAGE, MAX_PER_PAGE = 50, 200
+
+
+def cookieless_api_middleware(get_response):
+    """API requests lose their cookies before anything reads them (see the docstring)."""
+
+    def middleware(request):
+        if request.path.startswith(API_PREFIX):
+            request.COOKIES = {}
+            request.META.pop("HTTP_COOKIE", None)
+        return get_response(request)
+
+    return middleware
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": str(message)}}, status=status)
+
+
+REFUSALS = {
+    "revoked": lambda: _("This token has been revoked."),
+    "expired": lambda: _("This token has expired."),
+    "holder_disabled": lambda: _("The account this token belongs to is disabled."),
+    "password_changed": lambda: _(
+        "The password of the account this token belongs to has changed since it was created."
+    ),
+}
+
+
+def authenticate(request: HttpRequest) -> ApiToken:
+    header = request.headers.get("Authorization", "")
+    kind, _space, value = header.partition(" ")
+    if kind.lower() != "bearer" or not value.strip():
+        raise ApiError(401, "unauthenticated", _("Send an API token: Authorization: Bearer …"))
+    token = by_token(value.strip())
+    if token is None:
+        raise ApiError(401, "invalid_token", _("This token is not known."))
+    refusal = token.refusal()
+    if refusal == "password_changed":
+        token.revoke(refusal)
+    if refusal is not None:
+        raise ApiError(401, "invalid_token", REFUSALS[refusal]())
+    return token
+
+
+def act_as(request: HttpRequest, token: ApiToken) -> None:
+    """The token's holder, seen through its scopes, becomes the request's user."""
+    user = token.user
+    granted = tuple(token.scopes)
+    user.restrict_grants = lambda grants: scope_names.narrow(grants, granted)
+    user._grants = None
+    request.user = user
+    request.grants = grants_for(user)
+    request.api_token = token
+
+
+def throttle(token: ApiToken) -> None:
+    wait = reserve({f"api-rate:{token.pk}": settings.API_RATE_LIMIT}, settings.API_RATE_WINDOW)
+    if wait:
+        error_ = ApiError(429, "rate_limited", _("Too many calls with this token; wait a moment."))
+        error_.retry_after = wait if wait > 0 else settings.API_RATE_WINDOW  # type: ignore[attr-defined]
+        raise error_
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    scopes: tuple[str, ...]
+    summary: str
+    response: dict[str, Any]
+    body: dict[str, Any] | None = None
+    paginated: bool = False
+    errors: tuple[int, ...] = field(default_factory=tuple)
+
+
+def endpoint(
+    method: str,
+    *,
+    scopes: tuple[str, ...] = (),
+    summary: str,
+    response: dict,
+    body: dict | None = None,
+    paginated: bool = False,
+    errors: tuple[int, ...] = (),
+):
+    """Declares an API view: authentication, scopes, rate limit and JSON errors around it; the
+    view returns a JSON-serialisable value (or an HttpResponse) and may raise Http404,
+    PermissionDenied, ApiError or a rule's refusal."""
+    spec = Endpoint(method, scopes, summary, response, body, paginated, errors)
+
+    def decorator(view: Callable) -> Callable:
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            try:
+                token = authenticate(request)
+                if request.method != method:
+                    response = error(405, "method_not_allowed", _("Use %s.") % method)
+                    response["Allow"] = method
+                    return response
+                missing = [s for s in scopes if s not in scope_names.implied(token.scopes)]
+                if missing:
+                    message = _("This token lacks the scope %s.") % ", ".join(missing)
+                    raise ApiError(403, "insufficient_scope", message)
+                throttle(token)
+                act_as(request, token)
+                token.touch(client_ip(request))
+                marker = audit.api_token_name.set(token.name)
+                try:
+                    result = view(request, *args, **kwargs)
+                finally:
+                    audit.api_token_name.reset(marker)
+            except ApiError as problem:
+                response = error(problem.status, problem.code, problem.message)
+                if problem.status == 401:
+                    response["WWW-Authenticate"] = 'Bearer realm="homeportal"'
+                if hasattr(problem, "retry_after"):
+                    response["Retry-After"] = str(problem.retry_after)
+                return response
+            except Http404:
+                return error(404, "not_found", _("Not found."))
+            except PermissionDenied as denied:
+                message = str(denied) or _("You may not do this.")
+                return error(403, "forbidden", message)
+            if isinstance(result, HttpResponse):
+                return result
+            return JsonResponse(result, safe=False)
+
+        wrapper.api_endpoint = spec  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def json_body(request: HttpRequest) -> dict:
+    """The call's JSON object; ApiError 400 when it is not one."""
+    if not request.body:
+        return {}
+    try:
+        data = jsoninput.loads(request.body, max_bytes=MAX_BODY, max_depth=4)
+    except jsoninput.JSONInputError as problem:
+        raise ApiError(400, "bad_json", "; ".join(problem.messages)) from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_json", _("Send a JSON object."))
+    return data
+
+
+def form_errors(form) -> ApiError:
+    """A form's refusal as a 422 naming every field's problems."""
+    problems = "; ".join(
+        f"{name}: {' '.join(str(m) for m in messages)}" for name, messages in form.errors.items()
+    )
+    return ApiError(422, "invalid", problems)
+
+
+def paginate(request: HttpRequest, queryset, serialize: Callable[[Any], Any]) -> dict:
+    """One page of `queryset`: `?page=` (from 1) and `?per_page=` (at most MAX_PER_PAGE)."""
+    try:
+        per_page = int(request.GET.get("per_page", PER_PAGE))
+    except ValueError:
+        raise ApiError(400, "bad_request", _("per_page must be a whole number.")) from None
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise ApiError(400, "bad_request", _("per_page must be 1 to %d.") % MAX_PER_PAGE)
+    paginator = Paginator(queryset, per_page)
+    try:
+        page = paginator.page(request.GET.get("page", 1))
+    except PageNotAnInteger:
+        raise ApiError(400, "bad_request", _("page must be a whole number.")) from None
+    except EmptyPage:
+        raise ApiError(404, "not_found", _("There is no such page.")) from None
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(number)
+        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+    return {
+        "count": paginator.count,
+        "page": page.number,
+        "pages": paginator.num_pages,
+        "next": link(page.next_page_number()) if page.has_next() else None,
+        "previous": link(page.previous_page_number()) if page.has_previous() else None,
+        "results": [serialize(obj) for obj in page],
+    }
