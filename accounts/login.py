@@ -5,16 +5,16 @@ Views and providers import this module; it imports neither, so the arrows run on
 """
 
 from django.contrib.auth import login as auth_login
-from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import User
+from homeportal.http import Request
 from sessions_admin import engine, pruning
 from sessions_admin.services import start_session
 
 
-def safe_next(request: HttpRequest, fallback: str = "home") -> str:
+def safe_next(request: Request, fallback: str = "home") -> str:
     """The `next` target of the request when it is a page of this site, else `fallback`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
@@ -24,7 +24,7 @@ def safe_next(request: HttpRequest, fallback: str = "home") -> str:
     return redirect(fallback).url
 
 
-def complete_login(request: HttpRequest, user: User, *, provider: str, remember: bool,
+def complete_login(request: Request, user: User, *, provider: str, remember: bool,
                    backend: str) -> None:  # fmt: skip
     """Logs `user` in on this request and records the session; every provider ends here."""
     auth_login(request, user, backend=backend)
@@ -34,7 +34,7 @@ def complete_login(request: HttpRequest, user: User, *, provider: str, remember:
     pruning.maybe_prune()
 
 
-def renew_if_ended(request: HttpRequest, user: User, *, provider: str, backend: str) -> bool:
+def renew_if_ended(request: Request, user: User, *, provider: str, backend: str) -> bool:
     """For a provider that has just vouched for `user` again on this request (a proxy's
     changed headers, an OIDC silent refresh) and mirrored their groups: when that ended this
     very session (losing admin ends all of a person's sessions), the person carries on in a

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -38,6 +38,7 @@ from groups.permissions import ADMIN, USER_MANAGE
 from groups.refusals import refused
 from groups.resolver import grants_for, holds
 from homeportal.forms import save_unique
+from homeportal.http import AuthenticatedRequest, Request
 from homeportal.net import client_ip
 from integrations.models import Integration
 from invites.models import PasswordResetLink
@@ -58,7 +59,7 @@ def annotated_users(groups: list[Group]):
     ).prefetch_related(Prefetch("memberships", queryset=memberships))
 
 
-def describe_rows(request: HttpRequest, users) -> None:
+def describe_rows(request: Request, users) -> None:
     """Adds to each user what the acting user may do with them, and why not (no queries)."""
     actor, grants = request.user, request.grants
     for user in users:
@@ -82,7 +83,7 @@ def user_url(user: User) -> str:
 
 @require_safe
 @require_permission(*MANAGE)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedRequest) -> HttpResponse:
     groups = list(Group.objects.all())
     regular = [g for g in groups if not g.is_everyone]
     form = UserFilterForm(request.GET, groups=regular)
@@ -99,7 +100,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("password1", "password2")
 @require_permission(*MANAGE)
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthenticatedRequest) -> HttpResponse:
     form = UserCreateForm(request.POST if request.method == "POST" else None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data, ip = form.cleaned_data, client_ip(request)
@@ -139,12 +140,12 @@ def user_create(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"form": form}, status=400 if form.errors else 200)
 
 
-def known(request: HttpRequest, user: User) -> dict:
+def known(request: Request, user: User) -> dict:
     """What the rules' refusal functions need, computed once per page."""
     return {"grants": request.grants, "target_is_admin": rules.is_admin(user)}
 
 
-def detail_context(request: HttpRequest, user: User, form: UserEditForm | None = None) -> dict:
+def detail_context(request: Request, user: User, form: UserEditForm | None = None) -> dict:
     actor, facts = request.user, known(request, user)
     target_grants = grants_for(user)
     return {
@@ -178,7 +179,7 @@ def detail_context(request: HttpRequest, user: User, form: UserEditForm | None =
 
 @require_http_methods(["GET", "POST"])
 @require_permission(*MANAGE)
-def user_detail(request: HttpRequest, username: str) -> HttpResponse:
+def user_detail(request: AuthenticatedRequest, username: str) -> HttpResponse:
     user = get_user(username)
     if request.method != "POST":
         return render(request, "accounts/manage/detail.html", detail_context(request, user))
@@ -216,7 +217,7 @@ def username_taken(username: str) -> str:
 
 @require_POST
 @require_permission(*MANAGE)
-def user_set_active(request: HttpRequest, username: str) -> HttpResponse:
+def user_set_active(request: AuthenticatedRequest, username: str) -> HttpResponse:
     """Disables (ending every session at once) or enables; `active` says which."""
     user = get_user(username)
     form = ActiveForm(request.POST)
@@ -242,7 +243,7 @@ def user_set_active(request: HttpRequest, username: str) -> HttpResponse:
 
 @require_POST
 @require_permission(*MANAGE)
-def user_force_password_change(request: HttpRequest, username: str) -> HttpResponse:
+def user_force_password_change(request: AuthenticatedRequest, username: str) -> HttpResponse:
     user = get_user(username)
     try:
         rules.force_password_change(user, actor=request.user, ip=client_ip(request))
@@ -263,13 +264,13 @@ def show_reset_link(request, user: User, token: str, created: bool = False) -> H
     return render(request, f"{template}#shown" if request.htmx else template, context)
 
 
-def absolute_url(request: HttpRequest, path: str) -> str:
+def absolute_url(request: Request, path: str) -> str:
     base = settings.BASE_URL or request.build_absolute_uri("/").rstrip("/")
     return base + path
 
 
 @require_permission(*MANAGE)
-def user_reset_link(request: HttpRequest, username: str) -> HttpResponse:
+def user_reset_link(request: AuthenticatedRequest, username: str) -> HttpResponse:
     user = get_user(username)
     form = ResetLinkForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -295,7 +296,7 @@ def user_reset_link(request: HttpRequest, username: str) -> HttpResponse:
 
 
 @require_permission(*MANAGE)
-def user_delete(request: HttpRequest, username: str) -> HttpResponse:
+def user_delete(request: AuthenticatedRequest, username: str) -> HttpResponse:
     user = get_user(username)
     boards = list(Board.objects.filter(owner=user))
     integrations = list(Integration.objects.filter(owner=user))
@@ -348,7 +349,7 @@ def delete_user(request, user: User, form: DeleteUserForm, boards, integrations)
 
 @require_POST
 @require_permission(ADMIN)
-def user_transfer_ownership(request: HttpRequest, username: str) -> HttpResponse:
+def user_transfer_ownership(request: AuthenticatedRequest, username: str) -> HttpResponse:
     user = get_user(username)
     try:
         rules.transfer_ownership(user, actor=request.user, ip=client_ip(request))

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -71,6 +71,7 @@ from boards.widgets import all_widgets
 from groups.decorators import impersonable
 from groups.models import Group
 from homeportal.forms import save_unique
+from homeportal.http import AuthenticatedRequest, Request
 from homeportal.net import client_ip
 from integrations.access import can as can_integration
 from integrations.access import copy_refusals, usable_for_widget
@@ -83,7 +84,7 @@ GET_POST = ["GET", "POST"]
 PAGE_SIZE = 60
 
 
-def posted(request: HttpRequest, files: bool = False):
+def posted(request: Request, files: bool = False):
     """The form data of a POST (even an empty one), None for a GET."""
     data = request.POST if request.method == "POST" else None
     if files:
@@ -106,7 +107,7 @@ def name_taken(name: str, board: Board | None = None) -> dict:
 
 @impersonable
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: Request) -> HttpResponse:
     """The start page: the user's home board (boards.home), else their board list."""
     board = resolve_home_board(request)
     if board is not None:
@@ -119,11 +120,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @impersonable
 @require_safe
 @with_board(Level.VIEW)
-def board_view(request: HttpRequest, board: Board) -> HttpResponse:
+def board_view(request: Request, board: Board) -> HttpResponse:
     return render_board(request, board)
 
 
-def render_board(request: HttpRequest, board: Board) -> HttpResponse:
+def render_board(request: Request, board: Board) -> HttpResponse:
     """The board's shared body (boards.render.board_body) with this viewer's bits on top:
     their collapsed categories, the toolbar for their level, the live partials of now."""
     body, collapsed = page_parts(board, request)
@@ -149,7 +150,7 @@ def render_board(request: HttpRequest, board: Board) -> HttpResponse:
 @impersonable
 @require_safe
 @with_board(Level.VIEW)
-def item_data(request: HttpRequest, board: Board, item_id: int) -> HttpResponse:
+def item_data(request: Request, board: Board, item_id: int) -> HttpResponse:
     """Live data of one widget (an app's status), for the page's htmx polling."""
     item = board.items.filter(pk=item_id).first()
     widget = item.widget if item is not None else None
@@ -163,7 +164,7 @@ def item_data(request: HttpRequest, board: Board, item_id: int) -> HttpResponse:
 @impersonable
 @require_POST
 @with_board(Level.VIEW)
-def item_action(request: HttpRequest, board: Board, item_id: int, action: str) -> HttpResponse:
+def item_action(request: Request, board: Board, item_id: int, action: str) -> HttpResponse:
     """Runs an integration action from a widget: needs view on the board (to reach the item)
     and the viewer's own level on the integration that the action asks for; audited."""
     item = board.items.filter(pk=item_id).first()
@@ -208,7 +209,7 @@ def item_action(request: HttpRequest, board: Board, item_id: int, action: str) -
 
 @require_POST
 @with_board(Level.VIEW)
-def section_collapse(request: HttpRequest, board: Board, section_id: int) -> HttpResponse:
+def section_collapse(request: Request, board: Board, section_id: int) -> HttpResponse:
     """Remembers that this user collapsed (or opened) a category, for them alone."""
     if not request.user.is_authenticated:
         return redirect_to_login(board.get_absolute_url())
@@ -229,11 +230,11 @@ def section_collapse(request: HttpRequest, board: Board, section_id: int) -> Htt
 @impersonable
 @require_safe
 @login_required
-def board_list(request: HttpRequest) -> HttpResponse:
+def board_list(request: AuthenticatedRequest) -> HttpResponse:
     return render_board_list(request)
 
 
-def render_board_list(request: HttpRequest, greeting: bool = False) -> HttpResponse:
+def render_board_list(request: Request, greeting: bool = False) -> HttpResponse:
     grants = request.grants
     form = BoardFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
@@ -261,7 +262,7 @@ def render_board_list(request: HttpRequest, greeting: bool = False) -> HttpRespo
 @impersonable
 @require_http_methods(GET_POST)
 @require_board_create
-def board_create(request: HttpRequest) -> HttpResponse:
+def board_create(request: AuthenticatedRequest) -> HttpResponse:
     form = BoardCreateForm(posted(request))
     created = None
     if request.method == "POST" and form.is_valid():
@@ -302,7 +303,7 @@ def _first_board_becomes_home(user, board: Board) -> bool:
 @impersonable
 @require_http_methods(GET_POST)
 @require_board_create
-def board_import(request: HttpRequest) -> HttpResponse:
+def board_import(request: AuthenticatedRequest) -> HttpResponse:
     form = ImportForm(*posted(request, files=True), grants=request.grants)
     board = None
     if request.method == "POST" and form.is_valid():
@@ -328,7 +329,7 @@ def board_import(request: HttpRequest) -> HttpResponse:
 @require_http_methods(GET_POST)
 @with_board(Level.MODIFY)
 @require_board_create
-def board_duplicate(request: HttpRequest, board: Board) -> HttpResponse:
+def board_duplicate(request: AuthenticatedRequest, board: Board) -> HttpResponse:
     initial = {"title": (_("Copy of %(title)s") % {"title": board.title})[:120]}
     form = DuplicateForm(posted(request), initial=initial)
     copy = None
@@ -362,7 +363,7 @@ def board_duplicate(request: HttpRequest, board: Board) -> HttpResponse:
 @impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.FULL)
-def board_delete(request: HttpRequest, board: Board) -> HttpResponse:
+def board_delete(request: Request, board: Board) -> HttpResponse:
     if request.method == "POST":
         audit.record("board.deleted", actor=request.user, target=board, ip=client_ip(request),
                      details={"name": board.name})  # fmt: skip
@@ -375,7 +376,7 @@ def board_delete(request: HttpRequest, board: Board) -> HttpResponse:
 @impersonable
 @require_safe
 @with_board(Level.MODIFY)
-def board_export(request: HttpRequest, board: Board) -> HttpResponse:
+def board_export(request: Request, board: Board) -> HttpResponse:
     """The board's layout, look and widget options as JSON: never ACL rows or secrets."""
     data = layout.export_board(board)
     response = HttpResponse(
@@ -436,7 +437,7 @@ def editor_text() -> dict[str, str]:
 @require_safe
 @never_cache
 @with_board(Level.MODIFY)
-def board_edit(request: HttpRequest, board: Board) -> HttpResponse:
+def board_edit(request: Request, board: Board) -> HttpResponse:
     sections = load_sections(board)
     items = [item for section in sections for item in section.item_list]
     attach_data(items, request)
@@ -464,7 +465,7 @@ def board_edit(request: HttpRequest, board: Board) -> HttpResponse:
 @impersonable
 @require_POST
 @with_board(Level.MODIFY)
-def board_save(request: HttpRequest, board: Board) -> HttpResponse:
+def board_save(request: Request, board: Board) -> HttpResponse:
     """Saves the editor's whole layout at once, or changes nothing and says why."""
     with transaction.atomic():
         board = Board.objects.select_for_update().get(pk=board.pk)
@@ -482,7 +483,7 @@ def board_save(request: HttpRequest, board: Board) -> HttpResponse:
 @impersonable
 @require_POST
 @with_board(Level.MODIFY)
-def widget_form(request: HttpRequest, board: Board) -> HttpResponse:
+def widget_form(request: Request, board: Board) -> HttpResponse:
     """The options dialog of the editor: answers the form (`load`), or checks the options
     posted and answers them cleaned with the widget's preview. Saves nothing: the editor's
     Save does, after checking everything again."""
@@ -518,7 +519,7 @@ class IconSearchForm(forms.Form):
 
 @require_safe
 @login_required
-def icon_search(request: HttpRequest) -> HttpResponse:
+def icon_search(request: AuthenticatedRequest) -> HttpResponse:
     """The icon picker's results: bundled brand icons whose name contains the query."""
     form = IconSearchForm(request.GET)
     query = form.cleaned_data["icon_q"] if form.is_valid() else ""
@@ -544,7 +545,7 @@ def settings_context(request, board: Board, **extra) -> dict:
 @impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.MODIFY)
-def board_settings(request: HttpRequest, board: Board) -> HttpResponse:
+def board_settings(request: Request, board: Board) -> HttpResponse:
     """Description and look (`modify`)."""
     columns_before = board.columns
     form = BoardLookForm(posted(request), instance=board)
@@ -558,7 +559,7 @@ def board_settings(request: HttpRequest, board: Board) -> HttpResponse:
     return render(request, "boards/settings.html", context, status=400 if form.errors else 200)
 
 
-def _make_home_form(request: HttpRequest, data=None) -> MakeHomeForm | None:
+def _make_home_form(request: Request, data=None) -> MakeHomeForm | None:
     """Admins only: the "make this the home board for…" form of a board's settings."""
     if not request.grants.is_admin:
         return None
@@ -568,7 +569,7 @@ def _make_home_form(request: HttpRequest, data=None) -> MakeHomeForm | None:
 @require_POST
 @with_board(Level.VIEW)
 @require_admin
-def board_make_home(request: HttpRequest, board: Board) -> HttpResponse:
+def board_make_home(request: AuthenticatedRequest, board: Board) -> HttpResponse:
     """Makes `board` the home board of the server or of one group (admins)."""
     form = _make_home_form(request, request.POST)
     if not form.is_valid():
@@ -587,7 +588,7 @@ def board_make_home(request: HttpRequest, board: Board) -> HttpResponse:
 @impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.FULL)
-def board_general(request: HttpRequest, board: Board) -> HttpResponse:
+def board_general(request: Request, board: Board) -> HttpResponse:
     """URL name, title and visibility (`full`)."""
     before = {"name": board.name, "title": board.title, "public": board.is_public}
     form = BoardGeneralForm(posted(request), instance=board)
@@ -634,7 +635,7 @@ def inherited_access(board: Board) -> list[dict]:
 @impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.MODIFY)
-def board_access(request: HttpRequest, board: Board) -> HttpResponse:
+def board_access(request: Request, board: Board) -> HttpResponse:
     """The Access tab: `modify` users read it; `full` users add rows and change levels."""
     can_edit = can(request.grants, board, Level.FULL)
     if request.method == "POST" and not can_edit:
@@ -671,7 +672,7 @@ def board_access(request: HttpRequest, board: Board) -> HttpResponse:
 @impersonable
 @require_POST
 @with_board(Level.FULL)
-def board_access_remove(request: HttpRequest, board: Board, row_id: int) -> HttpResponse:
+def board_access_remove(request: Request, board: Board, row_id: int) -> HttpResponse:
     row = get_object_or_404(board.access_rows.select_related("user", "group"), pk=row_id)
     principal = str(row.user or row.group)
     row.delete()  # post_delete bumps the resolver's version
@@ -687,7 +688,7 @@ def board_access_remove(request: HttpRequest, board: Board, row_id: int) -> Http
 @impersonable
 @require_http_methods(GET_POST)
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedRequest) -> HttpResponse:
     user: User = request.user
     preference = UserPreference.objects.filter(user=user).first() or UserPreference(user=user)
     initial = {
@@ -722,7 +723,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def detected_time_zone(request: HttpRequest) -> HttpResponse:
+def detected_time_zone(request: AuthenticatedRequest) -> HttpResponse:
     """The browser's time zone, posted once by static/js/time-zone.js while the user has none:
     stored only then, so a zone chosen in the preferences is never overwritten."""
     form = DetectedTimeZoneForm(request.POST)
@@ -735,7 +736,7 @@ def detected_time_zone(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 @require_admin
-def home_boards(request: HttpRequest) -> HttpResponse:
+def home_boards(request: AuthenticatedRequest) -> HttpResponse:
     """Admins choose the server's default home boards and each group's."""
     default = ServerHomeBoard.load()
     form = ServerHomeBoardForm(posted(request), instance=default)
@@ -756,7 +757,7 @@ def home_boards(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_admin
-def group_home_boards(request: HttpRequest, group_id: int) -> HttpResponse:
+def group_home_boards(request: AuthenticatedRequest, group_id: int) -> HttpResponse:
     group = get_object_or_404(Group, pk=group_id)
     form = GroupHomeBoardForm(request.POST, instance=group, prefix=f"g{group.pk}")
     if form.is_valid():

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from groups.access_tab import AccessRowForm
 from groups.models import Group
 from groups.permissions import ADMIN, expand
+from homeportal.http import AuthenticatedRequest, Request
 from homeportal.net import client_ip
 from integrations import data
 from integrations.access import (
@@ -33,13 +34,13 @@ from sessions_admin import audit
 GET_POST = ["GET", "POST"]
 
 
-def posted(request: HttpRequest):
+def posted(request: Request):
     return request.POST if request.method == "POST" else None
 
 
 @require_safe
 @login_required
-def integration_list(request: HttpRequest) -> HttpResponse:
+def integration_list(request: AuthenticatedRequest) -> HttpResponse:
     """Integrations the user may at least `use`; addresses only for those with `full`."""
     grants = request.grants
     form = FilterForm(request.GET or None)
@@ -69,7 +70,7 @@ def _test(form: IntegrationForm, options_data: dict) -> dict:
 @sensitive_post_parameters()
 @require_http_methods(GET_POST)
 @require_integration_create
-def integration_create(request: HttpRequest) -> HttpResponse:
+def integration_create(request: Request) -> HttpResponse:
     """Kind picker, then the kind's form; "Test connection" tries it without saving."""
     picker = KindChoiceForm(request.GET or None)
     if not picker.is_valid():
@@ -97,7 +98,7 @@ def integration_create(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters()
 @require_http_methods(GET_POST)
 @with_integration(Level.FULL)
-def integration_edit(request: HttpRequest, integration: Integration) -> HttpResponse:
+def integration_edit(request: Request, integration: Integration) -> HttpResponse:
     kind = integration.kind_module
     if kind is None:
         return render(request, "integrations/unknown_kind.html",
@@ -135,7 +136,7 @@ def boards_using(integration: Integration):
 
 @require_http_methods(GET_POST)
 @with_integration(Level.FULL)
-def integration_delete(request: HttpRequest, integration: Integration) -> HttpResponse:
+def integration_delete(request: Request, integration: Integration) -> HttpResponse:
     """Asks first, saying which boards show it (those the user may see, and how many others)."""
     from boards.access import visible_boards
 
@@ -180,7 +181,7 @@ def inherited_access(integration: Integration) -> list[dict]:
 
 @require_http_methods(GET_POST)
 @with_integration(Level.FULL)
-def integration_access(request: HttpRequest, integration: Integration) -> HttpResponse:
+def integration_access(request: Request, integration: Integration) -> HttpResponse:
     form = AccessRowForm(integration, IntegrationAccess, "integration", Level.choices,
                          posted(request))  # fmt: skip
     if request.method == "POST" and form.is_valid():
@@ -213,7 +214,7 @@ def integration_access(request: HttpRequest, integration: Integration) -> HttpRe
 
 @require_POST
 @with_integration(Level.FULL)
-def integration_access_remove(request: HttpRequest, integration: Integration,
+def integration_access_remove(request: Request, integration: Integration,
                               row_id: int) -> HttpResponse:  # fmt: skip
     row = get_object_or_404(integration.access_rows.select_related("user", "group"), pk=row_id)
     principal = str(row.user or row.group)

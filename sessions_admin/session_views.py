@@ -4,13 +4,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 from user_agents import parse as parse_user_agent
 
+from homeportal.http import AuthenticatedRequest
 from homeportal.net import client_ip
 from sessions_admin import audit
 from sessions_admin.audit_text import provider_name
@@ -43,7 +44,7 @@ class RevokeForm(forms.Form):
 
 @require_safe
 @login_required
-def my_sessions(request: HttpRequest) -> HttpResponse:
+def my_sessions(request: AuthenticatedRequest) -> HttpResponse:
     current = hash_session_key(request.session.session_key or "")
     sessions = [
         {
@@ -70,7 +71,7 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def revoke(request: HttpRequest) -> HttpResponse:
+def revoke(request: AuthenticatedRequest) -> HttpResponse:
     form = RevokeForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.errors.as_text())
