@@ -165,7 +165,8 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
         return old
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         old, new = cleaned.get("old_password"), cleaned.get("new_password1")
         if old and new and old == new:
             self.add_error("new_password1", _("Choose a password different from the current one."))

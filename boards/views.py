@@ -614,7 +614,7 @@ def board_general(request: Request, board: Board) -> HttpResponse:
 def inherited_access(board: Board) -> list[dict]:
     """Who reaches the board without a row: its owner, groups through global permissions,
     and everybody when it is public."""
-    rows = []
+    rows: list[dict] = []
     if board.owner_id:
         rows.append({"who": board.owner, "kind": "user", "level": Level.FULL,
                      "why": _("Owner (created the board)")})  # fmt: skip

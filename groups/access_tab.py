@@ -1,6 +1,8 @@
 """The access tab shared by every object with ACL rows (boards, integrations): the form that
 adds or changes a row; the template is `partials/access_tab.html`."""
 
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -19,13 +21,13 @@ class AccessRowForm(forms.Form):
     def __init__(self, obj, row_model, object_field: str, levels, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.obj, self.row_model, self.object_field = obj, row_model, object_field
-        self.fields["level"].choices = levels
+        cast(forms.ChoiceField, self.fields["level"]).choices = levels
         groups = [(f"g:{g.pk}", g.name) for g in Group.objects.order_by("is_everyone", "name")]
         users = [
             (f"u:{u.pk}", f"{u.username} ({u.display_name})" if u.display_name else u.username)
             for u in User.objects.filter(is_active=True).order_by("username")
         ]
-        self.fields["principal"].choices = [
+        cast(forms.ChoiceField, self.fields["principal"]).choices = [
             ("", "—"), (_("Groups"), groups), (_("Users"), users),
         ]  # fmt: skip
 

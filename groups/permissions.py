@@ -1,12 +1,13 @@
 """Global permissions, held by groups, and the implications between them (DESIGN.md)."""
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 ADMIN = "admin"
 USER_MANAGE = "user-manage"
 AUDIT_VIEW = "audit-view"
 
-PERMISSIONS: dict[str, str] = {
+PERMISSIONS: dict[str, str | Promise] = {  # lazy translations
     ADMIN: _("Everything, including system settings and other admins"),
     USER_MANAGE: _("Create, edit and disable users who are not admins; manage invites"),
     "board-create": _("Create boards"),

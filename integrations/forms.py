@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -61,7 +63,8 @@ class IntegrationForm(forms.ModelForm):
         return url.rstrip("/")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         changes: dict[str, str | None] = {}
         for name in self.secret_fields:
             value = data.get(f"secret_{name}") or ""
@@ -140,7 +143,9 @@ class KindChoiceForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k.slug, k.name) for k in all_kinds()]
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
+            (k.slug, k.name) for k in all_kinds()
+        ]
 
 
 class FilterForm(forms.Form):

@@ -155,7 +155,7 @@ def integration_delete(request: Request, integration: Integration) -> HttpRespon
 
 
 def inherited_access(integration: Integration) -> list[dict]:
-    rows = []
+    rows: list[dict] = []
     if integration.owner_id:
         rows.append({"who": integration.owner, "kind": "user", "level": Level.FULL,
                      "level_label": Level.FULL.label,

@@ -12,6 +12,7 @@ from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from groups import rules
@@ -110,7 +111,7 @@ class Invite(models.Model):
             return InviteState.EXPIRED
         return InviteState.ACTIVE
 
-    def get_state_display(self) -> str:
+    def get_state_display(self) -> str | Promise:
         return InviteState(self.state).label
 
     def refusal(self) -> str | None:

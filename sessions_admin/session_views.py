@@ -36,7 +36,8 @@ class RevokeForm(forms.Form):
     session = forms.CharField(max_length=64, required=False)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("scope") == "one" and not cleaned.get("session"):
             raise forms.ValidationError(_("Choose the session to end."))
         return cleaned

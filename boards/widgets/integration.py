@@ -9,6 +9,7 @@ shown only to viewers with the action's level on the integration; the server che
 """
 
 import time
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +31,7 @@ class IntegrationWidgetForm(WidgetForm):
             # Stored and imported options: any number; layout checks decide who may use it.
             self.fields["integration"] = forms.IntegerField(min_value=1)
         else:
-            self.fields["integration"].choices = [
+            cast(forms.TypedChoiceField, self.fields["integration"]).choices = [
                 (i.pk, f"{i.name} ({i.kind_name})") for i in integrations
             ]
 
