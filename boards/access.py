@@ -33,7 +33,7 @@ def get_board(request: Request, name: str, level: str = Level.VIEW,
     queryset = queryset if queryset is not None else Board.objects.all()
     board = grants.annotate(KIND, queryset).filter(name=name).first()
     viewable = board is not None and grants.can(KIND, board, Level.VIEW)
-    if viewable and grants.can(KIND, board, level):
+    if board is not None and viewable and grants.can(KIND, board, level):
         return board
     if not request.user.is_authenticated:
         raise LoginNeeded

@@ -34,7 +34,7 @@ class AccessRowForm(forms.Form):
     def clean_principal(self):
         kind, _sep, pk = self.cleaned_data["principal"].partition(":")
         model = {"g": Group, "u": User}.get(kind)
-        target = model.objects.filter(pk=pk).first() if model and pk.isdigit() else None
+        target = model._default_manager.filter(pk=pk).first() if model and pk.isdigit() else None
         if target is None:
             raise ValidationError(_("Choose a user or a group."))
         return target

@@ -164,11 +164,15 @@ def group_rename(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return render_detail(request, group, status=400, rename_form=form)
     name = form.cleaned_data["name"]
+
+    def rename() -> Group:
+        rules.rename_group(group, name, actor=request.user, ip=client_ip(request))
+        return group
+
     try:
         renamed = save_unique(
             form,
-            lambda: rules.rename_group(group, name, actor=request.user, ip=client_ip(request))
-            or group,
+            rename,
             field="name", message=NAME_TAKEN,
             taken=lambda: Group.objects.filter(name__iexact=name).exclude(pk=group.pk).exists(),
         )  # fmt: skip
