@@ -19,6 +19,7 @@ import re
 import secrets
 import threading
 from collections import OrderedDict, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -209,7 +210,7 @@ def csp_sources(items: list[Item]) -> dict[str, list[str]]:
 
 def csp_with(extra: dict[str, list[str]]) -> dict:
     """The site's policy, plus a nonce for the page's style sheet and the `extra` sources."""
-    config: dict[str, list[str]] = {
+    config: dict[str, Collection[str] | str] = {
         k: list(v) if isinstance(v, list | tuple) else v for k, v in settings.SECURE_CSP.items()
     }
     config["style-src"] = [*config.get("style-src", [CSP.SELF]), CSP.NONCE]
@@ -307,7 +308,9 @@ def render_item(
 def render_live(item: Item, board: Board) -> str:
     """A widget's `live` partial with its data of this request (board page, not editing)."""
     widget = item.widget
-    template = cast(DjangoTemplates, engines["django"]).engine.get_template(f"{widget.template}#live")
+    template = cast(DjangoTemplates, engines["django"]).engine.get_template(
+        f"{widget.template}#live"
+    )
     context = Context(
         {
             "item": item,

@@ -654,7 +654,7 @@ def board_access(request: Request, board: Board) -> HttpResponse:
         board.access_rows.select_related("user", "group").order_by("group__name", "user__username")
     )
     for row in rows:
-        row.remove_url = reverse("boards:access_remove", args=[board.name, row.pk])
+        row.remove_url = reverse("boards:access_remove", args=[board.name, row.pk])  # type: ignore[attr-defined]  # for the template
     inherited = inherited_access(board)
     for row in inherited:
         row["level_label"] = Level(row["level"]).label

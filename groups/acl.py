@@ -88,7 +88,9 @@ def owned(user, viewer: Grants) -> list[Section]:
     sections = []
     for spec in acl_specs():
         model = object_model(spec)
-        objects = viewer.visible(spec.kind, model._default_manager.filter(**{spec.owner_field: user}))
+        objects = viewer.visible(
+            spec.kind, model._default_manager.filter(**{spec.owner_field: user})
+        )
         entries = _sorted([Entry(obj, "") for obj in objects])
         sections.append(Section(spec.kind, str(model._meta.verbose_name_plural), entries))
     return sections

@@ -60,8 +60,8 @@ def list_context(request: Request) -> dict:
         )
     )
     for group in groups:
-        group.effective = sorted(expand(group.permissions))
-        group.locked_reason = rules.manage_refusal(request.user, group=group, grants=grants)
+        group.effective = sorted(expand(group.permissions))  # type: ignore[attr-defined]  # for the template
+        group.locked_reason = rules.manage_refusal(request.user, group=group, grants=grants)  # type: ignore[attr-defined]  # for the template
     return {
         "groups": [g for g in groups if not g.is_everyone],
         "everyone": next(g for g in groups if g.is_everyone),
@@ -123,7 +123,7 @@ def detail_context(request: Request, group: Group, **forms) -> dict:
     )
     page = Paginator(memberships, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     for membership in page:
-        membership.lock_reason = rules.membership_lock_reason(membership)
+        membership.lock_reason = rules.membership_lock_reason(membership)  # type: ignore[attr-defined]  # for the template
     context = {
         "group": group,
         "locked": locked,

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from integrations.kinds import Context, IntegrationKind, all_kinds
+from integrations.kinds.base import SecretField
 from integrations.models import Integration, host_of
 
 STORED = _("stored — leave blank to keep")
@@ -27,7 +28,7 @@ class IntegrationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.stored = self.instance.stored_secret_names() if self.instance.pk else set()
-        self.secret_fields = {}
+        self.secret_fields: dict[str, SecretField] = {}
         for group in kind.secret_sets:
             for spec in group:
                 if spec.name in self.secret_fields:

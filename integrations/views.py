@@ -199,7 +199,7 @@ def integration_access(request: Request, integration: Integration) -> HttpRespon
         )
     )
     for row in rows:
-        row.remove_url = reverse("integrations:access_remove", args=[integration.pk, row.pk])
+        row.remove_url = reverse("integrations:access_remove", args=[integration.pk, row.pk])  # type: ignore[attr-defined]  # for the template
     context = {
         "integration": integration, "form": form, "rows": rows, "can_edit": True,
         "inherited": inherited_access(integration), "tab": "access", "level": Level.FULL,

@@ -62,7 +62,7 @@ def my_sessions(request: AuthenticatedRequest) -> HttpResponse:
     ]
     history = list(LoginRecord.objects.filter(user=request.user)[:HISTORY_LENGTH])
     for record in history:
-        record.provider_name = provider_name(record.provider)
+        record.provider_name = provider_name(record.provider)  # type: ignore[attr-defined]  # for the template
     context = {"sessions": sessions, "history": history}
     template = "sessions_admin/my_sessions.html"
     if request.htmx:
