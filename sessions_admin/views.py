@@ -84,7 +84,7 @@ class _Echo:
 
 @require_safe
 @require_permission(AUDIT_VIEW)
-def audit_export(request: AuthenticatedRequest) -> HttpResponse:
+def audit_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
     """The filtered log as CSV, every page of it, streamed so a long log costs no memory."""
     form = _audit_filter(request)
     if not form.is_valid():
