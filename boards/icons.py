@@ -11,6 +11,7 @@ static file (hashed names, long caching, no CDN at run time), and the picker sea
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from functools import lru_cache
@@ -67,10 +68,13 @@ def materialise() -> Path:
         icon = getattr(simple_icons_pack, name)
         if not SLUG.match(icon.slug) or not re.fullmatch(r"[0-9A-Fa-f]{6}", icon.hex):
             continue
-        (root / f"{icon.slug}.svg").write_text(_tile(icon.svg, icon.hex))
+        # Written aside, then moved in place: another process may be serving these files.
+        part = root / f"{icon.slug}.svg.{os.getpid()}.part"
+        part.write_text(_tile(icon.svg, icon.hex))
+        part.replace(root / f"{icon.slug}.svg")
         index.append([icon.slug, icon.title, icon.hex.lower()])
     index.sort()
-    partial = root / "index.json.part"
+    partial = root / f"index.json.{os.getpid()}.part"
     partial.write_text(json.dumps(index, separators=(",", ":")))
     partial.replace(root / "index.json")  # last: an index means every icon is there
     return root
