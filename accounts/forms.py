@@ -48,7 +48,7 @@ class LoginForm(forms.Form):
 
     def __init__(self, request, *args, **kwargs):
         self.request = request
-        self.user = None
+        self.user: User | None = None  # the one authenticated, when the form is valid
         self.busy = False
         super().__init__(*args, **kwargs)
         if self.data.get("username"):

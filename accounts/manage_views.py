@@ -323,7 +323,7 @@ def user_delete(request: AuthenticatedRequest, username: str) -> HttpResponse:
 
 def delete_user(request, user: User, form: DeleteUserForm, boards, integrations) -> None:
     """Disposes of what `user` owns as the form says, then deletes them, in one transaction."""
-    choice, heir = form.cleaned_data["owned"], form.cleaned_data.get("heir")
+    choice, heir = form.cleaned_data["owned"], form.cleaned_data["heir"]
     details = {
         "boards": [b.name for b in boards],
         "integrations": [i.name for i in integrations],

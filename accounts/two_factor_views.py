@@ -69,7 +69,7 @@ def unreadable_message() -> str:
     )
 
 
-def checked_by_throttle(request: Request, check: Callable[[], bool]) -> bool | None:
+def checked_by_throttle(request: AuthenticatedRequest, check: Callable[[], bool]) -> bool | None:
     """Runs a password or code `check` of the logged-in user under the login throttle (the same
     counters and lock-out as the login page): True or False as it answers, None when it was not
     run because the account is locked for this address (a message says for how long). A wrong
@@ -115,7 +115,7 @@ def verify_view(request: Request) -> HttpResponse:
     user = None
     if pending and time.time() - pending["started"] <= PENDING_TTL:
         user = User.objects.filter(pk=pending["user"], is_active=True).first()
-    if user is None:
+    if pending is None or user is None:
         request.session.pop(PENDING, None)
         messages.error(request, _("Your login took too long. Enter your password again."))
         return redirect("accounts:login")
@@ -180,6 +180,7 @@ def settings_view(request: AuthenticatedRequest) -> HttpResponse:
             if pending else ("", "", "")
         )  # fmt: skip
     except two_factor.SeedUnreadable:
+        assert pending is not None  # only a seed can be unreadable
         pending.delete()  # an unconfirmed seed protects nothing yet: start over
         pending, qr, secret, link = None, "", "", ""
         messages.error(request, _("The set-up code cannot be read any more. Start again."))

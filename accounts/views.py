@@ -49,6 +49,7 @@ def login_view(request: Request) -> HttpResponse:
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user, remember = form.user, form.cleaned_data["remember"]
+        assert user is not None  # a valid form authenticated someone
         if two_factor.is_enabled(user):
             return two_factor_views.begin(
                 request, user, backend=user.backend, remember=remember,

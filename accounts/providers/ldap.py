@@ -242,6 +242,7 @@ def unavailable_reason(errors) -> str:
 
 class LDAPBackend(ExternalBackend, DjangoLDAPBackend):
     provider = Provider.LDAP
+    _settings: LDAPSettings | None  # django-auth-ldap's, built on first use
 
     @property
     def settings(self):
