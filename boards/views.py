@@ -1,4 +1,5 @@
 import json
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -94,7 +95,9 @@ def posted(request: Request, files: bool = False):
 
 def name_taken(name: str, board: Board | None = None) -> dict:
     """What save_unique needs to tell a board name taken meanwhile by another request."""
-    others = Board.objects.filter(name=name).exclude(pk=board.pk if board else None)
+    others = Board.objects.filter(name=name)
+    if board is not None:
+        others = others.exclude(pk=board.pk)
     return {
         "field": "name",
         "taken": others.exists,
@@ -143,7 +146,8 @@ def render_board(request: Request, board: Board) -> HttpResponse:
         "board_css": body.css,
     }
     response = render(request, "boards/board.html", context)
-    response._csp_config = csp_with(body.csp)  # what csp_override does, per board
+    # What csp_override does, per board: the policy the CSP middleware reads from the response.
+    response._csp_config = csp_with(body.csp)  # type: ignore[attr-defined]  # Django's own name
     return response
 
 
@@ -154,7 +158,7 @@ def item_data(request: Request, board: Board, item_id: int) -> HttpResponse:
     """Live data of one widget (an app's status), for the page's htmx polling."""
     item = board.items.filter(pk=item_id).first()
     widget = item.widget if item is not None else None
-    if widget is None or widget.refresh is None:
+    if item is None or widget is None or widget.refresh is None:
         raise Http404
     context = {"board": board, "item": item, "options": item.options,
                "data": widget.refresh(item, request), "editing": False}  # fmt: skip
@@ -169,12 +173,12 @@ def item_action(request: Request, board: Board, item_id: int, action: str) -> Ht
     and the viewer's own level on the integration that the action asks for; audited."""
     item = board.items.filter(pk=item_id).first()
     widget = item.widget if item is not None else None
-    if widget is None or not widget.integration or widget.refresh is None:
+    if item is None or widget is None or not widget.integration or widget.refresh is None:
         raise Http404
     integration = Integration.objects.filter(pk=item.options.get("integration")).first()
     kind = integration.kind_module if integration is not None else None
     spec = kind.actions.get(action) if kind is not None and widget.accepts(integration) else None
-    if spec is None:
+    if integration is None or spec is None:
         raise Http404
     if not request.user.is_authenticated:
         return redirect_to_login(board.get_absolute_url())
@@ -307,13 +311,15 @@ def board_import(request: AuthenticatedRequest) -> HttpResponse:
     form = ImportForm(*posted(request, files=True), grants=request.grants)
     board = None
     if request.method == "POST" and form.is_valid():
+        parsed = form.layout
+        assert parsed is not None  # a valid form has read its file
 
         def create() -> Board:
             board = Board.objects.create(
                 name=form.cleaned_data["name"], title=form.cleaned_data["title"],
                 owner=request.user, **form.board_fields,
             )  # fmt: skip
-            layout.apply_layout(board, form.layout)
+            layout.apply_layout(board, parsed)
             return board
 
         board = save_unique(form, create, **name_taken(form.cleaned_data["name"]))
@@ -475,6 +481,7 @@ def board_save(request: Request, board: Board) -> HttpResponse:
             return JsonResponse(
                 {"ok": False, "errors": errors}, status=409 if form.conflict else 400
             )
+        assert form.layout is not None  # a valid form has parsed the state
         saved = layout.apply_layout(board, form.layout)
     state = {"sections": saved, "narrow_custom": board.narrow_custom}
     return JsonResponse({"ok": True, "version": board.version, "state": state})
@@ -572,6 +579,7 @@ def _make_home_form(request: Request, data=None) -> MakeHomeForm | None:
 def board_make_home(request: AuthenticatedRequest, board: Board) -> HttpResponse:
     """Makes `board` the home board of the server or of one group (admins)."""
     form = _make_home_form(request, request.POST)
+    assert form is not None  # admins only (require_admin)
     if not form.is_valid():
         messages.error(request, _("Choose whose home board it becomes, and where."))
         return redirect("boards:general", board.name)
@@ -580,7 +588,7 @@ def board_make_home(request: AuthenticatedRequest, board: Board) -> HttpResponse
                  ip=client_ip(request), details={"board": board.name,
                                                  "where": form.cleaned_data["where"]})  # fmt: skip
     messages.success(request, _("%(board)s is now the home board for %(whom)s.") % {
-        "board": board.title, "whom": dict(form.fields["target"].choices)[
+        "board": board.title, "whom": dict(cast(forms.ChoiceField, form.fields["target"]).choices)[  # type: ignore[arg-type]  # pairs, set by MakeHomeForm
             form.cleaned_data["target"]]})  # fmt: skip
     return redirect("boards:general", board.name)
 
@@ -605,7 +613,7 @@ def board_general(request: Request, board: Board) -> HttpResponse:
         messages.success(request, _("Saved."))
         return redirect("boards:general", board.name)
     if form.errors:
-        board.name = before["name"]  # the tabs' links keep the saved address
+        board.name = str(before["name"])  # the tabs' links keep the saved address
     context = settings_context(request, board, form=form, tab="general",
                                home_form=_make_home_form(request))  # fmt: skip
     return render(request, "boards/general.html", context, status=400 if form.errors else 200)
@@ -641,7 +649,7 @@ def board_access(request: Request, board: Board) -> HttpResponse:
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
     form = AccessRowForm(board, posted(request)) if can_edit else None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form is not None and form.is_valid():
         row, created = form.save()
         audit.record("board.access_changed", actor=request.user, target=board,
                      ip=client_ip(request), details={
