@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -84,7 +85,7 @@ class _Echo:
 
 @require_safe
 @require_permission(AUDIT_VIEW)
-def audit_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
+def audit_export(request: AuthenticatedRequest) -> HttpResponseBase:
     """The filtered log as CSV, every page of it, streamed so a long log costs no memory."""
     form = _audit_filter(request)
     if not form.is_valid():
