@@ -227,6 +227,7 @@ def _best_row_sql(spec: AclSpec, outer_table: str, groups: int) -> str:
     row = spec.row_model._meta
     column = cast(models.ForeignKey, row.get_field(spec.object_field)).column
     outer_pk = cast(models.ForeignKey, row.get_field(spec.object_field)).target_field.column
+    assert outer_pk is not None  # the object's primary key, a concrete column
     user = cast(models.ForeignKey, row.get_field("user")).column
     group = cast(models.ForeignKey, row.get_field("group")).column
     ranks = " ".join(f"WHEN %s THEN {i}" for i in range(len(spec.levels)))

@@ -77,6 +77,7 @@ def integration_create(request: Request) -> HttpResponse:
         return render(request, "integrations/pick_kind.html", {"kinds": all_kinds()},
                       status=400 if request.GET else 200)  # fmt: skip
     kind = get_kind(picker.cleaned_data["kind"])
+    assert kind is not None  # the picker's choices are the known kinds
     form = IntegrationForm(kind, posted(request), initial={"url": kind.default_url})
     options = options_form(kind, posted(request))
     if request.method == "POST":
