@@ -39,7 +39,7 @@ class SessionStore(DatabaseStore):
         return UserSession
 
     def _get_session_from_db(self):
-        if self.session_key is None:  # no cookie: no row to read (Django reads key NULL)
+        if self.session_key is None:  # no key yet: nothing to read, as in Django's store
             return None
         try:
             return self.model.objects.get(
