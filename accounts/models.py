@@ -46,7 +46,7 @@ class Motion(models.TextChoices):
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def get_by_natural_key(self, username: str) -> "User":  # type: ignore[override]  # never None: the backends return before
+    def get_by_natural_key(self, username: str) -> "User":  # type: ignore[override]  # Django's backends stop before asking with None
         return self.get(username=username.lower())
 
     def create_user(self, username: str, password: str | None = None, **fields) -> "User":
