@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -131,8 +132,9 @@ def user_create(request: AuthenticatedRequest) -> HttpResponse:
         if created is not None:
             user, token = created
             if token is not None:
-                return show_reset_link(request, user, token, created=True)
-            messages.success(request, _("User %(name)s created.") % {"name": user.username})
+                remember_link(request, user, token, created=True)
+            else:
+                messages.success(request, _("User %(name)s created.") % {"name": user.username})
             if request.htmx:
                 return HttpResponseClientRedirect(user_url(user))
             return redirect(user_url(user))
@@ -150,6 +152,7 @@ def detail_context(request: Request, user: User, form: UserEditForm | None = Non
     target_grants = grants_for(user)
     return {
         "target": user,
+        "shown_link": take_link(request, user),
         "form": form or UserEditForm(user=user, actor=actor),
         "manage_refusal": rules.manage_refusal(actor, user, **facts),
         "disable_refusal": rules.disable_refusal(actor, user, **facts),
@@ -182,7 +185,11 @@ def detail_context(request: Request, user: User, form: UserEditForm | None = Non
 def user_detail(request: AuthenticatedRequest, username: str) -> HttpResponse:
     user = get_user(username)
     if request.method != "POST":
-        return render(request, "accounts/manage/detail.html", detail_context(request, user))
+        context = detail_context(request, user)
+        response = render(request, "accounts/manage/detail.html", context)
+        if context["shown_link"]:
+            add_never_cache_headers(response)
+        return response
     form = UserEditForm(request.POST, user=user, actor=request.user)
     if not form.is_valid():
         context = detail_context(request, user, form)
@@ -255,13 +262,24 @@ def user_force_password_change(request: AuthenticatedRequest, username: str) -> 
     return redirect(user_url(user))
 
 
-def show_reset_link(request, user: User, token: str, created: bool = False) -> HttpResponse:
-    """The link, shown this once: only its hash is stored."""
+SHOWN_LINK = "users.shown_link"
+
+
+def remember_link(request: Request, user: User, token: str, created: bool = False) -> None:
+    """Keeps a new link for the user's page to show once after the redirect (only its hash is
+    stored with the link; the session holds the address until that page has been shown)."""
     url = absolute_url(request, reverse("invites:reset_password", args=[token]))
+    request.session[SHOWN_LINK] = {"user": user.pk, "url": url, "created": created}
+
+
+def take_link(request: Request, user: User) -> dict | None:
+    """The link just made for `user`, once: the page that shows it forgets it."""
+    shown = request.session.get(SHOWN_LINK)
+    if not shown or shown.get("user") != user.pk:
+        return None
+    del request.session[SHOWN_LINK]
     link = PasswordResetLink.objects.filter(user=user).order_by("-created").first()
-    context = {"target": user, "url": url, "link": link, "created": created}
-    template = "accounts/manage/reset_link.html"
-    return render(request, f"{template}#shown" if request.htmx else template, context)
+    return {**shown, "link": link}
 
 
 def absolute_url(request: Request, path: str) -> str:
@@ -280,7 +298,10 @@ def user_reset_link(request: AuthenticatedRequest, username: str) -> HttpRespons
             )
         except rules.RuleError as error:
             return refused(request, error, back=user_url(user), target=user)
-        return show_reset_link(request, user, token)
+        remember_link(request, user, token)
+        if request.htmx:
+            return HttpResponseClientRedirect(user_url(user))
+        return redirect(user_url(user))
     context = {
         "target": user,
         "form": form,

@@ -45,6 +45,14 @@ def datetime_format(long: bool = False) -> str:
     return f"{date} {pattern}"
 
 
+def first_day_of_week(user) -> int:
+    """0 for Sunday … 6 for Saturday: the person's choice, else the active language's habit."""
+    chosen = getattr(user, "week_start", "")
+    if chosen:
+        return int(chosen)
+    return int(formats.get_format("FIRST_DAY_OF_WEEK"))
+
+
 def preferences_middleware(get_response):
     """Activates the (effective) user's time zone, time format and chosen language."""
 

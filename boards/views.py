@@ -69,6 +69,7 @@ from boards.render import (
     with_board_csp,
 )
 from boards.widgets import all_widgets
+from groups import access_tab
 from groups.decorators import impersonable
 from groups.models import Group
 from homeportal.forms import save_unique
@@ -463,6 +464,8 @@ def board_edit(request: Request, board: Board) -> HttpResponse:
             "save": reverse("boards:save", args=[board.name]),
             "widget": reverse("boards:widget_form", args=[board.name]),
             "board": board.get_absolute_url(),
+            # The status address of item 0, for the editor to ask about its saved apps.
+            "item_data": reverse("boards:item_data", args=[board.name, 0]),
         },
     }
     return with_board_csp(render(request, "boards/edit.html", context), [])
@@ -649,6 +652,10 @@ def board_access(request: Request, board: Board) -> HttpResponse:
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
     form = AccessRowForm(board, posted(request)) if can_edit else None
+    if access_tab.is_search(request):
+        if form is None:
+            raise PermissionDenied
+        return access_tab.search_results(request, form)
     if request.method == "POST" and form is not None and form.is_valid():
         row, created = form.save()
         audit.record("board.access_changed", actor=request.user, target=board,
@@ -668,6 +675,7 @@ def board_access(request: Request, board: Board) -> HttpResponse:
         row["level_label"] = Level(row["level"]).label
     context = settings_context(
         request, board, form=form, rows=rows, can_edit=can_edit, inherited=inherited,
+        **access_tab.picker_context(request, form),
         tab="access", form_action=reverse("boards:access", args=[board.name]),
         levels_help=_("View: see the board. Modify: also edit widgets, layout and look. Full: "
                       "also rename, delete, change visibility and access."),

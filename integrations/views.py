@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from groups import access_tab
 from groups.access_tab import AccessRowForm
 from groups.models import Group
 from groups.permissions import ADMIN, expand
@@ -185,6 +186,8 @@ def inherited_access(integration: Integration) -> list[dict]:
 def integration_access(request: Request, integration: Integration) -> HttpResponse:
     form = AccessRowForm(integration, IntegrationAccess, "integration", Level.choices,
                          posted(request))  # fmt: skip
+    if access_tab.is_search(request):
+        return access_tab.search_results(request, form)
     if request.method == "POST" and form.is_valid():
         row, created = form.save()
         audit.record("integration.access_changed", actor=request.user, target=integration,
@@ -204,6 +207,7 @@ def integration_access(request: Request, integration: Integration) -> HttpRespon
     context = {
         "integration": integration, "form": form, "rows": rows, "can_edit": True,
         "inherited": inherited_access(integration), "tab": "access", "level": Level.FULL,
+        **access_tab.picker_context(request, form),
         "levels_help": _("Use: pick it in a widget. Interact: also run its actions (pause, "
                          "resume…). Full: also edit its address and secrets, its access, and "
                          "delete it. Whoever may view a board sees the data of the widgets on "

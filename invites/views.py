@@ -21,7 +21,7 @@ from django_htmx.http import trigger_client_event
 from accounts.forms import NewPasswordForm
 from accounts.login import complete_login
 from accounts.manage_views import absolute_url
-from accounts.models import Provider, User
+from accounts.models import Provider, TwoFactor, User
 from groups import rules
 from groups.decorators import require_permission
 from groups.permissions import ADMIN, USER_MANAGE
@@ -142,6 +142,10 @@ def register(request: Request, token: str) -> HttpResponse:
     return render(request, "invites/register.html", {"form": form}, status=status)
 
 
+def two_factor_on(user: User) -> bool:
+    return TwoFactor.objects.filter(user=user, confirmed=True).exists()
+
+
 @sensitive_post_parameters("new_password1", "new_password2")
 @never_cache
 def reset_password(request: Request, token: str) -> HttpResponse:
@@ -154,10 +158,24 @@ def reset_password(request: Request, token: str) -> HttpResponse:
         return render(request, "invites/reset_password.html", {"logged_in": True}, status=status)
     form = NewPasswordForm(link.user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        first = not link.user.has_usable_password() and not two_factor_on(link.user)
         try:
             link.use(form.cleaned_data["new_password1"], ip=client_ip(request))
         except Unusable:
             return unusable(request)
+        if first and not request.user.is_authenticated:
+            # A new account's first password: they are in, as after registering through an
+            # invite. (There is no second factor yet: it needs a login to be set up.)
+            user = link.user
+            complete_login(
+                request,
+                user,
+                provider=Provider.CREDENTIALS,
+                remember=False,
+                backend="accounts.backends.CredentialsBackend",
+            )
+            messages.success(request, _("Welcome, %(name)s!") % {"name": user.get_short_name()})
+            return redirect("home")
         # Every session of the user ended, this one too if it was theirs: log in afresh
         # (and through a second factor, once there is one).
         if request.user.is_authenticated:

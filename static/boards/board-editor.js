@@ -736,6 +736,41 @@
     if (dirty) event.preventDefault();
   });
 
+  // --- Apps' status while editing ----------------------------------------------------------
+  /* Saved apps whose status the server did not know yet ask the board's status address once,
+     as the board page does; the answer goes into the widget's body, which keeps it through
+     every later change. */
+  function showStatus(item, hid, answer) {
+    if (item.hid !== hid) return; // its options changed meanwhile: a new body, a new status
+    const fresh = document.createElement("template");
+    fresh.innerHTML = answer.trim();
+    const status = fresh.content.querySelector(".status");
+    if (!status) return;
+    for (const name of ["hx-get", "hx-trigger", "hx-swap"]) status.removeAttribute(name);
+    const body = document.createElement("template");
+    body.innerHTML = html.get(hid) || "";
+    const old = body.content.querySelector(".status");
+    if (!old) return;
+    old.replaceWith(status.cloneNode(true));
+    html.set(hid, body.innerHTML);
+    const shown = root.querySelector(`.editor-item[data-key="${CSS.escape(item.key)}"] .status`);
+    if (shown) shown.replaceWith(status);
+  }
+
+  function askStatuses() {
+    for (const section of state.sections) {
+      for (const item of section.items) {
+        const hid = item.hid;
+        if (!item.id || !(html.get(hid) || "").includes("status-unknown")) continue;
+        const url = urls.item_data.replace(/\/0\/data\/$/, `/${item.id}/data/`);
+        fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+          .then((response) => (response.ok ? response.text() : ""))
+          .then((answer) => answer && showStatus(item, hid, answer))
+          .catch(() => {}); // the status stays unknown, as on a board that cannot reach it
+      }
+    }
+  }
+
   // On a narrow screen the editor opens the phone layout: the desktop grid does not fit.
   if (window.matchMedia("(max-width: 640px)").matches) {
     mode = "narrow";
@@ -743,4 +778,5 @@
   }
   render();
   updateToolbar();
+  askStatuses();
 })();

@@ -130,8 +130,32 @@
     });
   }
 
+  // Choices that make other fields irrelevant: a fieldset marked data-only-for="value" is
+  // disabled (and not sent) unless that value is chosen in the form's data-password-mode radios;
+  // elements marked data-shown-for="value" show only with it.
+  function initModeFields(root) {
+    root.querySelectorAll("[data-password-mode]").forEach(function (modes) {
+      if (modes.dataset.ready) return;
+      modes.dataset.ready = "1";
+      var form = modes.closest("form");
+      var update = function () {
+        var checked = modes.querySelector("input[type=radio]:checked");
+        var value = checked ? checked.value : "";
+        form.querySelectorAll("[data-only-for]").forEach(function (fields) {
+          fields.disabled = fields.dataset.onlyFor !== value;
+        });
+        form.querySelectorAll("[data-shown-for]").forEach(function (note) {
+          note.hidden = note.dataset.shownFor !== value;
+        });
+      };
+      modes.addEventListener("change", update);
+      update();
+    });
+  }
+
   function init(root) {
     if (!root || !root.querySelectorAll) return;
+    initModeFields(root);
     initPermissions(root);
     initSortable(root);
   }

@@ -10,6 +10,7 @@ from integrations.models import Integration
 from invites.models import PasswordResetLink
 from invites.tokens import hash_token
 from sessions_admin.models import AuditEntry, UserSession
+from tests.accounts.links import shown_link
 from tests.conftest import PASSWORD, make_group, make_user
 
 NEW_PASSWORD = "a-long-and-uncommon-passphrase-7"
@@ -111,17 +112,72 @@ def test_created_user_must_change_password_at_first_login(people, login):
 
 
 def test_create_user_with_a_one_time_link_instead_of_a_password(people, login):
-    response = login(people.admin).post(
-        "/settings/users/new/", {"username": "nina", "password_mode": "link"}
-    )
-    assert response.status_code == 200
+    admin = login(people.admin)
+    response = admin.post("/settings/users/new/", {"username": "nina", "password_mode": "link"})
+    assert response["Location"] == "/settings/users/nina/"  # redirected after the POST
+    url = shown_link(admin, response)
     nina = User.objects.get(username="nina")
     assert not nina.has_usable_password()
-    url = response.context["url"]
     token = url.rsplit("/", 2)[-2]
     link = PasswordResetLink.objects.get(user=nina)
     assert link.token_hash == hash_token(token) and token not in link.token_hash
     assert url.startswith("http://testserver/reset-password/")
+
+
+def test_create_with_a_link_ignores_the_password_fields_it_disables(people, login):
+    """The dialog disables the password fields in link mode; a browser without JavaScript
+    still sends them, and the server leaves them aside."""
+    response = login(people.admin).post(
+        "/settings/users/new/",
+        {"username": "nina", "password_mode": "link", "password1": "x", "password2": "y"},
+    )
+    assert response.status_code == 302
+    assert not User.objects.get(username="nina").has_usable_password()
+
+
+def test_create_form_marks_the_fields_only_a_set_password_uses(people, login):
+    page = login(people.admin).get("/settings/users/new/").content.decode()
+    fields = page.split('data-only-for="set"', 1)[1].split("</fieldset>", 1)[0]
+    assert 'name="password1"' in fields and 'name="password2"' in fields
+    assert 'name="must_change"' in fields and 'name="username"' not in fields
+
+
+def test_create_with_a_link_in_the_dialog_goes_to_the_new_users_page(people, login):
+    admin = login(people.admin)
+    response = admin.post(
+        "/settings/users/new/",
+        {"username": "nina", "password_mode": "link"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200 and response["HX-Redirect"] == "/settings/users/nina/"
+    page = admin.get("/settings/users/nina/")
+    assert "no-store" in page["Cache-Control"]
+    text = page.content.decode()
+    assert "Link to choose a password, for nina" in text and "Password-reset link" not in text
+    assert page.context["shown_link"]["url"] in text
+    again = admin.get("/settings/users/nina/").content.decode()  # shown once
+    assert "/reset-password/" not in again and "Link to choose a password" in again
+
+
+def test_a_link_is_shown_only_on_the_page_of_its_user(people, login):
+    admin = login(people.admin)
+    admin.post("/settings/users/new/", {"username": "nina", "password_mode": "link"})
+    assert admin.get("/settings/users/mia/").context["shown_link"] is None
+    assert admin.get("/settings/users/nina/").context["shown_link"] is not None
+
+
+def test_a_new_user_is_logged_in_after_choosing_their_first_password(people, login, client):
+    admin = login(people.admin)
+    response = admin.post("/settings/users/new/", {"username": "nina", "password_mode": "link"})
+    path = shown_link(admin, response).removeprefix("http://testserver")
+    page = client.get(path).content.decode()
+    assert "you are logged in" in page
+    response = client.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    nina = User.objects.get(username="nina")
+    assert nina.check_password(NEW_PASSWORD)
+    assert client.get("/preferences/").status_code == 200  # in, with a recorded session
+    assert UserSession.objects.filter(user=nina).count() == 1
 
 
 def test_create_refuses_a_taken_username_whatever_its_case(people, login):
@@ -295,9 +351,9 @@ def test_user_managers_may_only_keep_owned_things_ownerless(people, login):
 
 
 def test_reset_link_is_shown_once_and_stored_hashed(people, login):
-    response = login(people.admin).post("/settings/users/mia/reset-link/", {"lifetime": "1h"})
-    assert response.status_code == 200
-    token = response.context["url"].rsplit("/", 2)[-2]
+    admin = login(people.admin)
+    response = admin.post("/settings/users/mia/reset-link/", {"lifetime": "1h"})
+    token = shown_link(admin, response).rsplit("/", 2)[-2]
     link = PasswordResetLink.objects.get(user=people.member)
     assert link.token_hash == hash_token(token)
     assert 3590 < (link.expires_at - link.created).total_seconds() <= 3600
@@ -308,8 +364,9 @@ def test_reset_link_is_shown_once_and_stored_hashed(people, login):
 def test_reset_link_sets_the_password_once_and_ends_sessions(people, login, client):
     mia_client = login(people.member)
     mia_client.get("/")
-    response = login(people.admin).post("/settings/users/mia/reset-link/", {"lifetime": "1d"})
-    path = response.context["url"].removeprefix("http://testserver")
+    admin = login(people.admin)
+    response = admin.post("/settings/users/mia/reset-link/", {"lifetime": "1d"})
+    path = shown_link(admin, response).removeprefix("http://testserver")
     response = client.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("accounts:login")
     mia = User.objects.get(pk=people.member.pk)
@@ -325,15 +382,16 @@ def test_reset_link_sets_the_password_once_and_ends_sessions(people, login, clie
 
 def test_a_new_reset_link_replaces_the_previous_one(people, login, client):
     admin = login(people.admin)
-    first = admin.post("/settings/users/mia/reset-link/", {"lifetime": "1d"}).context["url"]
+    first = shown_link(admin, admin.post("/settings/users/mia/reset-link/", {"lifetime": "1d"}))
     admin.post("/settings/users/mia/reset-link/", {"lifetime": "1d"})
     assert client.get(first.removeprefix("http://testserver")).status_code == 404
 
 
 def test_expired_reset_link_does_not_work(people, login, client):
-    response = login(people.admin).post("/settings/users/mia/reset-link/", {"lifetime": "1h"})
+    admin = login(people.admin)
+    response = admin.post("/settings/users/mia/reset-link/", {"lifetime": "1h"})
+    path = shown_link(admin, response).removeprefix("http://testserver")
     PasswordResetLink.objects.update(expires_at="2000-01-01T00:00Z")
-    path = response.context["url"].removeprefix("http://testserver")
     assert client.get(path).status_code == 404
 
 
@@ -361,7 +419,7 @@ def test_user_manager_manages_non_admins(people, login):
         "/settings/users/new/",
         {"username": "nina", "password_mode": "link", "groups": [people.family.pk]},
     )
-    assert response.status_code == 200
+    assert response.status_code == 302
     assert Membership.objects.filter(user__username="nina", group=people.family).exists()
 
 

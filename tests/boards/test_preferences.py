@@ -112,6 +112,18 @@ def test_reduced_motion_and_week_start_mark_the_page(people, login):
     assert "html.reduce-motion *" in css
 
 
+def test_without_a_choice_weeks_start_as_the_language_has_them(people, login):
+    """English weeks start on Sunday, French ones on Monday (Django's FIRST_DAY_OF_WEEK); the
+    date pickers (js/date-picker.js) read the page's data-week-start."""
+    client = login(people.member)
+    assert 'data-week-start="0"' in client.get("/preferences/").content.decode()
+    client.post("/preferences/", form(language="fr"))
+    assert 'data-week-start="1"' in client.get("/preferences/").content.decode()
+    client.post("/preferences/", form(language="fr", week_start="6"))
+    page = client.get("/preferences/").content.decode()
+    assert 'data-week-start="6"' in page and "js/date-picker.js" in page
+
+
 def test_the_clock_uses_the_viewers_hours_unless_the_widget_sets_them(people, login):
     board = make_board("clocks", people.member)
     section = add_section(board)

@@ -22,7 +22,7 @@ ROUTES = {
         MIA + "force-password-change/", get=POST_ONLY, post=MANAGERS_POST
     ),
     "users:reset_link": Route(
-        MIA + "reset-link/", get=MANAGERS, post=MANAGERS, post_data={"lifetime": "1d"}
+        MIA + "reset-link/", get=MANAGERS, post=MANAGERS_POST, post_data={"lifetime": "1d"}
     ),
     # Without the confirmation tick the form answers again with 400.
     "users:delete": Route(MIA + "delete/", get=MANAGERS, post=MANAGERS_INVALID),

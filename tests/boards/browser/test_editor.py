@@ -304,3 +304,34 @@ def test_a_widget_is_not_resized_below_its_smallest_size(page, live_server, peop
     expect(page.locator("#editor-status")).to_have_text("Saved.")
     item.refresh_from_db()
     assert (item.w, item.h) == (3, 1)  # the search box's smallest width
+
+
+def test_the_editor_shows_apps_status_below_its_buttons(
+    page, live_server, people, log_in_browser, board_artifacts
+):
+    from tests.boards.factories import add_item, add_section, make_board
+    from tests.boards.local_http import http_server
+
+    board = make_board("uptime", people.owner)
+    area = add_section(board)
+    with http_server() as url:
+        add_item(area, "app", box=(0, 0, 3, 1), name="Jellyfin", ping=True, ping_url=url + "/ok")
+        add_item(area, "app", box=(3, 0, 3, 1), name="Sonarr", ping=True, ping_url=url + "/broken")
+        log_in_browser(page.context, people.owner)
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto(live_server.url + "/boards/uptime/edit/")
+        up_item = page.locator(".editor-item", has_text="Jellyfin")
+        down_item = page.locator(".editor-item", has_text="Sonarr")
+        expect(up_item.locator(".status")).to_have_class("status status-up")
+        expect(down_item.locator(".status")).to_have_class("status status-down")
+    expect(up_item.locator(".status")).to_contain_text("Up")
+    expect(down_item.locator(".status")).to_contain_text("Down")
+    for item in (up_item, down_item):
+        strip = item.locator(".item-controls").bounding_box()
+        status = item.locator(".status").bounding_box()
+        assert strip["y"] + strip["height"] <= status["y"]  # not under the buttons
+    # The status stays through a change that draws the editor again.
+    up_item.focus()
+    page.keyboard.press("ArrowRight")
+    expect(up_item.locator(".status")).to_have_class("status status-up")
+    page.screenshot(path=board_artifacts / "editor-app-status.png")
