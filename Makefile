@@ -13,8 +13,8 @@ test-fast:      ## the suite without browser and external-server tests
 bench:          ## the benchmarks in bench/
 	@scripts/bench
 
-lint:
-	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+lint:           ## ruff (style, common mistakes) and mypy (types); CI runs it before the tests
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
 
 format:
 	@.venv/bin/ruff format . && .venv/bin/ruff check --fix .

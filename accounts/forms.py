@@ -48,7 +48,7 @@ class LoginForm(forms.Form):
 
     def __init__(self, request, *args, **kwargs):
         self.request = request
-        self.user = None
+        self.user: User | None = None  # the one authenticated, when the form is valid
         self.busy = False
         super().__init__(*args, **kwargs)
         if self.data.get("username"):
@@ -165,7 +165,8 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
         return old
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         old, new = cleaned.get("old_password"), cleaned.get("new_password1")
         if old and new and old == new:
             self.add_error("new_password1", _("Choose a password different from the current one."))

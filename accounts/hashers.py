@@ -71,7 +71,7 @@ class slot:
         return False
 
 
-class BoundedHashing:
+class BoundedHashing(hashers.BasePasswordHasher):
     """Mixin: every encode and verify holds one of the process's hashing slots."""
 
     def encode(self, password, salt):
@@ -88,13 +88,13 @@ class Argon2PasswordHasher(BoundedHashing, hashers.Argon2PasswordHasher):
     parameters from the settings."""
 
     @property
-    def time_cost(self) -> int:
+    def time_cost(self) -> int:  # type: ignore[override]  # read from the settings at each use
         return settings.AUTH_ARGON2_TIME_COST
 
     @property
-    def memory_cost(self) -> int:
+    def memory_cost(self) -> int:  # type: ignore[override]  # read from the settings at each use
         return settings.AUTH_ARGON2_MEMORY_KIB
 
     @property
-    def parallelism(self) -> int:
+    def parallelism(self) -> int:  # type: ignore[override]  # read from the settings at each use
         return settings.AUTH_ARGON2_PARALLELISM

@@ -28,7 +28,7 @@ from sessions_admin import audit
 
 logger = logging.getLogger(__name__)
 
-PROVIDER_NAMES = {
+PROVIDER_NAMES: dict[str, str] = {
     Provider.LDAP: "LDAP",
     Provider.OIDC: "single sign-on",
     Provider.PROXY: "reverse proxy",
@@ -82,11 +82,12 @@ def _clean_email(value: str) -> str:
 
 
 def _creation_allowed(provider: str) -> bool:
-    return {
+    allowed: dict[str, bool] = {
         Provider.LDAP: settings.AUTH_LDAP_CREATE_USERS,
         Provider.OIDC: settings.AUTH_OIDC_CREATE_USERS,
         Provider.PROXY: settings.AUTH_PROXY_CREATE_USERS,
-    }[provider]
+    }
+    return allowed[provider]
 
 
 def _refuse_name(profile: ExternalProfile, username: str, why: str) -> LoginRefused:

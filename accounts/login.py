@@ -7,25 +7,25 @@ Views and providers import this module; it imports neither, so the arrows run on
 from collections.abc import Callable
 
 from django.contrib.auth import login as auth_login
-from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import User
+from homeportal.http import Request
 from sessions_admin import engine, pruning
 from sessions_admin.services import start_session
 
 # Other places a browser may be sent after login, registered by the apps that own them (the
 # protected apps of forward authentication): each takes (url, request) and says yes or no.
-_REDIRECT_CHECKS: list[Callable[[str, HttpRequest], bool]] = []
+_REDIRECT_CHECKS: list[Callable[[str, Request], bool]] = []
 
 
-def register_redirect_check(check: Callable[[str, HttpRequest], bool]) -> None:
+def register_redirect_check(check: Callable[[str, Request], bool]) -> None:
     if check not in _REDIRECT_CHECKS:
         _REDIRECT_CHECKS.append(check)
 
 
-def is_safe_target(target: str, request: HttpRequest) -> bool:
+def is_safe_target(target: str, request: Request) -> bool:
     """Whether the browser may be sent to `target`: a page of this site, or an address a
     registered check accepts (an absolute address of a protected app). Nothing else."""
     if not target:
@@ -37,7 +37,7 @@ def is_safe_target(target: str, request: HttpRequest) -> bool:
     return any(check(target, request) for check in _REDIRECT_CHECKS)
 
 
-def safe_next(request: HttpRequest, fallback: str = "home") -> str:
+def safe_next(request: Request, fallback: str = "home") -> str:
     """The `next` target of the request when it is safe (`is_safe_target`), else `fallback`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if is_safe_target(target, request):
@@ -45,7 +45,7 @@ def safe_next(request: HttpRequest, fallback: str = "home") -> str:
     return redirect(fallback).url
 
 
-def complete_login(request: HttpRequest, user: User, *, provider: str, remember: bool,
+def complete_login(request: Request, user: User, *, provider: str, remember: bool,
                    backend: str) -> None:  # fmt: skip
     """Logs `user` in on this request and records the session; every provider ends here."""
     auth_login(request, user, backend=backend)
@@ -55,7 +55,7 @@ def complete_login(request: HttpRequest, user: User, *, provider: str, remember:
     pruning.maybe_prune()
 
 
-def renew_if_ended(request: HttpRequest, user: User, *, provider: str, backend: str) -> bool:
+def renew_if_ended(request: Request, user: User, *, provider: str, backend: str) -> bool:
     """For a provider that has just vouched for `user` again on this request (a proxy's
     changed headers, an OIDC silent refresh) and mirrored their groups: when that ended this
     very session (losing admin ends all of a person's sessions), the person carries on in a

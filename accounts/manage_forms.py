@@ -1,6 +1,7 @@
 """Forms of Settings → Users. They check input; groups.rules decides who may change what."""
 
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.contrib.auth.forms import SetPasswordMixin
@@ -44,7 +45,7 @@ class UserFilterForm(forms.Form):
 
     def __init__(self, *args, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["group"].choices = [
+        cast(forms.ChoiceField, self.fields["group"]).choices = [
             ("", _("Any group")),
             ("none", _("In no group")),
             *[(str(g.pk), g.name) for g in groups],
@@ -122,7 +123,7 @@ class UserCreateForm(SetPasswordMixin, forms.Form):
         self.fields["password1"].required = False
         self.fields["password2"].required = False
         ids = [g.pk for g in offered_groups(actor)]
-        self.fields["groups"].queryset = Group.objects.filter(pk__in=ids)
+        cast(GroupsField, self.fields["groups"]).queryset = Group.objects.filter(pk__in=ids)
 
     def clean_username(self):
         username = self.cleaned_data["username"].lower()
@@ -131,7 +132,8 @@ class UserCreateForm(SetPasswordMixin, forms.Form):
         return username
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("password_mode") == self.SET:
             for name in ("password1", "password2"):
                 if not cleaned.get(name) and name not in self.errors:
@@ -183,7 +185,9 @@ class UserEditForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         offered = {g.pk for g in offered_groups(actor)} | {g.pk for g in current}
-        self.fields["groups"].queryset = Group.objects.filter(pk__in=offered - locked_ids)
+        cast(GroupsField, self.fields["groups"]).queryset = Group.objects.filter(
+            pk__in=offered - locked_ids
+        )
         if not user.is_local:
             field = self.fields["username"]
             field.disabled = True
@@ -237,8 +241,10 @@ class DeleteUserForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.owned_refusal = rules.owned_objects_refusal(actor, grants=grants_for(actor))
         if self.owned_refusal:
-            self.fields["owned"].choices = self.fields["owned"].choices[:1]
-            self.fields["owned"].help_text = self.owned_refusal
+            owned = cast(forms.ChoiceField, self.fields["owned"])
+            # The field normalised the list above into a list: the first choice is "keep".
+            owned.choices = owned.choices[:1]  # type: ignore[index, assignment]
+            owned.help_text = self.owned_refusal
 
     def clean_heir(self):
         name = self.cleaned_data["heir"].strip().lower()
@@ -252,7 +258,8 @@ class DeleteUserForm(forms.Form):
         return heir
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if (
             cleaned.get("owned") == self.TRANSFER
             and not cleaned.get("heir")

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -39,6 +39,7 @@ from groups.permissions import ADMIN, USER_MANAGE
 from groups.refusals import refused
 from groups.resolver import grants_for, holds
 from homeportal.forms import save_unique
+from homeportal.http import AuthenticatedRequest, Request
 from homeportal.net import client_ip
 from integrations.models import Integration
 from invites.models import PasswordResetLink
@@ -59,7 +60,7 @@ def annotated_users(groups: list[Group]):
     ).prefetch_related(Prefetch("memberships", queryset=memberships))
 
 
-def describe_rows(request: HttpRequest, users) -> None:
+def describe_rows(request: Request, users) -> None:
     """Adds to each user what the acting user may do with them, and why not (no queries)."""
     actor, grants = request.user, request.grants
     for user in users:
@@ -83,7 +84,7 @@ def user_url(user: User) -> str:
 
 @require_safe
 @require_permission(*MANAGE)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedRequest) -> HttpResponse:
     groups = list(Group.objects.all())
     regular = [g for g in groups if not g.is_everyone]
     form = UserFilterForm(request.GET, groups=regular)
@@ -100,7 +101,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("password1", "password2")
 @require_permission(*MANAGE)
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthenticatedRequest) -> HttpResponse:
     form = UserCreateForm(request.POST if request.method == "POST" else None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -120,12 +121,12 @@ def user_create(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"form": form}, status=400 if form.errors else 200)
 
 
-def known(request: HttpRequest, user: User) -> dict:
+def known(request: Request, user: User) -> dict:
     """What the rules' refusal functions need, computed once per page."""
     return {"grants": request.grants, "target_is_admin": rules.is_admin(user)}
 
 
-def detail_context(request: HttpRequest, user: User, form: UserEditForm | None = None) -> dict:
+def detail_context(request: Request, user: User, form: UserEditForm | None = None) -> dict:
     actor, facts = request.user, known(request, user)
     target_grants = grants_for(user)
     return {
@@ -160,7 +161,7 @@ def detail_context(request: HttpRequest, user: User, form: UserEditForm | None =
 
 @require_http_methods(["GET", "POST"])
 @require_permission(*MANAGE)
-def user_detail(request: HttpRequest, username: str) -> HttpResponse:
+def user_detail(request: AuthenticatedRequest, username: str) -> HttpResponse:
     user = get_user(username)
     if request.method != "POST":
         context = detail_context(request, user)
@@ -236,7 +237,7 @@ def username_taken(username: str) -> str:
 
 @require_POST
 @require_permission(*MANAGE)
-def user_set_active(request: HttpRequest, username: str) -> HttpResponse:
+def user_set_active(request: AuthenticatedRequest, username: str) -> HttpResponse:
     """Disables (ending every session at once) or enables; `active` says which."""
     user = get_user(username)
     form = ActiveForm(request.POST)
@@ -262,7 +263,7 @@ def user_set_active(request: HttpRequest, username: str) -> HttpResponse:
 
 @require_POST
 @require_permission(*MANAGE)
-def user_force_password_change(request: HttpRequest, username: str) -> HttpResponse:
+def user_force_password_change(request: AuthenticatedRequest, username: str) -> HttpResponse:
     user = get_user(username)
     try:
         rules.force_password_change(user, actor=request.user, ip=client_ip(request))
@@ -277,14 +278,14 @@ def user_force_password_change(request: HttpRequest, username: str) -> HttpRespo
 SHOWN_LINK = "users.shown_link"
 
 
-def remember_link(request: HttpRequest, user: User, token: str, created: bool = False) -> None:
+def remember_link(request: Request, user: User, token: str, created: bool = False) -> None:
     """Keeps a new link for the user's page to show once after the redirect (only its hash is
     stored with the link; the session holds the address until that page has been shown)."""
     url = absolute_url(request, reverse("invites:reset_password", args=[token]))
     request.session[SHOWN_LINK] = {"user": user.pk, "url": url, "created": created}
 
 
-def take_link(request: HttpRequest, user: User) -> dict | None:
+def take_link(request: Request, user: User) -> dict | None:
     """The link just made for `user`, once: the page that shows it forgets it."""
     shown = request.session.get(SHOWN_LINK)
     if not shown or shown.get("user") != user.pk:
@@ -294,13 +295,13 @@ def take_link(request: HttpRequest, user: User) -> dict | None:
     return {**shown, "link": link}
 
 
-def absolute_url(request: HttpRequest, path: str) -> str:
+def absolute_url(request: Request, path: str) -> str:
     base = settings.BASE_URL or request.build_absolute_uri("/").rstrip("/")
     return base + path
 
 
 @require_permission(*MANAGE)
-def user_reset_link(request: HttpRequest, username: str) -> HttpResponse:
+def user_reset_link(request: AuthenticatedRequest, username: str) -> HttpResponse:
     user = get_user(username)
     form = ResetLinkForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -329,7 +330,7 @@ def user_reset_link(request: HttpRequest, username: str) -> HttpResponse:
 
 
 @require_permission(*MANAGE)
-def user_delete(request: HttpRequest, username: str) -> HttpResponse:
+def user_delete(request: AuthenticatedRequest, username: str) -> HttpResponse:
     user = get_user(username)
     boards = list(Board.objects.filter(owner=user))
     integrations = list(Integration.objects.filter(owner=user))
@@ -356,7 +357,7 @@ def user_delete(request: HttpRequest, username: str) -> HttpResponse:
 
 def delete_user(request, user: User, form: DeleteUserForm, boards, integrations) -> None:
     """Disposes of what `user` owns as the form says, then deletes them, in one transaction."""
-    choice, heir = form.cleaned_data["owned"], form.cleaned_data.get("heir")
+    choice, heir = form.cleaned_data["owned"], form.cleaned_data["heir"]
     details = {
         "boards": [b.name for b in boards],
         "integrations": [i.name for i in integrations],
@@ -382,7 +383,7 @@ def delete_user(request, user: User, form: DeleteUserForm, boards, integrations)
 
 @require_POST
 @require_permission(ADMIN)
-def user_transfer_ownership(request: HttpRequest, username: str) -> HttpResponse:
+def user_transfer_ownership(request: AuthenticatedRequest, username: str) -> HttpResponse:
     user = get_user(username)
     try:
         rules.transfer_ownership(user, actor=request.user, ip=client_ip(request))

@@ -1,5 +1,7 @@
+from typing import ClassVar
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.contrib.auth.models import _user_has_perm
+from django.contrib.auth.models import _user_has_perm  # type: ignore[attr-defined]  # Django's private helper, not in the stubs
 from django.db import models
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
@@ -41,10 +43,10 @@ class Motion(models.TextChoices):
     REDUCE = "reduce", _("Reduce motion")
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def get_by_natural_key(self, username: str) -> "User":
+    def get_by_natural_key(self, username: str) -> "User":  # type: ignore[override]  # Django's backends stop before asking with None
         return self.get(username=username.lower())
 
     def create_user(self, username: str, password: str | None = None, **fields) -> "User":
@@ -92,7 +94,7 @@ class User(AbstractBaseUser):
 
     USERNAME_FIELD = "username"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["username"]

@@ -15,7 +15,7 @@ from accounts.models import TimeFormat
 
 _time_format: ContextVar[str] = ContextVar("time_format", default="")
 
-TIME_PATTERNS = {TimeFormat.H24: "H:i", TimeFormat.H12: "g:i A"}
+TIME_PATTERNS: dict[str, str] = {TimeFormat.H24: "H:i", TimeFormat.H12: "g:i A"}
 
 
 @cache

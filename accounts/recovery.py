@@ -17,6 +17,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -92,7 +93,7 @@ def check_password_policy(password: str, user: User) -> None:
         ) from None
 
 
-_PROVIDER_REFUSALS = {
+_PROVIDER_REFUSALS: dict[str, Promise] = {
     Provider.LDAP: _lazy(
         "“%(name)s” logs in through LDAP: their password is kept by the LDAP directory, not "
         "by homeportal. Change it in the directory."
@@ -167,7 +168,7 @@ def reset_password(
     ends every session of the user, unlocks the account and writes an audit entry."""
     check_resettable(user)
     generated = password is None
-    if generated:
+    if password is None:
         password = generate_password(user)
     else:
         check_password_policy(password, user)

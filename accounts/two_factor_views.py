@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -20,6 +20,7 @@ from accounts.forms import wait_message
 from accounts.hashers import HashingBusy
 from accounts.login import complete_login
 from accounts.models import TwoFactor, User
+from homeportal.http import AuthenticatedRequest, Request
 from homeportal.net import client_ip
 from sessions_admin import audit, engine
 from sessions_admin.services import record_login
@@ -68,7 +69,7 @@ def unreadable_message() -> str:
     )
 
 
-def checked_by_throttle(request: HttpRequest, check: Callable[[], bool]) -> bool | None:
+def checked_by_throttle(request: AuthenticatedRequest, check: Callable[[], bool]) -> bool | None:
     """Runs a password or code `check` of the logged-in user under the login throttle (the same
     counters and lock-out as the login page): True or False as it answers, None when it was not
     run because the account is locked for this address (a message says for how long). A wrong
@@ -96,7 +97,7 @@ def checked_by_throttle(request: HttpRequest, check: Callable[[], bool]) -> bool
     return False
 
 
-def begin(request: HttpRequest, user: User, *, backend: str, remember: bool, next_url: str,
+def begin(request: Request, user: User, *, backend: str, remember: bool, next_url: str,
           provider: str) -> HttpResponse:  # fmt: skip
     """Called by the login page once the password is right: the session is not logged in yet,
     it only remembers who must now give a second factor, for a few minutes."""
@@ -109,12 +110,12 @@ def begin(request: HttpRequest, user: User, *, backend: str, remember: bool, nex
 
 @sensitive_post_parameters("code")
 @never_cache
-def verify_view(request: HttpRequest) -> HttpResponse:
+def verify_view(request: Request) -> HttpResponse:
     pending = request.session.get(PENDING)
     user = None
     if pending and time.time() - pending["started"] <= PENDING_TTL:
         user = User.objects.filter(pk=pending["user"], is_active=True).first()
-    if user is None:
+    if pending is None or user is None:
         request.session.pop(PENDING, None)
         messages.error(request, _("Your login took too long. Enter your password again."))
         return redirect("accounts:login")
@@ -152,7 +153,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor_verify.html", {"form": form}, status=status)
 
 
-def _second_factor(request: HttpRequest, user: User, form: CodeForm, *, provider: str):
+def _second_factor(request: Request, user: User, form: CodeForm, *, provider: str):
     """True for a good code, False for a wrong one, None when the seed cannot be read (the
     form then carries the explanation, and the attempt is recorded, not counted as a guess)."""
     try:
@@ -167,7 +168,7 @@ def _second_factor(request: HttpRequest, user: User, form: CodeForm, *, provider
 @require_safe
 @login_required
 @never_cache
-def settings_view(request: HttpRequest) -> HttpResponse:
+def settings_view(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if user.provider not in settings.PASSWORD_PROVIDERS:
         # OIDC and proxy users never see our password form: their provider asks for factors.
@@ -180,6 +181,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             if pending else ("", "", "")
         )  # fmt: skip
     except two_factor.SeedUnreadable:
+        assert pending is not None  # only a seed can be unreadable
         pending.delete()  # an unconfirmed seed protects nothing yet: start over
         pending, qr, secret, link = None, "", "", ""
         messages.error(request, _("The set-up code cannot be read any more. Start again."))
@@ -200,7 +202,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 @never_cache
-def setup_view(request: HttpRequest) -> HttpResponse:
+def setup_view(request: AuthenticatedRequest) -> HttpResponse:
     """`start` makes a new seed to scan; `confirm` turns 2FA on with a code from it."""
     user = request.user
     if user.provider not in settings.PASSWORD_PROVIDERS:
@@ -231,7 +233,7 @@ def setup_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @sensitive_post_parameters("password", "code")
 @never_cache
-def disable_view(request: HttpRequest) -> HttpResponse:
+def disable_view(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if request.grants.two_factor_required:
         messages.error(request, _("Two-factor login is required for your account: it stays on."))
@@ -264,7 +266,7 @@ def disable_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @sensitive_post_parameters("code")
 @never_cache
-def recovery_codes_view(request: HttpRequest) -> HttpResponse:
+def recovery_codes_view(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     form = CodeForm(data=request.POST)
     try:

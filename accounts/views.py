@@ -6,7 +6,7 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from accounts.models import Provider, User
 from accounts.onboarding import create_owner, mark_onboarded
 from accounts.providers.oidc import end_session_url
 from groups.decorators import impersonable
+from homeportal.http import AuthenticatedRequest, Request
 from homeportal.net import client_ip
 from sessions_admin import audit
 from sessions_admin.services import revoke_sessions
@@ -28,7 +29,7 @@ from sessions_admin.services import revoke_sessions
 
 @sensitive_post_parameters("password")
 @never_cache
-def login_view(request: HttpRequest) -> HttpResponse:
+def login_view(request: Request) -> HttpResponse:
     """The login page: the password form (credentials, LDAP) and the single sign-on button
     (OIDC), as AUTH_PROVIDERS says. With AUTH_OIDC_AUTO_LOGIN it goes straight to the OpenID
     provider, unless `?local=1` asks for this page (failed sign-ins come back with it)."""
@@ -48,6 +49,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user, remember = form.user, form.cleaned_data["remember"]
+        assert user is not None  # a valid form authenticated someone
         if two_factor.is_enabled(user):
             return two_factor_views.begin(
                 request, user, backend=user.backend, remember=remember,
@@ -71,7 +73,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def sso_url(request: HttpRequest) -> str:
+def sso_url(request: Request) -> str:
     url = reverse("accounts:oidc_login")
     if "next" in request.GET:
         url += "?" + urlencode({"next": safe_next(request)})
@@ -80,7 +82,7 @@ def sso_url(request: HttpRequest) -> str:
 
 @impersonable
 @require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
+def logout_view(request: Request) -> HttpResponse:
     """Ends the session; an OIDC session also ends at the provider (RP-initiated logout),
     which then sends the browser to AUTH_LOGOUT_REDIRECT_URL or the login page."""
     provider_logout = end_session_url(request)
@@ -92,7 +94,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters("password1", "password2")
 @never_cache
-def onboarding_view(request: HttpRequest) -> HttpResponse:
+def onboarding_view(request: Request) -> HttpResponse:
     if User.objects.exists():
         raise Http404  # onboarding is over for good
     form = OnboardingForm(data=request.POST or None)
@@ -112,7 +114,7 @@ def onboarding_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @never_cache
-def password_change_view(request: HttpRequest) -> HttpResponse:
+def password_change_view(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if not user.is_local:
         messages.info(request, _("Your password is managed by %(provider)s.") %

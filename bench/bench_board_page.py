@@ -29,6 +29,7 @@ import time
 import urllib.parse
 from http.client import HTTPConnection
 from pathlib import Path
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -206,6 +207,7 @@ def start_gunicorn(port: int, env: dict) -> subprocess.Popen:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            assert process.stderr is not None  # a pipe, asked for above
             raise SystemExit("gunicorn stopped: " + process.stderr.read().decode()[-2000:])
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -243,7 +245,12 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-def server_memory(master: int) -> dict[str, int]:
+class ServerMemory(TypedDict):
+    master_kib: int
+    workers_kib: list[int]
+
+
+def server_memory(master: int) -> ServerMemory:
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     workers = [int(pid) for pid in children]
     return {"master_kib": rss_kib(master), "workers_kib": [rss_kib(pid) for pid in workers]}
@@ -257,7 +264,9 @@ def load_wrk(url: str, cookie: str, duration: int, connections: int,
          "-H", f"{header}: {cookie}", *extra, url],
         capture_output=True, text=True, timeout=duration + 30, check=True,
     ).stdout  # fmt: skip
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    assert found is not None, f"wrk printed no rate: {output}"
+    rps = float(found.group(1))
     p50 = re.search(r"50%\s+([\d.]+)(\w+)", output)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}

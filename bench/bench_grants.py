@@ -13,7 +13,7 @@ import pickle
 import statistics
 import time
 
-from _setup import setup_django, teardown_django
+from _setup import setup_django, teardown_django  # type: ignore[import-not-found]  # bench/ is the script's own folder
 
 SIZES = (10, 1_000, 100_000)
 

@@ -100,7 +100,7 @@ def run(args) -> None:
                 Item.objects.create(board=board, section=section, kind="app", x=(n % 6) * 2,
                                     y=n // 6, w=2, h=1, nx=0, ny=n, nw=4, nh=1,
                                     options=OPTIONS["app"])  # fmt: skip
-        section = with_widgets.sections.first()
+        section = with_widgets.sections.get()  # the one added above
         items = [
             Item.objects.create(board=with_widgets, section=section, kind="downloads",
                                 x=(n % 3) * 4, y=10 + 3 * (n // 3), w=4, h=3, nx=0,

@@ -114,6 +114,7 @@ def start_gunicorn(port: int, env: dict, workers: int) -> subprocess.Popen:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            assert process.stderr is not None  # a pipe, asked for above
             raise SystemExit("gunicorn stopped: " + process.stderr.read().decode()[-2000:])
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -145,8 +146,10 @@ def log_in(port: int, username: str, password: str) -> tuple[int, float]:
     connection.request("GET", "/accounts/login/")
     response = connection.getresponse()
     page = response.read().decode()
-    cookie = re.search(r"homeportal_csrf=([^;]+)", response.getheader("Set-Cookie", "")).group(1)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    cookie_match = re.search(r"homeportal_csrf=([^;]+)", response.getheader("Set-Cookie", ""))
+    token_match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert cookie_match and token_match, "the login page sent no CSRF cookie or token"
+    cookie, token = cookie_match.group(1), token_match.group(1)
     body = urllib.parse.urlencode(
         {"csrfmiddlewaretoken": token, "username": username, "password": password}
     )

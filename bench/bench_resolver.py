@@ -12,7 +12,7 @@ import argparse
 import statistics
 import time
 
-from _setup import setup_django, teardown_django
+from _setup import setup_django, teardown_django  # type: ignore[import-not-found]  # bench/ is the script's own folder
 
 
 def measure(function, repeat: int) -> float:

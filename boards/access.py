@@ -13,10 +13,11 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
 from boards.models import Board, BoardAccess, Level
 from groups.permissions import ADMIN
+from homeportal.http import Request
 
 KIND = "board"
 CREATE = "board-create"
@@ -26,13 +27,13 @@ class LoginNeeded(Exception):
     """An anonymous visitor asked for something only a logged-in user could reach."""
 
 
-def get_board(request: HttpRequest, name: str, level: str = Level.VIEW,
+def get_board(request: Request, name: str, level: str = Level.VIEW,
               queryset: QuerySet | None = None) -> Board:  # fmt: skip
     grants = request.grants
     queryset = queryset if queryset is not None else Board.objects.all()
     board = grants.annotate(KIND, queryset).filter(name=name).first()
     viewable = board is not None and grants.can(KIND, board, Level.VIEW)
-    if viewable and grants.can(KIND, board, level):
+    if board is not None and viewable and grants.can(KIND, board, level):
         return board
     if not request.user.is_authenticated:
         raise LoginNeeded

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -51,7 +53,8 @@ class BoardCreateForm(forms.ModelForm):
         self.fields["name"].help_text = _("Empty: made from the title.")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("name") and data.get("title") and "name" not in self.errors:
             data["name"] = unused_name(data["title"])
         return data
@@ -113,7 +116,8 @@ class DuplicateForm(forms.Form):
                            help_text=_("Empty: made from the title."))  # fmt: skip
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         name = data.get("name") or unused_name(data["title"])
@@ -284,8 +288,8 @@ class PreferencesForm(forms.Form):
 
     def __init__(self, user: User, boards, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["desktop_home_board"].queryset = boards
-        self.fields["mobile_home_board"].queryset = boards
+        cast(BoardChoiceField, self.fields["desktop_home_board"]).queryset = boards
+        cast(BoardChoiceField, self.fields["mobile_home_board"]).queryset = boards
         if not user.is_local:
             # The provider sends them at every login: a change here would be overwritten.
             for name in ("display_name", "email"):
@@ -379,7 +383,9 @@ class MakeHomeForm(forms.Form):
     def __init__(self, *args, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.groups = {f"g{group.pk}": group for group in groups}
-        self.fields["target"].choices = [(self.SERVER, _("everybody (the server's default)"))] + [
+        cast(forms.ChoiceField, self.fields["target"]).choices = [
+            (self.SERVER, _("everybody (the server's default)"))
+        ] + [
             (key, _("the group %(name)s") % {"name": group.name})
             for key, group in self.groups.items()
         ]

@@ -52,13 +52,12 @@ def resolve_home_board(request) -> Board | None:
                 return board
         from groups.models import Group
 
-        groups = (
+        groups = list(
             Group.objects.filter(pk__in=grants.group_ids)
             .filter(Q(desktop_home_board__isnull=False) | Q(mobile_home_board__isnull=False))
             .select_related("desktop_home_board", "mobile_home_board")
             .order_by("is_everyone", "position", "name")
         )
-        groups = list(groups)
         grants.prefetch(
             KIND, [b for g in groups for b in (g.desktop_home_board, g.mobile_home_board)]
         )

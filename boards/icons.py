@@ -96,7 +96,7 @@ class BrandIconFinder(BaseFinder):
 
     def list(self, ignore_patterns):
         storage = FileSystemStorage(location=str(materialise()))
-        storage.prefix = PREFIX
+        storage.prefix = PREFIX  # type: ignore[attr-defined]  # read by staticfiles, as its finders set it
         for path in sorted(Path(storage.location).iterdir()):
             if path.suffix in (".svg", ".json"):
                 yield path.name, storage
@@ -150,7 +150,7 @@ def search(query: str, limit: int = 30) -> list[dict]:
             rank = 0 if (name == folded or slug == folded) else 1 if name.startswith(folded) else 2
             hits.append((rank, len(name), slug))
     hits.sort()
-    return [icon(slug) for _rank, _length, slug in hits[:limit]]
+    return [found for _rank, _length, slug in hits[:limit] if (found := icon(slug)) is not None]
 
 
 def match(name: str, url: str = "") -> str:

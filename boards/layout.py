@@ -366,8 +366,8 @@ def apply_layout(board: Board, parsed: ParsedLayout) -> list[dict]:
     so an editor can name what it just created.
     """
     saved: list[dict] = []
-    existing_sections = {s.pk: s for s in board.sections.all()}
-    existing_items = {i.pk: i for i in board.items.all()}
+    existing_sections: dict[int | None, Section] = {s.pk: s for s in board.sections.all()}
+    existing_items: dict[int | None, Item] = {i.pk: i for i in board.items.all()}
     keep_sections = {s.id for s in parsed.sections if s.id is not None}
     keep_items = {i.id for s in parsed.sections for i in s.items if i.id is not None}
     Item.objects.filter(board=board).exclude(pk__in=keep_items).delete()
@@ -379,7 +379,9 @@ def apply_layout(board: Board, parsed: ParsedLayout) -> list[dict]:
         )  # fmt: skip
         section.save()
         narrow = _narrow_boxes(parsed_section, board.columns, parsed.narrow_custom)
-        to_create, to_update, ordered = [], [], []
+        to_create: list[Item] = []
+        to_update: list[Item] = []
+        ordered: list[Item] = []
         for parsed_item, narrow_box in zip(parsed_section.items, narrow, strict=True):
             item = existing_items.get(parsed_item.id) or Item(board=board, kind=parsed_item.kind)
             item.section = section

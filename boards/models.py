@@ -168,6 +168,7 @@ class Section(models.Model):
     kind = models.CharField(max_length=16, choices=SectionKind.choices, default=SectionKind.AREA)
     title = models.CharField(_("title"), max_length=120, blank=True)
     position = models.PositiveIntegerField(default=0)
+    item_list: list  # its items in page order, set by boards.render for the templates
 
     class Meta:
         ordering = ["board", "position", "id"]
@@ -197,6 +198,7 @@ class Item(models.Model):
     ny = models.PositiveSmallIntegerField(default=0)
     nw = models.PositiveSmallIntegerField(default=NARROW_COLUMNS)
     nh = models.PositiveSmallIntegerField(default=1)
+    data: object  # what the widget's loader fetched for this request (boards.render)
 
     class Meta:
         ordering = ["section__position", "y", "x", "id"]

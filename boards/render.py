@@ -19,12 +19,15 @@ import re
 import secrets
 import threading
 from collections import OrderedDict, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
 from django.template import Context, engines
+from django.template.backends.django import DjangoTemplates
 from django.urls import reverse
 from django.utils.csp import CSP
 from django.utils.html import conditional_escape
@@ -67,6 +70,20 @@ class BodyItem:
     body builds 60 of them on its first view)."""
 
     __slots__ = (*ITEM_FIELDS, "board", "data")
+    id: int
+    section_id: int
+    kind: str
+    options: dict
+    x: int
+    y: int
+    w: int
+    h: int
+    nx: int
+    ny: int
+    nw: int
+    nh: int
+    board: Board
+    data: object
 
     def __init__(self, board: Board, values: tuple):
         for name, value in zip(ITEM_FIELDS, values, strict=True):
@@ -193,7 +210,7 @@ def csp_sources(items: list[Item]) -> dict[str, list[str]]:
 
 def csp_with(extra: dict[str, list[str]]) -> dict:
     """The site's policy, plus a nonce for the page's style sheet and the `extra` sources."""
-    config = {
+    config: dict[str, Collection[str] | str] = {
         k: list(v) if isinstance(v, list | tuple) else v for k, v in settings.SECURE_CSP.items()
     }
     config["style-src"] = [*config.get("style-src", [CSP.SELF]), CSP.NONCE]
@@ -269,7 +286,7 @@ def render_item(
         key = None  # data that JSON cannot describe: rendered every time
     if key is not None and (cached := rendered_cache.get(key)) is not None:
         return cached
-    template = engines["django"].engine.get_template(name)
+    template = cast(DjangoTemplates, engines["django"]).engine.get_template(name)
     context = Context(
         {
             "item": item,
@@ -291,7 +308,9 @@ def render_item(
 def render_live(item: Item, board: Board) -> str:
     """A widget's `live` partial with its data of this request (board page, not editing)."""
     widget = item.widget
-    template = engines["django"].engine.get_template(f"{widget.template}#live")
+    template = cast(DjangoTemplates, engines["django"]).engine.get_template(
+        f"{widget.template}#live"
+    )
     context = Context(
         {
             "item": item,

@@ -1,4 +1,5 @@
 import json
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -8,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -71,6 +72,7 @@ from groups import access_tab
 from groups.decorators import impersonable
 from groups.models import Group
 from homeportal.forms import save_unique
+from homeportal.http import AuthenticatedRequest, Request
 from homeportal.net import client_ip
 from integrations.access import copy_refusals, usable_for_widget
 from sessions_admin import audit
@@ -79,7 +81,7 @@ GET_POST = ["GET", "POST"]
 PAGE_SIZE = 60
 
 
-def posted(request: HttpRequest, files: bool = False):
+def posted(request: Request, files: bool = False):
     """The form data of a POST (even an empty one), None for a GET."""
     data = request.POST if request.method == "POST" else None
     if files:
@@ -89,7 +91,9 @@ def posted(request: HttpRequest, files: bool = False):
 
 def name_taken(name: str, board: Board | None = None) -> dict:
     """What save_unique needs to tell a board name taken meanwhile by another request."""
-    others = Board.objects.filter(name=name).exclude(pk=board.pk if board else None)
+    others = Board.objects.filter(name=name)
+    if board is not None:
+        others = others.exclude(pk=board.pk)
     return {
         "field": "name",
         "taken": others.exists,
@@ -102,7 +106,7 @@ def name_taken(name: str, board: Board | None = None) -> dict:
 
 @impersonable
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: Request) -> HttpResponse:
     """The start page: the user's home board (boards.home), else their board list."""
     board = resolve_home_board(request)
     if board is not None:
@@ -115,11 +119,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @impersonable
 @require_safe
 @with_board(Level.VIEW)
-def board_view(request: HttpRequest, board: Board) -> HttpResponse:
+def board_view(request: Request, board: Board) -> HttpResponse:
     return render_board(request, board)
 
 
-def render_board(request: HttpRequest, board: Board) -> HttpResponse:
+def render_board(request: Request, board: Board) -> HttpResponse:
     """The board's shared body (boards.render.board_body) with this viewer's bits on top:
     their collapsed categories, the toolbar for their level, the live partials of now."""
     body, collapsed = page_parts(board, request)
@@ -138,18 +142,19 @@ def render_board(request: HttpRequest, board: Board) -> HttpResponse:
         "board_css": body.css,
     }
     response = render(request, "boards/board.html", context)
-    response._csp_config = csp_with(body.csp)  # what csp_override does, per board
+    # What csp_override does, per board: the policy the CSP middleware reads from the response.
+    response._csp_config = csp_with(body.csp)  # type: ignore[attr-defined]  # Django's own name
     return response
 
 
 @impersonable
 @require_safe
 @with_board(Level.VIEW)
-def item_data(request: HttpRequest, board: Board, item_id: int) -> HttpResponse:
+def item_data(request: Request, board: Board, item_id: int) -> HttpResponse:
     """Live data of one widget (an app's status), for the page's htmx polling."""
     item = board.items.filter(pk=item_id).first()
     widget = item.widget if item is not None else None
-    if widget is None or widget.refresh is None:
+    if item is None or widget is None or widget.refresh is None:
         raise Http404
     context = {"board": board, "item": item, "options": item.options,
                "data": widget.refresh(item, request), "editing": False}  # fmt: skip
@@ -159,7 +164,7 @@ def item_data(request: HttpRequest, board: Board, item_id: int) -> HttpResponse:
 @impersonable
 @require_POST
 @with_board(Level.VIEW)
-def item_action(request: HttpRequest, board: Board, item_id: int, action: str) -> HttpResponse:
+def item_action(request: Request, board: Board, item_id: int, action: str) -> HttpResponse:
     """Runs an integration action from a widget: needs view on the board (to reach the item)
     and the viewer's own level on the integration that the action asks for; audited
     (boards.actions, shared with the API)."""
@@ -185,7 +190,7 @@ def item_action(request: HttpRequest, board: Board, item_id: int, action: str) -
 
 @require_POST
 @with_board(Level.VIEW)
-def section_collapse(request: HttpRequest, board: Board, section_id: int) -> HttpResponse:
+def section_collapse(request: Request, board: Board, section_id: int) -> HttpResponse:
     """Remembers that this user collapsed (or opened) a category, for them alone."""
     if not request.user.is_authenticated:
         return redirect_to_login(board.get_absolute_url())
@@ -206,11 +211,11 @@ def section_collapse(request: HttpRequest, board: Board, section_id: int) -> Htt
 @impersonable
 @require_safe
 @login_required
-def board_list(request: HttpRequest) -> HttpResponse:
+def board_list(request: AuthenticatedRequest) -> HttpResponse:
     return render_board_list(request)
 
 
-def render_board_list(request: HttpRequest, greeting: bool = False) -> HttpResponse:
+def render_board_list(request: Request, greeting: bool = False) -> HttpResponse:
     grants = request.grants
     form = BoardFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
@@ -238,7 +243,7 @@ def render_board_list(request: HttpRequest, greeting: bool = False) -> HttpRespo
 @impersonable
 @require_http_methods(GET_POST)
 @require_board_create
-def board_create(request: HttpRequest) -> HttpResponse:
+def board_create(request: AuthenticatedRequest) -> HttpResponse:
     form = BoardCreateForm(posted(request))
     created = None
     if request.method == "POST" and form.is_valid():
@@ -279,17 +284,19 @@ def _first_board_becomes_home(user, board: Board) -> bool:
 @impersonable
 @require_http_methods(GET_POST)
 @require_board_create
-def board_import(request: HttpRequest) -> HttpResponse:
+def board_import(request: AuthenticatedRequest) -> HttpResponse:
     form = ImportForm(*posted(request, files=True), grants=request.grants)
     board = None
     if request.method == "POST" and form.is_valid():
+        parsed = form.layout
+        assert parsed is not None  # a valid form has read its file
 
         def create() -> Board:
             board = Board.objects.create(
                 name=form.cleaned_data["name"], title=form.cleaned_data["title"],
                 owner=request.user, **form.board_fields,
             )  # fmt: skip
-            layout.apply_layout(board, form.layout)
+            layout.apply_layout(board, parsed)
             return board
 
         board = save_unique(form, create, **name_taken(form.cleaned_data["name"]))
@@ -305,7 +312,7 @@ def board_import(request: HttpRequest) -> HttpResponse:
 @require_http_methods(GET_POST)
 @with_board(Level.MODIFY)
 @require_board_create
-def board_duplicate(request: HttpRequest, board: Board) -> HttpResponse:
+def board_duplicate(request: AuthenticatedRequest, board: Board) -> HttpResponse:
     initial = {"title": (_("Copy of %(title)s") % {"title": board.title})[:120]}
     form = DuplicateForm(posted(request), initial=initial)
     copy = None
@@ -339,7 +346,7 @@ def board_duplicate(request: HttpRequest, board: Board) -> HttpResponse:
 @impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.FULL)
-def board_delete(request: HttpRequest, board: Board) -> HttpResponse:
+def board_delete(request: Request, board: Board) -> HttpResponse:
     if request.method == "POST":
         audit.record("board.deleted", actor=request.user, target=board, ip=client_ip(request),
                      details={"name": board.name})  # fmt: skip
@@ -352,7 +359,7 @@ def board_delete(request: HttpRequest, board: Board) -> HttpResponse:
 @impersonable
 @require_safe
 @with_board(Level.MODIFY)
-def board_export(request: HttpRequest, board: Board) -> HttpResponse:
+def board_export(request: Request, board: Board) -> HttpResponse:
     """The board's layout, look and widget options as JSON: never ACL rows or secrets."""
     data = layout.export_board(board)
     response = HttpResponse(
@@ -413,7 +420,7 @@ def editor_text() -> dict[str, str]:
 @require_safe
 @never_cache
 @with_board(Level.MODIFY)
-def board_edit(request: HttpRequest, board: Board) -> HttpResponse:
+def board_edit(request: Request, board: Board) -> HttpResponse:
     sections = load_sections(board)
     items = [item for section in sections for item in section.item_list]
     attach_data(items, request)
@@ -443,7 +450,7 @@ def board_edit(request: HttpRequest, board: Board) -> HttpResponse:
 @impersonable
 @require_POST
 @with_board(Level.MODIFY)
-def board_save(request: HttpRequest, board: Board) -> HttpResponse:
+def board_save(request: Request, board: Board) -> HttpResponse:
     """Saves the editor's whole layout at once, or changes nothing and says why."""
     with transaction.atomic():
         board = Board.objects.select_for_update().get(pk=board.pk)
@@ -453,6 +460,7 @@ def board_save(request: HttpRequest, board: Board) -> HttpResponse:
             return JsonResponse(
                 {"ok": False, "errors": errors}, status=409 if form.conflict else 400
             )
+        assert form.layout is not None  # a valid form has parsed the state
         saved = layout.apply_layout(board, form.layout)
     state = {"sections": saved, "narrow_custom": board.narrow_custom}
     return JsonResponse({"ok": True, "version": board.version, "state": state})
@@ -461,7 +469,7 @@ def board_save(request: HttpRequest, board: Board) -> HttpResponse:
 @impersonable
 @require_POST
 @with_board(Level.MODIFY)
-def widget_form(request: HttpRequest, board: Board) -> HttpResponse:
+def widget_form(request: Request, board: Board) -> HttpResponse:
     """The options dialog of the editor: answers the form (`load`), or checks the options
     posted and answers them cleaned with the widget's preview. Saves nothing: the editor's
     Save does, after checking everything again."""
@@ -497,7 +505,7 @@ class IconSearchForm(forms.Form):
 
 @require_safe
 @login_required
-def icon_search(request: HttpRequest) -> HttpResponse:
+def icon_search(request: AuthenticatedRequest) -> HttpResponse:
     """The icon picker's results: bundled brand icons whose name contains the query."""
     form = IconSearchForm(request.GET)
     query = form.cleaned_data["icon_q"] if form.is_valid() else ""
@@ -523,7 +531,7 @@ def settings_context(request, board: Board, **extra) -> dict:
 @impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.MODIFY)
-def board_settings(request: HttpRequest, board: Board) -> HttpResponse:
+def board_settings(request: Request, board: Board) -> HttpResponse:
     """Description and look (`modify`)."""
     columns_before = board.columns
     form = BoardLookForm(posted(request), instance=board)
@@ -537,7 +545,7 @@ def board_settings(request: HttpRequest, board: Board) -> HttpResponse:
     return render(request, "boards/settings.html", context, status=400 if form.errors else 200)
 
 
-def _make_home_form(request: HttpRequest, data=None) -> MakeHomeForm | None:
+def _make_home_form(request: Request, data=None) -> MakeHomeForm | None:
     """Admins only: the "make this the home board for…" form of a board's settings."""
     if not request.grants.is_admin:
         return None
@@ -547,9 +555,10 @@ def _make_home_form(request: HttpRequest, data=None) -> MakeHomeForm | None:
 @require_POST
 @with_board(Level.VIEW)
 @require_admin
-def board_make_home(request: HttpRequest, board: Board) -> HttpResponse:
+def board_make_home(request: AuthenticatedRequest, board: Board) -> HttpResponse:
     """Makes `board` the home board of the server or of one group (admins)."""
     form = _make_home_form(request, request.POST)
+    assert form is not None  # admins only (require_admin)
     if not form.is_valid():
         messages.error(request, _("Choose whose home board it becomes, and where."))
         return redirect("boards:general", board.name)
@@ -558,7 +567,7 @@ def board_make_home(request: HttpRequest, board: Board) -> HttpResponse:
                  ip=client_ip(request), details={"board": board.name,
                                                  "where": form.cleaned_data["where"]})  # fmt: skip
     messages.success(request, _("%(board)s is now the home board for %(whom)s.") % {
-        "board": board.title, "whom": dict(form.fields["target"].choices)[
+        "board": board.title, "whom": dict(cast(forms.ChoiceField, form.fields["target"]).choices)[  # type: ignore[arg-type]  # pairs, set by MakeHomeForm
             form.cleaned_data["target"]]})  # fmt: skip
     return redirect("boards:general", board.name)
 
@@ -566,7 +575,7 @@ def board_make_home(request: HttpRequest, board: Board) -> HttpResponse:
 @impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.FULL)
-def board_general(request: HttpRequest, board: Board) -> HttpResponse:
+def board_general(request: Request, board: Board) -> HttpResponse:
     """URL name, title and visibility (`full`)."""
     before = general_state(board)
     form = BoardGeneralForm(posted(request), instance=board)
@@ -578,7 +587,7 @@ def board_general(request: HttpRequest, board: Board) -> HttpResponse:
         messages.success(request, _("Saved."))
         return redirect("boards:general", board.name)
     if form.errors:
-        board.name = before["name"]  # the tabs' links keep the saved address
+        board.name = str(before["name"])  # the tabs' links keep the saved address
     context = settings_context(request, board, form=form, tab="general",
                                home_form=_make_home_form(request))  # fmt: skip
     return render(request, "boards/general.html", context, status=400 if form.errors else 200)
@@ -588,7 +597,7 @@ def general_state(board: Board) -> dict:
     return {"name": board.name, "title": board.title, "public": board.is_public}
 
 
-def save_general(request: HttpRequest, form: BoardGeneralForm, before: dict) -> Board | None:
+def save_general(request: Request, form: BoardGeneralForm, before: dict) -> Board | None:
     """Saves a valid general form (`full`, checked by the caller) with its audit entry; None
     when the name was taken meanwhile (the form then says so). Shared with the API."""
     saved = save_unique(form, form.save, **name_taken(form.cleaned_data["name"], form.instance))
@@ -604,7 +613,7 @@ def save_general(request: HttpRequest, form: BoardGeneralForm, before: dict) -> 
 def inherited_access(board: Board) -> list[dict]:
     """Who reaches the board without a row: its owner, groups through global permissions,
     and everybody when it is public."""
-    rows = []
+    rows: list[dict] = []
     if board.owner_id:
         rows.append({"who": board.owner, "kind": "user", "level": Level.FULL,
                      "why": _("Owner (created the board)")})  # fmt: skip
@@ -625,7 +634,7 @@ def inherited_access(board: Board) -> list[dict]:
 @impersonable
 @require_http_methods(GET_POST)
 @with_board(Level.MODIFY)
-def board_access(request: HttpRequest, board: Board) -> HttpResponse:
+def board_access(request: Request, board: Board) -> HttpResponse:
     """The Access tab: `modify` users read it; `full` users add rows and change levels."""
     can_edit = can(request.grants, board, Level.FULL)
     if request.method == "POST" and not can_edit:
@@ -635,7 +644,7 @@ def board_access(request: HttpRequest, board: Board) -> HttpResponse:
         if form is None:
             raise PermissionDenied
         return access_tab.search_results(request, form)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form is not None and form.is_valid():
         row, created = form.save()
         audit.record("board.access_changed", actor=request.user, target=board,
                      ip=client_ip(request), details={
@@ -648,7 +657,7 @@ def board_access(request: HttpRequest, board: Board) -> HttpResponse:
         board.access_rows.select_related("user", "group").order_by("group__name", "user__username")
     )
     for row in rows:
-        row.remove_url = reverse("boards:access_remove", args=[board.name, row.pk])
+        row.remove_url = reverse("boards:access_remove", args=[board.name, row.pk])  # type: ignore[attr-defined]  # for the template
     inherited = inherited_access(board)
     for row in inherited:
         row["level_label"] = Level(row["level"]).label
@@ -667,7 +676,7 @@ def board_access(request: HttpRequest, board: Board) -> HttpResponse:
 @impersonable
 @require_POST
 @with_board(Level.FULL)
-def board_access_remove(request: HttpRequest, board: Board, row_id: int) -> HttpResponse:
+def board_access_remove(request: Request, board: Board, row_id: int) -> HttpResponse:
     row = get_object_or_404(board.access_rows.select_related("user", "group"), pk=row_id)
     principal = str(row.user or row.group)
     row.delete()  # post_delete bumps the resolver's version
@@ -683,7 +692,7 @@ def board_access_remove(request: HttpRequest, board: Board, row_id: int) -> Http
 @impersonable
 @require_http_methods(GET_POST)
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedRequest) -> HttpResponse:
     user: User = request.user
     preference = UserPreference.objects.filter(user=user).first() or UserPreference(user=user)
     initial = {
@@ -718,7 +727,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def detected_time_zone(request: HttpRequest) -> HttpResponse:
+def detected_time_zone(request: AuthenticatedRequest) -> HttpResponse:
     """The browser's time zone, posted once by static/js/time-zone.js while the user has none:
     stored only then, so a zone chosen in the preferences is never overwritten."""
     form = DetectedTimeZoneForm(request.POST)
@@ -731,7 +740,7 @@ def detected_time_zone(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 @require_admin
-def home_boards(request: HttpRequest) -> HttpResponse:
+def home_boards(request: AuthenticatedRequest) -> HttpResponse:
     """Admins choose the server's default home boards and each group's."""
     default = ServerHomeBoard.load()
     form = ServerHomeBoardForm(posted(request), instance=default)
@@ -752,7 +761,7 @@ def home_boards(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_admin
-def group_home_boards(request: HttpRequest, group_id: int) -> HttpResponse:
+def group_home_boards(request: AuthenticatedRequest, group_id: int) -> HttpResponse:
     group = get_object_or_404(Group, pk=group_id)
     form = GroupHomeBoardForm(request.POST, instance=group, prefix=f"g{group.pk}")
     if form.is_valid():

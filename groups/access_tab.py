@@ -10,16 +10,18 @@ only by those who may change the object's access (the views check it before sear
 """
 
 from dataclasses import dataclass
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from groups.models import Group
+from homeportal.http import Request
 
 MAX_MATCHES = 20
 RESULTS_PARTIAL = "partials/access_tab.html#principal-results"
@@ -94,7 +96,7 @@ class AccessRowForm(forms.Form):
     def __init__(self, obj, row_model, object_field: str, levels, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.obj, self.row_model, self.object_field = obj, row_model, object_field
-        self.fields["level"].choices = levels
+        cast(forms.ChoiceField, self.fields["level"]).choices = levels
         self.fields["principal"].error_messages["required"] = _("Choose a user or a group.")
 
     def clean_principal(self):
@@ -121,17 +123,17 @@ class AccessRowForm(forms.Form):
         )
 
 
-def picker_context(request: HttpRequest, form: AccessRowForm | None) -> dict:
+def picker_context(request: Request, form: AccessRowForm | None) -> dict:
     """What the tab's picker shows: the search typed and its matches."""
     search = PrincipalSearchForm(request.GET)
     chosen = form.chosen() if form is not None else None
     return {"search": search, "matches": search.matches(chosen) if form is not None else []}
 
 
-def is_search(request: HttpRequest) -> bool:
+def is_search(request: Request) -> bool:
     """An htmx request for the picker's matches alone."""
     return bool(request.htmx) and request.method == "GET" and "principal_q" in request.GET
 
 
-def search_results(request: HttpRequest, form: AccessRowForm | None) -> HttpResponse:
+def search_results(request: Request, form: AccessRowForm | None) -> HttpResponse:
     return render(request, RESULTS_PARTIAL, picker_context(request, form))

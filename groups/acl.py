@@ -5,6 +5,7 @@ Every list here is filtered through the grants of the person looking: a page nev
 object its viewer could not view (DESIGN.md: objects one cannot view do not exist for them).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import ForeignKey
@@ -34,7 +35,7 @@ def _level_label(spec, level: str | None) -> str:
     return str(dict(field.flatchoices).get(level, level))
 
 
-def _sorted(entries: list[Entry]) -> list[Entry]:
+def _sorted(entries: Iterable[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda e: str(e.obj).casefold())
 
 
@@ -45,8 +46,8 @@ def group_access(group: Group, viewer: Grants) -> list[Section]:
     sections = []
     for spec in acl_specs():
         model = object_model(spec)
-        visible = viewer.visible(spec.kind, model.objects.all())
-        rows = spec.row_model.objects.filter(
+        visible = viewer.visible(spec.kind, model._default_manager.all())
+        rows = spec.row_model._default_manager.filter(
             group=group, **{f"{spec.object_field}__in": visible}
         ).select_related(spec.object_field)
         entries = {
@@ -76,7 +77,7 @@ def reachable(target: Grants, viewer: Grants, limit: int = 50) -> list[Section]:
     sections = []
     for spec in acl_specs():
         model = object_model(spec)
-        objects = target.visible(spec.kind, viewer.visible(spec.kind, model.objects.all()))
+        objects = target.visible(spec.kind, viewer.visible(spec.kind, model._default_manager.all()))
         entries = [Entry(obj, target.level(spec.kind, obj) or "") for obj in objects[:limit]]
         sections.append(Section(spec.kind, str(model._meta.verbose_name_plural), entries))
     return sections
@@ -87,7 +88,9 @@ def owned(user, viewer: Grants) -> list[Section]:
     sections = []
     for spec in acl_specs():
         model = object_model(spec)
-        objects = viewer.visible(spec.kind, model.objects.filter(**{spec.owner_field: user}))
+        objects = viewer.visible(
+            spec.kind, model._default_manager.filter(**{spec.owner_field: user})
+        )
         entries = _sorted([Entry(obj, "") for obj in objects])
         sections.append(Section(spec.kind, str(model._meta.verbose_name_plural), entries))
     return sections

@@ -12,7 +12,7 @@ def impersonable(view: Callable) -> Callable:
     """Marks a view that an admin acting as another user may open (their boards, their
     preferences, the way back). Every other view is closed to an impersonated request
     (sessions_admin.impersonation): a new page is confined unless it says otherwise."""
-    view.impersonable = True
+    view.impersonable = True  # type: ignore[attr-defined]  # a mark, read with getattr
     return view
 
 

@@ -37,7 +37,7 @@ def validate_external_names(value) -> None:
         raise ValidationError(_("External group names are non-empty texts."), code="invalid")
 
 
-class GroupQuerySet(models.QuerySet):
+class GroupQuerySet(models.QuerySet["Group"]):
     def everyone(self) -> "Group":
         """The everyone row (made by a migration; made again if a database flush removed it)."""
         group, _ = self.get_or_create(is_everyone=True, defaults={"name": EVERYONE})

@@ -1,5 +1,6 @@
 """Global permissions, held by groups, and the implications between them (DESIGN.md)."""
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 ADMIN = "admin"
@@ -7,7 +8,7 @@ USER_MANAGE = "user-manage"
 AUDIT_VIEW = "audit-view"
 APP_MANAGE = "app-manage"
 
-PERMISSIONS: dict[str, str] = {
+PERMISSIONS: dict[str, str | Promise] = {  # lazy translations
     ADMIN: _("Everything, including system settings and other admins"),
     USER_MANAGE: _("Create, edit and disable users who are not admins; manage invites"),
     "board-create": _("Create boards"),

@@ -16,6 +16,7 @@ decides a permission.
 import functools
 import secrets
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 
 from django.core.cache import cache as default_cache
 from django.db import connection, models, transaction
@@ -23,6 +24,9 @@ from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 
 from groups.permissions import ADMIN, PERMISSIONS, expand
+
+if TYPE_CHECKING:
+    from groups.models import AccessRow
 
 VERSION_KEY = "grants-version"
 KEY_PREFIX = "grants2"  # bumped when the cached shape changes
@@ -34,7 +38,7 @@ class AclSpec:
     """How one kind of object plugs into the resolver."""
 
     kind: str  # "board"
-    row_model: type[models.Model]  # the AccessRow subclass
+    row_model: type["AccessRow"]  # the AccessRow subclass
     object_field: str  # the row's foreign key to the object, e.g. "board"
     levels: tuple[str, ...]  # lowest first: ("view", "modify", "full")
     all_permissions: tuple[str, ...]  # the global `*-all` permission for each level
@@ -65,7 +69,9 @@ def acl_specs() -> list[AclSpec]:
 
 def object_model(spec: AclSpec) -> type[models.Model]:
     """The model of the objects a kind's ACL rows point at (Board, Integration, ...)."""
-    return spec.row_model._meta.get_field(spec.object_field).related_model
+    model = spec.row_model._meta.get_field(spec.object_field).related_model
+    assert isinstance(model, type), f"{spec.object_field} is not a foreign key"
+    return model
 
 
 @dataclass
@@ -143,7 +149,7 @@ class Grants:
         return self.level_index(kind, obj) >= _REGISTRY[kind].levels.index(level)
 
     def _rows(self, spec: AclSpec) -> models.QuerySet:
-        return spec.row_model.objects.filter(
+        return spec.row_model._default_manager.filter(
             Q(user_id=self.user_id) | Q(group_id__in=sorted(self.group_ids))
         )
 
@@ -265,9 +271,11 @@ def _best_row_sql(spec: AclSpec, outer_table: str, groups: int) -> str:
     CASE and OUTER references on every request, which costs more than running it."""
     quote = connection.ops.quote_name
     row = spec.row_model._meta
-    column = row.get_field(spec.object_field).column
-    outer_pk = row.get_field(spec.object_field).target_field.column
-    user, group = row.get_field("user").column, row.get_field("group").column
+    column = cast(models.ForeignKey, row.get_field(spec.object_field)).column
+    outer_pk = cast(models.ForeignKey, row.get_field(spec.object_field)).target_field.column
+    assert outer_pk is not None  # the object's primary key, a concrete column
+    user = cast(models.ForeignKey, row.get_field("user")).column
+    group = cast(models.ForeignKey, row.get_field("group")).column
     ranks = " ".join(f"WHEN %s THEN {i}" for i in range(len(spec.levels)))
     in_groups = f" OR {quote(group)} IN ({', '.join(['%s'] * groups)})" if groups else ""
     # Identifiers from model metadata, values are parameters.

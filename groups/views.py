@@ -9,7 +9,7 @@ hold, the order) is shown locked with the reason, and refused again on the serve
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ from groups.models import Group, Membership
 from groups.permissions import ADMIN, USER_MANAGE, expand
 from groups.refusals import refused
 from homeportal.forms import save_unique
+from homeportal.http import AuthenticatedRequest, Request
 from homeportal.net import client_ip
 
 MANAGE = (ADMIN, USER_MANAGE)
@@ -51,7 +52,7 @@ def get_group(pk: int) -> Group:
     return get_object_or_404(Group, pk=pk)
 
 
-def list_context(request: HttpRequest) -> dict:
+def list_context(request: Request) -> dict:
     grants = request.grants
     groups = list(
         Group.objects.annotate(member_count=Count("memberships")).order_by(
@@ -59,8 +60,8 @@ def list_context(request: HttpRequest) -> dict:
         )
     )
     for group in groups:
-        group.effective = sorted(expand(group.permissions))
-        group.locked_reason = rules.manage_refusal(request.user, group=group, grants=grants)
+        group.effective = sorted(expand(group.permissions))  # type: ignore[attr-defined]  # for the template
+        group.locked_reason = rules.manage_refusal(request.user, group=group, grants=grants)  # type: ignore[attr-defined]  # for the template
     return {
         "groups": [g for g in groups if not g.is_everyone],
         "everyone": next(g for g in groups if g.is_everyone),
@@ -71,14 +72,14 @@ def list_context(request: HttpRequest) -> dict:
 
 @require_safe
 @require_permission(*MANAGE)
-def group_list(request: HttpRequest) -> HttpResponse:
+def group_list(request: AuthenticatedRequest) -> HttpResponse:
     template = "groups/list.html#list" if request.htmx else "groups/list.html"
     return render(request, template, list_context(request))
 
 
 @require_http_methods(["GET", "POST"])
 @require_permission(*MANAGE)
-def group_create(request: HttpRequest) -> HttpResponse:
+def group_create(request: AuthenticatedRequest) -> HttpResponse:
     form = GroupCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         name = form.cleaned_data["name"]
@@ -114,7 +115,7 @@ def _create_rows(form: GroupCreateForm, grantable) -> list[dict]:
     return rows
 
 
-def detail_context(request: HttpRequest, group: Group, **forms) -> dict:
+def detail_context(request: Request, group: Group, **forms) -> dict:
     actor = request.user
     locked = rules.manage_refusal(actor, group=group, grants=request.grants)
     memberships = (
@@ -122,7 +123,7 @@ def detail_context(request: HttpRequest, group: Group, **forms) -> dict:
     )
     page = Paginator(memberships, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     for membership in page:
-        membership.lock_reason = rules.membership_lock_reason(membership)
+        membership.lock_reason = rules.membership_lock_reason(membership)  # type: ignore[attr-defined]  # for the template
     context = {
         "group": group,
         "locked": locked,
@@ -142,7 +143,7 @@ def detail_context(request: HttpRequest, group: Group, **forms) -> dict:
 
 
 def render_detail(
-    request: HttpRequest, group: Group, partial: str = "", status: int = 200, **forms
+    request: Request, group: Group, partial: str = "", status: int = 200, **forms
 ) -> HttpResponse:
     template = f"groups/detail.html#{partial}" if request.htmx and partial else "groups/detail.html"
     return render(request, template, detail_context(request, group, **forms), status=status)
@@ -150,24 +151,28 @@ def render_detail(
 
 @require_safe
 @require_permission(*MANAGE)
-def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def group_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     group = get_group(pk)
     return render_detail(request, group, partial="members" if "page" in request.GET else "")
 
 
 @require_POST
 @require_permission(*MANAGE)
-def group_rename(request: HttpRequest, pk: int) -> HttpResponse:
+def group_rename(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     group = get_group(pk)
     form = GroupRenameForm(request.POST, group=group)
     if not form.is_valid():
         return render_detail(request, group, status=400, rename_form=form)
     name = form.cleaned_data["name"]
+
+    def rename() -> Group:
+        rules.rename_group(group, name, actor=request.user, ip=client_ip(request))
+        return group
+
     try:
         renamed = save_unique(
             form,
-            lambda: rules.rename_group(group, name, actor=request.user, ip=client_ip(request))
-            or group,
+            rename,
             field="name", message=NAME_TAKEN,
             taken=lambda: Group.objects.filter(name__iexact=name).exclude(pk=group.pk).exists(),
         )  # fmt: skip
@@ -182,7 +187,7 @@ def group_rename(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_permission(*MANAGE)
-def group_permissions(request: HttpRequest, pk: int) -> HttpResponse:
+def group_permissions(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     group = get_group(pk)
     form = GroupPermissionsForm(request.POST, group=group, grantable=rules.grantable(request.user))
     if not form.is_valid():
@@ -201,7 +206,7 @@ def group_permissions(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_permission(*MANAGE)
-def group_external_names(request: HttpRequest, pk: int) -> HttpResponse:
+def group_external_names(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     group = get_group(pk)
     form = ExternalNamesForm(request.POST, group=group)
     if not form.is_valid():
@@ -218,7 +223,7 @@ def group_external_names(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_permission(*MANAGE)
-def group_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
+def group_two_factor(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     group = get_group(pk)
     form = TwoFactorRequirementForm(request.POST, group=group)
     if not form.is_valid():
@@ -237,7 +242,7 @@ def group_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_permission(*MANAGE)
-def group_add_member(request: HttpRequest, pk: int) -> HttpResponse:
+def group_add_member(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     group = get_group(pk)
     form = AddMemberForm(request.POST)
     if not form.is_valid():
@@ -254,7 +259,7 @@ def group_add_member(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_permission(*MANAGE)
-def group_remove_member(request: HttpRequest, pk: int) -> HttpResponse:
+def group_remove_member(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     group = get_group(pk)
     form = MemberForm(request.POST)
     user = get_object_or_404(User, pk=form.cleaned_data["user"]) if form.is_valid() else None
@@ -271,7 +276,7 @@ def group_remove_member(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_permission(*MANAGE)
-def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def group_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     group = get_group(pk)
     if request.method == "POST":
         back = group_url(group)  # before the deletion clears the primary key
@@ -293,7 +298,7 @@ def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_permission(*MANAGE)
-def group_reorder(request: HttpRequest) -> HttpResponse:
+def group_reorder(request: AuthenticatedRequest) -> HttpResponse:
     form = ReorderForm(request.POST)
     if not form.is_valid():
         return refused(
@@ -312,7 +317,7 @@ def group_reorder(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_permission(*MANAGE)
-def group_move(request: HttpRequest, pk: int) -> HttpResponse:
+def group_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     group = get_group(pk)
     form = MoveForm(request.POST)
     if not form.is_valid():

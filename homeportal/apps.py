@@ -29,5 +29,5 @@ def install_text_check() -> None:
         validate_text(value)
         return value
 
-    to_python.checks_text = True
-    forms.CharField.to_python = to_python
+    to_python.checks_text = True  # type: ignore[attr-defined]  # a mark: patched once
+    forms.CharField.to_python = to_python  # type: ignore[method-assign]  # on every text field

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.db import models
 
 VERSION = "v1"
 
@@ -52,7 +53,7 @@ def binding(purpose: str, table: str, row: object, field: str) -> str:
 class SealedField:
     """One model field that holds values sealed with `binding(purpose, table, pk, field)`."""
 
-    model: type
+    model: type[models.Model]
     field: str
     purpose: str
 
@@ -73,7 +74,7 @@ class SealedField:
 _SEALED: dict[tuple[str, str], SealedField] = {}
 
 
-def register_sealed(model: type, field: str, purpose: str) -> SealedField:
+def register_sealed(model: type[models.Model], field: str, purpose: str) -> SealedField:
     """Declares that `model.field` holds sealed values (empty means none); returns its spec."""
     spec = SealedField(model, field, purpose)
     _SEALED[(model._meta.label_lower, field)] = spec

@@ -1,19 +1,25 @@
 """Form helpers shared by every app."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def save_unique[T](
-    form: forms.Form,
+    form: forms.BaseForm,
     save: Callable[[], T],
     *,
     field: str,
     taken: Callable[[], bool],
-    message: str,
+    message: StrOrPromise,
 ) -> T | None:
     """`save()` in a savepoint, answering what it answers; or None with `message` on the form's
     `field` when the name it saves was taken meanwhile.

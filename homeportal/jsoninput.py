@@ -130,7 +130,9 @@ def _type_name(value) -> str:
 
 
 class Shape:
-    expected = ""
+    @property
+    def expected(self) -> str:
+        return ""
 
     def check(self, value, path: str, errors: list[str]) -> None:
         raise NotImplementedError

@@ -225,7 +225,7 @@ def check(host: str, addresses: list[Address]) -> None:
 # --- connections pinned to the resolved address -------------------------------------------
 
 
-class _Pinned:
+class _Pinned(HTTPConnection):
     """Connects to `pinned` while `host` stays the name (Host header, SNI, certificate)."""
 
     pinned: str = ""
@@ -327,7 +327,7 @@ def _one(
         if not verify_tls:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
-        connection: HTTPConnection = PinnedHTTPSConnection(
+        connection: _Pinned = PinnedHTTPSConnection(
             host,
             port,
             timeout=remaining,

@@ -2,17 +2,19 @@ import logging
 
 from django.db import connection
 from django.db.utils import Error as DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from homeportal.http import Request
 
 logger = logging.getLogger(__name__)
 
 
 @require_safe
 @never_cache
-def healthz(request: HttpRequest) -> HttpResponse:
+def healthz(request: Request) -> HttpResponse:
     """200 when the database answers, 503 when it does not. No login, no details."""
     try:
         with connection.cursor() as cursor:

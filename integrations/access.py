@@ -11,8 +11,9 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
+from homeportal.http import Request
 from integrations.models import Integration, Level
 
 KIND = "integration"
@@ -23,7 +24,7 @@ class LoginNeeded(Exception):
     """An anonymous visitor asked for an integration page."""
 
 
-def get_integration(request: HttpRequest, pk: int, level: str = Level.USE) -> Integration:
+def get_integration(request: Request, pk: int, level: str = Level.USE) -> Integration:
     if not request.user.is_authenticated:
         raise LoginNeeded
     integration = Integration.objects.filter(pk=pk).first()

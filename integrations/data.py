@@ -120,7 +120,7 @@ def remembered(integration: Integration, name: str, params=None) -> shared_fetch
 def run_action(integration: Integration, name: str, params: Mapping[str, str]) -> None:
     kind = integration.kind_module
     action = kind.actions.get(name) if kind else None
-    if action is None:
+    if kind is None or action is None:
         raise ConnectionProblem(ConnectionProblem.UNEXPECTED, _("Unknown action."))
     context = integration.context(timeout=TIMEOUT)
     call(kind, context, lambda ctx: action.run(ctx, params))

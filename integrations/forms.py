@@ -1,8 +1,11 @@
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from integrations.kinds import Context, IntegrationKind, all_kinds
+from integrations.kinds.base import SecretField
 from integrations.models import Integration, host_of
 
 STORED = _("stored — leave blank to keep")
@@ -25,7 +28,7 @@ class IntegrationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.stored = self.instance.stored_secret_names() if self.instance.pk else set()
-        self.secret_fields = {}
+        self.secret_fields: dict[str, SecretField] = {}
         for group in kind.secret_sets:
             for spec in group:
                 if spec.name in self.secret_fields:
@@ -61,7 +64,8 @@ class IntegrationForm(forms.ModelForm):
         return url.rstrip("/")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         changes: dict[str, str | None] = {}
         for name in self.secret_fields:
             value = data.get(f"secret_{name}") or ""
@@ -140,7 +144,9 @@ class KindChoiceForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k.slug, k.name) for k in all_kinds()]
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
+            (k.slug, k.name) for k in all_kinds()
+        ]
 
 
 class FilterForm(forms.Form):

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from groups import access_tab
 from groups.access_tab import AccessRowForm
 from groups.models import Group
 from groups.permissions import ADMIN, expand
+from homeportal.http import AuthenticatedRequest, Request
 from homeportal.net import client_ip
 from integrations import data
 from integrations.access import (
@@ -34,13 +35,13 @@ from sessions_admin import audit
 GET_POST = ["GET", "POST"]
 
 
-def posted(request: HttpRequest):
+def posted(request: Request):
     return request.POST if request.method == "POST" else None
 
 
 @require_safe
 @login_required
-def integration_list(request: HttpRequest) -> HttpResponse:
+def integration_list(request: AuthenticatedRequest) -> HttpResponse:
     """Integrations the user may at least `use`; addresses only for those with `full`."""
     grants = request.grants
     form = FilterForm(request.GET or None)
@@ -70,13 +71,14 @@ def _test(form: IntegrationForm, options_data: dict) -> dict:
 @sensitive_post_parameters()
 @require_http_methods(GET_POST)
 @require_integration_create
-def integration_create(request: HttpRequest) -> HttpResponse:
+def integration_create(request: Request) -> HttpResponse:
     """Kind picker, then the kind's form; "Test connection" tries it without saving."""
     picker = KindChoiceForm(request.GET or None)
     if not picker.is_valid():
         return render(request, "integrations/pick_kind.html", {"kinds": all_kinds()},
                       status=400 if request.GET else 200)  # fmt: skip
     kind = get_kind(picker.cleaned_data["kind"])
+    assert kind is not None  # the picker's choices are the known kinds
     form = IntegrationForm(kind, posted(request), initial={"url": kind.default_url})
     options = options_form(kind, posted(request))
     if request.method == "POST":
@@ -98,7 +100,7 @@ def integration_create(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters()
 @require_http_methods(GET_POST)
 @with_integration(Level.FULL)
-def integration_edit(request: HttpRequest, integration: Integration) -> HttpResponse:
+def integration_edit(request: Request, integration: Integration) -> HttpResponse:
     kind = integration.kind_module
     if kind is None:
         return render(request, "integrations/unknown_kind.html",
@@ -136,7 +138,7 @@ def boards_using(integration: Integration):
 
 @require_http_methods(GET_POST)
 @with_integration(Level.FULL)
-def integration_delete(request: HttpRequest, integration: Integration) -> HttpResponse:
+def integration_delete(request: Request, integration: Integration) -> HttpResponse:
     """Asks first, saying which boards show it (those the user may see, and how many others)."""
     from boards.access import visible_boards
 
@@ -155,7 +157,7 @@ def integration_delete(request: HttpRequest, integration: Integration) -> HttpRe
 
 
 def inherited_access(integration: Integration) -> list[dict]:
-    rows = []
+    rows: list[dict] = []
     if integration.owner_id:
         rows.append({"who": integration.owner, "kind": "user", "level": Level.FULL,
                      "level_label": Level.FULL.label,
@@ -181,7 +183,7 @@ def inherited_access(integration: Integration) -> list[dict]:
 
 @require_http_methods(GET_POST)
 @with_integration(Level.FULL)
-def integration_access(request: HttpRequest, integration: Integration) -> HttpResponse:
+def integration_access(request: Request, integration: Integration) -> HttpResponse:
     form = AccessRowForm(integration, IntegrationAccess, "integration", Level.choices,
                          posted(request))  # fmt: skip
     if access_tab.is_search(request):
@@ -201,7 +203,7 @@ def integration_access(request: HttpRequest, integration: Integration) -> HttpRe
         )
     )
     for row in rows:
-        row.remove_url = reverse("integrations:access_remove", args=[integration.pk, row.pk])
+        row.remove_url = reverse("integrations:access_remove", args=[integration.pk, row.pk])  # type: ignore[attr-defined]  # for the template
     context = {
         "integration": integration, "form": form, "rows": rows, "can_edit": True,
         "inherited": inherited_access(integration), "tab": "access", "level": Level.FULL,
@@ -217,7 +219,7 @@ def integration_access(request: HttpRequest, integration: Integration) -> HttpRe
 
 @require_POST
 @with_integration(Level.FULL)
-def integration_access_remove(request: HttpRequest, integration: Integration,
+def integration_access_remove(request: Request, integration: Integration,
                               row_id: int) -> HttpResponse:  # fmt: skip
     row = get_object_or_404(integration.access_rows.select_related("user", "group"), pk=row_id)
     principal = str(row.user or row.group)

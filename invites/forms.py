@@ -1,6 +1,7 @@
 """Forms for invites (creating one, registering through one) and password-reset links."""
 
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -68,11 +69,13 @@ class InviteCreateForm(forms.Form):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         ids = [g.pk for g in offered_groups(actor)]
-        self.fields["default_groups"].queryset = Group.objects.filter(pk__in=ids)
-        self.fields["default_groups"].label_from_instance = _group_label
+        groups = cast(GroupsField, self.fields["default_groups"])
+        groups.queryset = Group.objects.filter(pk__in=ids)
+        groups.label_from_instance = _group_label  # type: ignore[method-assign]  # Django's way to relabel one form's choices
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         chosen = data.get("default_groups") or []
         admin_groups = [group for group in chosen if ADMIN in expand(group.permissions)]
         if admin_groups and not data.get("confirm_admin"):

@@ -12,6 +12,7 @@ from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from groups import rules
@@ -110,7 +111,7 @@ class Invite(models.Model):
             return InviteState.EXPIRED
         return InviteState.ACTIVE
 
-    def get_state_display(self) -> str:
+    def get_state_display(self) -> str | Promise:
         return InviteState(self.state).label
 
     def refusal(self) -> str | None:
@@ -183,7 +184,8 @@ class Invite(models.Model):
             # With the creator's rights as they are now, read after the lock: an invite by a
             # user manager never leads into a group given permissions they lack since, and an
             # invite whose creator is gone or disabled adds nobody anywhere.
-            self.creator = User.objects.filter(pk=self.creator_id).first()
+            creator_id = self.creator_id
+            self.creator = User.objects.filter(pk=creator_id).first() if creator_id else None
             if self.refusal():
                 raise Unusable
             claimed = Invite.objects.usable().filter(pk=self.pk).update(uses=F("uses") + 1)
@@ -316,7 +318,8 @@ class PasswordResetLink(models.Model):
 
         with transaction.atomic():
             rules.lock()
-            self.created_by = User.objects.filter(pk=self.created_by_id).first()
+            by_id = self.created_by_id
+            self.created_by = User.objects.filter(pk=by_id).first() if by_id else None
             self.user.refresh_from_db()
             if self.refusal():
                 raise Unusable

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from groups.decorators import require_permission
 from groups.permissions import ADMIN, USER_MANAGE
 from groups.refusals import refused
 from homeportal.forms import save_unique
+from homeportal.http import AuthenticatedRequest, Request
 from homeportal.net import client_ip
 from invites.forms import InviteCreateForm, RegisterForm
 from invites.models import Invite, PasswordResetLink, Unusable
@@ -35,14 +36,14 @@ MANAGE = (ADMIN, USER_MANAGE)
 PER_PAGE = 50
 
 
-def invites_page(request: HttpRequest):
+def invites_page(request: Request):
     invites = Invite.objects.select_related("creator").prefetch_related("default_groups")
     return Paginator(invites, PER_PAGE).get_page(request.GET.get("page"))
 
 
 @require_safe
 @require_permission(*MANAGE)
-def invite_list(request: HttpRequest) -> HttpResponse:
+def invite_list(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "page": invites_page(request),
         "registration_open": Provider.CREDENTIALS in settings.AUTH_PROVIDERS,
@@ -53,7 +54,7 @@ def invite_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(*MANAGE)
-def invite_create(request: HttpRequest) -> HttpResponse:
+def invite_create(request: AuthenticatedRequest) -> HttpResponse:
     form = InviteCreateForm(request.POST if request.method == "POST" else None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -79,7 +80,7 @@ def invite_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_permission(*MANAGE)
-def invite_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def invite_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     invite = get_object_or_404(Invite, pk=pk)
     try:
         invite.revoke(actor=request.user, ip=client_ip(request))
@@ -91,13 +92,13 @@ def invite_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("invites:list")
 
 
-def unusable(request: HttpRequest) -> HttpResponse:
+def unusable(request: Request) -> HttpResponse:
     return render(request, "invites/unusable.html", status=404)
 
 
 @sensitive_post_parameters("password1", "password2")
 @never_cache
-def register(request: HttpRequest, token: str) -> HttpResponse:
+def register(request: Request, token: str) -> HttpResponse:
     try:
         invite = Invite.objects.by_token(token)
     except Unusable:
@@ -147,7 +148,7 @@ def two_factor_on(user: User) -> bool:
 
 @sensitive_post_parameters("new_password1", "new_password2")
 @never_cache
-def reset_password(request: HttpRequest, token: str) -> HttpResponse:
+def reset_password(request: Request, token: str) -> HttpResponse:
     try:
         link = PasswordResetLink.objects.by_token(token)
     except Unusable:

@@ -35,11 +35,15 @@ def _from_epoch(value) -> datetime:
 
 
 class SessionStore(DatabaseStore):
+    model: type[UserSession]  # Django's cached property, answering get_model_class()
+
     @classmethod
-    def get_model_class(cls):
+    def get_model_class(cls) -> type[UserSession]:
         return UserSession
 
     def _get_session_from_db(self):
+        if self.session_key is None:  # no key yet: nothing to read, as in Django's store
+            return None
         try:
             return self.model.objects.get(
                 session_key=hash_session_key(self.session_key), expire_date__gt=timezone.now()
@@ -59,7 +63,7 @@ class SessionStore(DatabaseStore):
     def create_model_instance(self, data):
         user_id = data.get(USER_ID)
         return self.model(
-            session_key=hash_session_key(self._get_or_create_session_key()),
+            session_key=hash_session_key(self._get_or_create_session_key()),  # type: ignore[attr-defined]  # Django's, not in the stubs
             session_data=self.encode(data),
             expire_date=self.real_expiry(data),
             user_id=int(user_id) if user_id else None,

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _lazy
@@ -30,10 +32,13 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, actions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _lazy("Any action"))] + [(a, a) for a in actions]
+        cast(forms.ChoiceField, self.fields["action"]).choices = [("", _lazy("Any action"))] + [
+            (a, a) for a in actions
+        ]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("until", _lazy("The end date is before the start date."))

@@ -80,7 +80,8 @@ def _target(admin, state: dict):
 
     if time.time() >= state.get("until", 0):
         return None, "expired"
-    target = User.objects.filter(pk=state.get("user")).first()
+    target_id = state.get("user")
+    target = User.objects.filter(pk=target_id).first() if target_id else None
     if target is None:
         return None, "user deleted"
     refusal = rules.impersonate_refusal(

@@ -4,13 +4,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 from user_agents import parse as parse_user_agent
 
+from homeportal.http import AuthenticatedRequest
 from homeportal.net import client_ip
 from sessions_admin import audit
 from sessions_admin.audit_text import provider_name
@@ -35,7 +36,8 @@ class RevokeForm(forms.Form):
     session = forms.CharField(max_length=64, required=False)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("scope") == "one" and not cleaned.get("session"):
             raise forms.ValidationError(_("Choose the session to end."))
         return cleaned
@@ -43,7 +45,7 @@ class RevokeForm(forms.Form):
 
 @require_safe
 @login_required
-def my_sessions(request: HttpRequest) -> HttpResponse:
+def my_sessions(request: AuthenticatedRequest) -> HttpResponse:
     current = hash_session_key(request.session.session_key or "")
     sessions = [
         {
@@ -64,7 +66,7 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
     ]
     history = list(LoginRecord.objects.filter(user=request.user)[:HISTORY_LENGTH])
     for record in history:
-        record.provider_name = provider_name(record.provider)
+        record.provider_name = provider_name(record.provider)  # type: ignore[attr-defined]  # for the template
     context = {"sessions": sessions, "history": history}
     template = "sessions_admin/my_sessions.html"
     if request.htmx:
@@ -74,7 +76,7 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def revoke(request: HttpRequest) -> HttpResponse:
+def revoke(request: AuthenticatedRequest) -> HttpResponse:
     form = RevokeForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.errors.as_text())

@@ -6,7 +6,8 @@ from datetime import UTC
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from groups import rules
 from groups.decorators import impersonable, require_permission
 from groups.permissions import ADMIN, AUDIT_VIEW
 from groups.refusals import refused
+from homeportal.http import AuthenticatedRequest, Request
 from sessions_admin import impersonation
 from sessions_admin.audit_text import describe
 from sessions_admin.forms import AuditFilterForm
@@ -28,7 +30,7 @@ AUDIT_PER_PAGE = 50
 
 @require_POST
 @require_permission(ADMIN)
-def impersonate_start(request: HttpRequest, username: str) -> HttpResponse:
+def impersonate_start(request: AuthenticatedRequest, username: str) -> HttpResponse:
     target = get_object_or_404(User, username=username.lower())
     try:
         impersonation.start(request, target)
@@ -44,7 +46,7 @@ def impersonate_start(request: HttpRequest, username: str) -> HttpResponse:
 @impersonable
 @require_POST
 @login_required
-def impersonate_stop(request: HttpRequest) -> HttpResponse:
+def impersonate_stop(request: AuthenticatedRequest) -> HttpResponse:
     """Back to the admin's own account (the banner's button)."""
     target = request.user
     if getattr(request, "impersonator", None) is None:
@@ -54,14 +56,14 @@ def impersonate_stop(request: HttpRequest) -> HttpResponse:
     return redirect("users:detail", username=target.username)
 
 
-def _audit_filter(request: HttpRequest) -> AuditFilterForm:
+def _audit_filter(request: Request) -> AuditFilterForm:
     actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
     return AuditFilterForm(request.GET, actions=actions)
 
 
 @require_safe
 @require_permission(AUDIT_VIEW)
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthenticatedRequest) -> HttpResponse:
     form = _audit_filter(request)
     entries = form.filter(AuditEntry.objects.all())
     page = Paginator(entries, AUDIT_PER_PAGE).get_page(request.GET.get("page"))
@@ -83,7 +85,7 @@ class _Echo:
 
 @require_safe
 @require_permission(AUDIT_VIEW)
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: AuthenticatedRequest) -> HttpResponseBase:
     """The filtered log as CSV, every page of it, streamed so a long log costs no memory."""
     form = _audit_filter(request)
     if not form.is_valid():

@@ -129,7 +129,7 @@ def library_settings() -> dict:
 
     # Per-connection options (never global ones, which would outlive a settings change).
     # OPT_X_TLS_NEWCTX must come last: it builds the TLS context from the options before it.
-    options = {
+    options: dict[int, int | float | str] = {
         ldap.OPT_PROTOCOL_VERSION: 3,
         ldap.OPT_REFERRALS: 0,  # Active Directory's referrals need a bind of their own
         ldap.OPT_NETWORK_TIMEOUT: float(s.AUTH_LDAP_TIMEOUT),
@@ -242,6 +242,7 @@ def unavailable_reason(errors) -> str:
 
 class LDAPBackend(ExternalBackend, DjangoLDAPBackend):
     provider = Provider.LDAP
+    _settings: LDAPSettings | None  # django-auth-ldap's, built on first use
 
     @property
     def settings(self):

@@ -497,6 +497,7 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
 
     def login_success(self):
         request, user = self.request, self.user
+        assert user is not None  # called once the callback authenticated someone
         if not (request.user.is_authenticated and request.user.pk == user.pk):
             complete_login(
                 request, user, provider=Provider.OIDC,

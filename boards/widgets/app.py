@@ -55,7 +55,8 @@ class AppForm(WidgetForm):
         )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("ping") and not (data.get("ping_url") or safe_web_url(data.get("url"))):
             self.add_error(
                 "ping_url",

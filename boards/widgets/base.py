@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 Loader = Callable[[list, Any], list]
@@ -32,8 +33,8 @@ class WidgetForm(forms.Form):
 @dataclass(frozen=True)
 class WidgetKind:
     name: str
-    label: str
-    description: str
+    label: str | Promise  # lazy translations, read when shown
+    description: str | Promise
     form_class: type[WidgetForm]
     template: str
     default_size: tuple[int, int] = (2, 1)  # (columns, rows) on the desktop grid

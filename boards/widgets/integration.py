@@ -9,6 +9,7 @@ shown only to viewers with the action's level on the integration; the server che
 """
 
 import time
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +31,7 @@ class IntegrationWidgetForm(WidgetForm):
             # Stored and imported options: any number; layout checks decide who may use it.
             self.fields["integration"] = forms.IntegerField(min_value=1)
         else:
-            self.fields["integration"].choices = [
+            cast(forms.TypedChoiceField, self.fields["integration"]).choices = [
                 (i.pk, f"{i.name} ({i.kind_name})") for i in integrations
             ]
 
@@ -38,8 +39,8 @@ class IntegrationWidgetForm(WidgetForm):
 def _integrations(items) -> dict:
     from integrations.models import Integration
 
-    ids = {i.options.get("integration") for i in items}
-    ids = [pk for pk in ids if isinstance(pk, int)]
+    named = {i.options.get("integration") for i in items}
+    ids = [pk for pk in named if isinstance(pk, int)]
     return {i.pk: i for i in Integration.objects.filter(pk__in=ids)} if ids else {}
 
 
@@ -91,7 +92,7 @@ def make_refresh(widget_name: str):
         widget = KINDS[widget_name]
         integration = _integrations([item]).get(item.options.get("integration"))
         kind = integration.kind_module if integration else None
-        if kind is None or widget_name not in kind.widgets:
+        if integration is None or kind is None or widget_name not in kind.widgets:
             return {"state": "missing"}
         try:
             entry = data.query(integration, kind.widgets[widget_name])

@@ -56,7 +56,7 @@ class SearchForm(WidgetForm):
 
 
 def load(items, request) -> list:
-    result = []
+    result: list[dict | None] = []
     for item in items:
         parts = split_template(item.options.get("engine", ""))
         if parts is None:

@@ -55,8 +55,8 @@ def group_delete_refusal(actor, group: Group) -> str | None:
     the owner's memberships are the owner's alone to end."""
     if group.is_everyone:
         return _("The everyone group cannot be deleted.")
-    owner = Membership.objects.filter(group=group, user__is_owner=True).select_related("user")
-    owner = owner.first()
+    owners = Membership.objects.filter(group=group, user__is_owner=True).select_related("user")
+    owner = owners.first()
     return owner_removal_refusal(actor, owner.user) if owner is not None else None
 
 

@@ -152,7 +152,7 @@ def item(
     size: int,
     down_speed: int,
     up_speed: int,
-    eta: int | None,
+    eta: float | None,  # seconds; stored whole
     state: str,
     error: str = "",
 ) -> dict[str, Any]:

@@ -54,6 +54,7 @@ FIELDS = [
 ]
 # tr_torrent_activity: 0 stopped, 1 queued to check, 2 checking, 3 queued to download,
 # 4 downloading, 5 queued to seed, 6 seeding.
+STATES: dict[object, str]  # keyed by what the daemon sends (an int, or nothing)
 STATES = {1: "checking", 2: "checking", 3: "queued", 4: "downloading", 5: "queued", 6: "seeding"}
 LOCAL_ERROR = 3  # 1 and 2 are tracker warnings and errors: the torrent itself is fine
 
