@@ -130,6 +130,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files, before sessions and everything else that a file does not need.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The bundled brand icons, read from the one file that holds them all (boards/icons.py):
+    # whitenoise would keep an entry per icon in every process.
+    "boards.icons.BrandIconMiddleware",
     # The Content-Security-Policy header with its nonce, then (inside it, so it can add to the
     # policy of the answer) the OIDC provider's endpoint origins in form-action.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
