@@ -134,6 +134,11 @@ def populate(args) -> dict:
         "search": {"title": "Web", "engine": "https://duckduckgo.com/?q=%s", "placeholder": "",
                    "new_tab": False},
     }  # fmt: skip
+    # A note keeps its rendering beside its text, as the notes form saves it (a page renders
+    # Markdown only for rows older than that).
+    from boards.markdown import render_or_plain
+
+    kinds["notes"]["html"] = render_or_plain(kinds["notes"]["text"])
     # Mostly app links, as on a real dashboard, with every other kind present.
     mix = ["app"] * 6 + ["bookmarks", "clock", "notes", "search", "app", "iframe"]
 
