@@ -136,7 +136,7 @@ MIDDLEWARE = [
     # The Content-Security-Policy header with its nonce, then (inside it, so it can add to the
     # policy of the answer) the OIDC provider's endpoint origins in form-action.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "accounts.providers.oidc.csp_middleware",
+    "accounts.providers.oidc_hooks.csp_middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before CommonMiddleware (Django's documented place): picks the language
     # from Accept-Language; accounts.preferences applies a user's own choice later.
@@ -147,7 +147,7 @@ MIDDLEWARE = [
     # Right after authentication: the proxy login (switches or ends sessions as the headers
     # say) and the OIDC session refresh, so everything below sees the right user.
     "accounts.providers.proxy.ProxyLoginMiddleware",
-    "accounts.providers.oidc.SessionRefreshMiddleware",
+    "accounts.providers.oidc_hooks.session_refresh_middleware",
     # request.htmx, then HX-Redirect instead of a bare redirect for htmx requests.
     "django_htmx.middleware.HtmxMiddleware",
     "homeportal.middleware.htmx_redirect_middleware",
