@@ -24,6 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from django.template import Context, engines
 from django.urls import reverse
 from django.utils.csp import CSP
@@ -102,12 +103,35 @@ class LiveItem:
         return get_widget(self.kind)
 
 
+def _item_rows(board: Board) -> list[tuple]:
+    """The board's items as tuples of ITEM_FIELDS in reading order: the ORM's query, run on
+    the database cursor. For the 60 items of a big board the ORM's per-row conversions took
+    3.1 ms where the query and the decoding of the options take 0.5 ms (a seventh of a first
+    view); the options are the only value that needs converting (JSON text on every database
+    homeportal runs on), and they are decoded as the JSON field would."""
+    query = Item.objects.filter(board_id=board.id).order_by("y", "x", "id")
+    sql, params = query.values_list(*ITEM_FIELDS).query.sql_with_params()
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    at = ITEM_FIELDS.index("options")
+    return [(*row[:at], _json_value(row[at]), *row[at + 1 :]) for row in rows]
+
+
+def _json_value(value):
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value  # what Django's JSONField answers for text that is not JSON
+
+
 def load_body_sections(board: Board) -> list[Section]:
     """`load_sections` for rendering only: the same two queries, items as `BodyItem`s."""
     sections = list(board.sections.all())
     by_section: dict[int, list] = {section.id: [] for section in sections}
-    rows = Item.objects.filter(board_id=board.id).order_by("y", "x", "id").values_list(*ITEM_FIELDS)
-    for row in rows:
+    for row in _item_rows(board):
         item = BodyItem(board, row)
         by_section.setdefault(item.section_id, []).append(item)
     for section in sections:
