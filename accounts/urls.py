@@ -1,7 +1,7 @@
 from django.urls import path
 
 from accounts import two_factor_views, views
-from accounts.providers import oidc
+from accounts.providers import oidc_hooks
 
 app_name = "accounts"
 urlpatterns = [
@@ -13,6 +13,6 @@ urlpatterns = [
     path("2fa/disable/", two_factor_views.disable_view, name="two_factor_disable"),
     path("2fa/recovery-codes/", two_factor_views.recovery_codes_view, name="two_factor_codes"),
     path("2fa/verify/", two_factor_views.verify_view, name="two_factor_verify"),
-    path("oidc/login/", oidc.OIDCLoginView.as_view(), name="oidc_login"),
-    path("oidc/callback/", oidc.OIDCCallbackView.as_view(), name="oidc_callback"),
+    path("oidc/login/", oidc_hooks.login_view, name="oidc_login"),
+    path("oidc/callback/", oidc_hooks.callback_view, name="oidc_callback"),
 ]

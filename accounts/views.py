@@ -19,7 +19,7 @@ from accounts.forms import LoginForm, OnboardingForm, PasswordChangeForm
 from accounts.login import complete_login, safe_next
 from accounts.models import Provider, User
 from accounts.onboarding import create_owner, mark_onboarded
-from accounts.providers.oidc import end_session_url
+from accounts.providers.oidc_hooks import end_session_url
 from groups.decorators import impersonable
 from homeportal.http import AuthenticatedRequest, Request
 from homeportal.net import client_ip

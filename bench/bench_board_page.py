@@ -11,7 +11,10 @@ Everything happens on loopback and stops by itself: a throwaway data folder (SQL
 --postgres a throwaway database on DATABASE_URL's server), gunicorn on a free 127.0.0.1 port,
 `wrk` for the load (a bounded Python loop when wrk is not installed), then everything is
 removed. The closing note gives both throughputs, their ratio, the board page's query count
-(and that a 5-widget board costs the same), and the server's memory after the run.
+(and that a 5-widget board costs the same), and the server's memory after the run: the
+resident set (RSS) of the gunicorn master and its worker added up, which counts twice the
+pages the worker shares with the master it was forked from, and their proportional set size
+(PSS), which counts those pages once.
 """
 
 import argparse
@@ -135,6 +138,11 @@ def populate(args) -> dict:
         "search": {"title": "Web", "engine": "https://duckduckgo.com/?q=%s", "placeholder": "",
                    "new_tab": False},
     }  # fmt: skip
+    # A note keeps its rendering beside its text, as the notes form saves it (a page renders
+    # Markdown only for rows older than that).
+    from boards.markdown import render_or_plain
+
+    kinds["notes"]["html"] = render_or_plain(kinds["notes"]["text"])
     # Mostly app links, as on a real dashboard, with every other kind present.
     mix = ["app"] * 6 + ["bookmarks", "clock", "notes", "search", "app", "iframe"]
 
@@ -248,12 +256,25 @@ def rss_kib(pid: int) -> int:
 class ServerMemory(TypedDict):
     master_kib: int
     workers_kib: list[int]
+    pss_kib: int
+
+
+def pss_kib(pid: int) -> int:
+    """Proportional set size: shared pages divided among the processes that share them."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
 
 
 def server_memory(master: int) -> ServerMemory:
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     workers = [int(pid) for pid in children]
-    return {"master_kib": rss_kib(master), "workers_kib": [rss_kib(pid) for pid in workers]}
+    return {
+        "master_kib": rss_kib(master),
+        "workers_kib": [rss_kib(pid) for pid in workers],
+        "pss_kib": sum(pss_kib(pid) for pid in [master, *workers]),
+    }
 
 
 def load_wrk(url: str, cookie: str, duration: int, connections: int,
@@ -392,6 +413,7 @@ def main() -> None:
             "server_rss_mib": round((memory["master_kib"] + sum(memory["workers_kib"])) / 1024, 1),
             "master_rss_mib": round(memory["master_kib"] / 1024, 1),
             "worker_rss_mib": [round(k / 1024, 1) for k in memory["workers_kib"]],
+            "server_pss_mib": round(memory["pss_kib"] / 1024, 1),
             "non_2xx": non_2xx,
             "setup": f"{args.widgets} widgets, user in {args.groups} groups, {args.boards} boards, "
             f"gunicorn 1 worker x 4 threads, {args.connections} connections, "
@@ -446,6 +468,7 @@ def run_both(args) -> None:
         ("server RSS (<= 150 MiB)", "server_rss_mib", " MiB"),
         ("  master", "master_rss_mib", " MiB"),
         ("  worker", "worker_rss_mib", " MiB"),
+        ("server PSS (shared once)", "server_pss_mib", " MiB"),
         ("non-2xx responses", "non_2xx", ""),
     ]
     for label, key, unit in rows:

@@ -136,10 +136,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files, before sessions and everything else that a file does not need.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The bundled brand icons, read from the one file that holds them all (boards/icons.py):
+    # whitenoise would keep an entry per icon in every process.
+    "boards.icons.BrandIconMiddleware",
     # The Content-Security-Policy header with its nonce, then (inside it, so it can add to the
     # policy of the answer) the OIDC provider's endpoint origins in form-action.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "accounts.providers.oidc.csp_middleware",
+    "accounts.providers.oidc_hooks.csp_middleware",
     # Before sessions: an API call is never authenticated by a cookie (apitokens.api).
     "apitokens.api.cookieless_api_middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -152,7 +155,7 @@ MIDDLEWARE = [
     # Right after authentication: the proxy login (switches or ends sessions as the headers
     # say) and the OIDC session refresh, so everything below sees the right user.
     "accounts.providers.proxy.ProxyLoginMiddleware",
-    "accounts.providers.oidc.SessionRefreshMiddleware",
+    "accounts.providers.oidc_hooks.session_refresh_middleware",
     # request.htmx, then HX-Redirect instead of a bare redirect for htmx requests.
     "django_htmx.middleware.HtmxMiddleware",
     "homeportal.middleware.htmx_redirect_middleware",

@@ -212,3 +212,21 @@ def test_a_change_seen_through_one_cache_client_is_seen_through_another(lab, peo
     assert "Seen everywhere" in "".join(
         p for p in board_body(Board.objects.get(pk=lab.pk), None, process_b).parts if type(p) is str
     )
+
+
+def test_the_body_reads_the_items_the_orm_reads(lab):
+    """The body's items are read on the database cursor (boards.render._item_rows): the same
+    rows, order and decoded options as the ORM's, for options JSON holds in every shape."""
+    from boards.render import ITEM_FIELDS, _item_rows
+
+    area = lab.sections.get(kind="area")
+    add_item(area, "app", box=(4, 0, 2, 1), name='Ünïcödé ✓ "quoted" <b>', url="https://a.b/")
+    add_item(area, "bookmarks", box=(0, 3, 2, 2), links=[{"name": "x", "url": "https://x/"}])
+    Item.objects.filter(board=lab, kind="notes").update(
+        options={"text": "", "html": None, "n": 1.5}
+    )
+    orm = list(
+        Item.objects.filter(board_id=lab.id).order_by("y", "x", "id").values_list(*ITEM_FIELDS)
+    )
+    assert len(orm) == 4
+    assert _item_rows(lab) == orm

@@ -1,6 +1,7 @@
 """Bundled brand icons: written once as static files, searched, matched, shown on app links."""
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -21,15 +22,67 @@ def app_options(**options) -> dict | None:
     return widget.suggest(cleaned) if cleaned is not None else None
 
 
-def test_icons_are_static_files_with_an_index():
-    index = json.loads(Path(finders.find("icons/brands/index.json")).read_text())
+def test_icons_are_one_file_of_tiles_with_an_index():
+    """Two static files, not one per icon: whitenoise keeps an entry per file it serves, in
+    every server process (26 MiB for the 3,500 icons and their compressed copies)."""
+    storage_paths = [path for path, _storage in icons.BrandIconFinder().list([])]
+    assert storage_paths == ["index.json", "tiles.bin"]
+    index = json.loads(Path(finders.find(icons.INDEX)).read_text())
     assert len(index) > 3000
-    slugs = {slug for slug, _title, _colour in index}
+    slugs = {row[0] for row in index}
     assert {"jellyfin", "plex", "homeassistant", "pihole", "nextcloud"} <= slugs
-    svg = Path(finders.find("icons/brands/jellyfin.svg")).read_text()
+    assert finders.find("icons/brands/jellyfin.svg") is None
+    svg = icons.tile("jellyfin").decode()
     tile = ET.fromstring(svg)
     assert tile.find("{http://www.w3.org/2000/svg}rect").get("fill").lower() == "#00a4dc"
     assert "<script" not in svg and "<title" not in svg
+    # Every tile parses on its own: offsets and lengths are right to the last byte.
+    for slug, *_rest in index[:: len(index) // 50] + index[-1:]:
+        assert ET.fromstring(icons.tile(slug)).tag == "{http://www.w3.org/2000/svg}svg"
+
+
+def test_a_tile_is_served_with_long_caching_under_its_hash(client):
+    found = icons.icon("jellyfin")
+    assert re.fullmatch(r"/static/icons/brands/jellyfin\.[0-9a-f]{12}\.svg", found["url"])
+    response = client.get(found["url"])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response.content == icons.tile("jellyfin")
+    assert response["Cache-Control"] == "max-age=315360000, public, immutable"
+    assert response["Content-Security-Policy"] == "default-src 'none'"
+    assert "Set-Cookie" not in response and "Vary" not in response  # no session, no language
+    again = client.get(found["url"], HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    head = client.head(found["url"])
+    assert head.status_code == 200 and head.content == b""
+    plain = client.get("/static/icons/brands/jellyfin.svg")
+    assert plain.content == response.content and plain["Cache-Control"] == "max-age=60, public"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/icons/brands/no-such-icon.svg",
+        "/static/icons/brands/nosuchicon.svg",
+        "/static/icons/brands/jellyfin.000000000000.svg",  # not its hash
+        "/static/icons/brands/../../settings.py",
+        "/static/icons/brands/jellyfin.png",
+        "/static/icons/brands/",
+    ],
+)
+def test_anything_else_under_the_icons_is_not_found(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_a_tile_costs_no_query(client, django_assert_num_queries):
+    url = icons.icon("plex")["url"]
+    with django_assert_num_queries(0):
+        assert client.get(url).status_code == 200
+
+
+def test_changes_to_a_tile_are_refused(client):
+    response = client.post(icons.icon("plex")["url"])
+    assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
 
 
 def test_pale_brands_get_a_dark_drawing_and_dark_ones_a_white_one():
@@ -41,7 +94,7 @@ def test_search_puts_names_that_start_with_the_query_first():
     found = [icon["slug"] for icon in icons.search("jelly")]
     assert found[0] == "jellyfin"
     assert icons.search("") == [] and icons.search("   ") == []
-    assert all(icon["path"].startswith("icons/brands/") for icon in icons.search("home"))
+    assert all(icon["url"].startswith("/static/icons/brands/") for icon in icons.search("home"))
 
 
 @pytest.mark.parametrize(
@@ -78,7 +131,7 @@ def test_the_board_shows_the_brand_tile_and_falls_back_to_letters(people, login)
     add_item(section, "app", name="Jellyfin", brand_icon="jellyfin")
     add_item(section, "app", box=(2, 0, 2, 1), name="Zeta", brand_icon="-")
     page = login(people.owner).get("/boards/lab/").content.decode()
-    assert 'src="/static/icons/brands/jellyfin.svg"' in page
+    assert f'src="{icons.icon("jellyfin")["url"]}"' in page
     assert 'app-letter" aria-hidden="true">Z<' in page
 
 

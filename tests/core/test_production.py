@@ -1,6 +1,7 @@
 """What the Docker image runs, run here without Docker: collectstatic with hashed names,
 `check --deploy` with production-like settings, migrations and gunicorn serving /healthz."""
 
+import json
 import os
 import socket
 import subprocess
@@ -110,6 +111,14 @@ def test_image_start_serves_healthz_static_files_and_onboarding(tmp_path):
         assert css.startswith("homeportal.") and css != "homeportal.css"  # hashed name
         status, headers, _ = get(f"http://127.0.0.1:{port}/static/css/{css}")
         assert status == 200 and "max-age" in headers.get("Cache-Control", "")
+        # The brand icons: two collected files, not one per icon, served tile by tile.
+        brands = tmp_path / "static" / "icons" / "brands"
+        assert len(list(brands.iterdir())) < 10
+        row = next(r for r in json.loads((brands / "index.json").read_text()) if r[0] == "plex")
+        status, headers, svg = get(f"http://127.0.0.1:{port}/static/icons/brands/plex.{row[5]}.svg")
+        assert status == 200 and headers["Content-Type"] == "image/svg+xml"
+        assert svg.startswith(b"<svg") and len(svg) == row[4]
+        assert "immutable" in headers["Cache-Control"]
     finally:
         server.terminate()
         server.wait(timeout=20)
