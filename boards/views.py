@@ -68,6 +68,7 @@ from boards.render import (
     with_board_csp,
 )
 from boards.widgets import all_widgets
+from boards.widgets.integration import query_params
 from groups.decorators import impersonable
 from groups.models import Group
 from homeportal.forms import save_unique
@@ -185,7 +186,7 @@ def item_action(request: HttpRequest, board: Board, item_id: int, action: str) -
     params = form.cleaned_data
     problem = ""
     try:
-        run_action(integration, action, params)
+        run_action(integration, action, params, query_params(item))
     except InvalidParams:
         return HttpResponse(_("The action's parameters are not understood."), status=400)
     except ConnectionProblem as error:
