@@ -175,6 +175,16 @@ PLACED = [
 ]
 
 
+EXPECTED = [
+    "input_boolean.porch_light",
+    "input_number.thermostat",
+    "sensor.living_room_temperature",
+    "switch.coffee_maker",
+    "script.good_night",
+    "scene.movie",
+]
+
+
 class HomeAssistant(Daemon):
     name = "homeassistant"
     start_timeout = 180.0  # the first start compiles a few thousand modules
@@ -230,10 +240,16 @@ class HomeAssistant(Daemon):
         return [[self.hass, "-c", str(self.home / "config"), "--skip-pip", "--log-no-color"]]
 
     def ready(self, command: list[str]) -> bool:
+        """Answering, and every entity of the configuration set up (the template platform
+        comes after the API)."""
         try:
-            return self.api("GET", "/api/").status == 200
+            answer = self.api("GET", "/api/states")
         except OSError:
             return False
+        if answer.status != 200:
+            return False
+        known = {state["entity_id"] for state in answer.json()}
+        return all(entity in known for entity in EXPECTED)
 
     def api(self, method: str, path: str, body: Any = None):
         headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
