@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest
 
 from boards.forms import ActionForm
 from boards.models import Board, Item
+from boards.widgets.integration import query_params
 from homeportal.net import client_ip
 from integrations.access import can as can_integration
 from integrations.data import run_action
@@ -58,7 +59,7 @@ def perform(request: HttpRequest, board: Board, found: Found, data) -> tuple[dic
     params = form.cleaned_data
     problem = ""
     try:
-        run_action(found.integration, found.action, params)
+        run_action(found.integration, found.action, params, query_params(found.item))
     except InvalidParams:
         raise BadParams from None
     except ConnectionProblem as error:

@@ -92,10 +92,12 @@ def layout_refusals(grants, layout, items_by_id=None) -> list[str]:
     """Why saving or importing `layout` is refused: every integration it newly references
     must be one the user may `use` (and one the widget can show). References that an item
     already had are kept without asking, so a board stays editable by people who may not use
-    every integration on it."""
+    every integration on it. Options a widget reserves to `full` (a Prometheus query) need
+    `full` on the integration whenever they are set anew or changed."""
     from boards.widgets.base import get_widget
 
     wanted = []
+    privileged = []
     for section in layout.sections:
         for item in section.items:
             widget = get_widget(item.kind)
@@ -103,10 +105,35 @@ def layout_refusals(grants, layout, items_by_id=None) -> list[str]:
                 continue
             pk = item.options.get("integration")
             before = (items_by_id or {}).get(item.id) if item.id is not None else None
-            if before is not None and before.options.get("integration") == pk:
+            same_integration = before is not None and before.options.get("integration") == pk
+            if widget.full_options and any(
+                item.options.get(name)
+                and (not same_integration or before.options.get(name) != item.options.get(name))
+                for name in widget.full_options
+            ):
+                privileged.append((widget, pk))
+            if same_integration:
                 continue
             wanted.append((widget, pk))
-    return _refusals(grants, wanted)
+    return _refusals(grants, wanted) + _full_refusals(grants, privileged)
+
+
+def _full_refusals(grants, wanted: list) -> list[str]:
+    from django.utils.translation import gettext as _
+
+    ids = [pk for _w, pk in wanted if isinstance(pk, int)]
+    full = set()
+    if ids:
+        full = {i.pk for i in visible_integrations(grants, Level.FULL).filter(pk__in=ids)}
+    return [
+        _(
+            "%(widget)s: only people with full access to the integration may set or change "
+            "its query."
+        )
+        % {"widget": widget.label}
+        for widget, pk in wanted
+        if pk not in full
+    ]
 
 
 def copy_refusals(grants, items) -> list[str]:

@@ -117,7 +117,14 @@ def remembered(integration: Integration, name: str, params=None) -> shared_fetch
     return shared_fetch.peek(cache_key(integration, name, params))
 
 
-def run_action(integration: Integration, name: str, params: Mapping[str, str]) -> None:
+def run_action(
+    integration: Integration,
+    name: str,
+    params: Mapping[str, str],
+    query_params: Mapping[str, Any] | None = None,
+) -> None:
+    """Runs an action; the answers it may have changed are fetched again at the next read:
+    those without parameters and those with `query_params` (the widget's that asked)."""
     kind = integration.kind_module
     action = kind.actions.get(name) if kind else None
     if kind is None or action is None:
@@ -126,6 +133,8 @@ def run_action(integration: Integration, name: str, params: Mapping[str, str]) -
     call(kind, context, lambda ctx: action.run(ctx, params))
     for query_name in kind.queries:
         shared_fetch.forget(cache_key(integration, query_name, None))
+        if query_params:
+            shared_fetch.forget(cache_key(integration, query_name, query_params))
 
 
 def test_connection(kind: IntegrationKind, context: Context) -> str:

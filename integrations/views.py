@@ -39,6 +39,26 @@ def posted(request: Request):
     return request.POST if request.method == "POST" else None
 
 
+def secrets_needed(kind) -> str:
+    """Which secrets a kind asks for, in one line: "Needs: Username + Password" or
+    "Optional: Username + Password, or Bearer token"."""
+    sets = [" + ".join(str(f.label) for f in group) for group in kind.secret_sets if group]
+    if not sets:
+        return _("No secrets needed.")
+    alternatives = _(", or ").join(sets)
+    if () in kind.secret_sets:
+        return _("Optional: %(secrets)s") % {"secrets": alternatives}
+    return _("Needs: %(secrets)s") % {"secrets": alternatives}
+
+
+def kind_cards(kinds) -> list[dict]:
+    """What the picker and the list say of each kind: icon, description, secrets, where."""
+    return [
+        {"kind": kind, "secrets": secrets_needed(kind), "where": kind.secrets_url or kind.docs_url}
+        for kind in kinds
+    ]
+
+
 @require_safe
 @login_required
 def integration_list(request: AuthenticatedRequest) -> HttpResponse:
@@ -49,7 +69,8 @@ def integration_list(request: AuthenticatedRequest) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["q"]:
         integrations = integrations.filter(name__icontains=form.cleaned_data["q"])
     rows = [{"integration": i, "level": level_of(grants, i)} for i in integrations[:500]]
-    context = {"rows": rows, "form": form, "can_create": grants.has(CREATE)}
+    context = {"rows": rows, "form": form, "can_create": grants.has(CREATE),
+               "kinds": kind_cards(all_kinds())}  # fmt: skip
     return render(request, "integrations/list.html", context)
 
 
@@ -75,7 +96,7 @@ def integration_create(request: Request) -> HttpResponse:
     """Kind picker, then the kind's form; "Test connection" tries it without saving."""
     picker = KindChoiceForm(request.GET or None)
     if not picker.is_valid():
-        return render(request, "integrations/pick_kind.html", {"kinds": all_kinds()},
+        return render(request, "integrations/pick_kind.html", {"kinds": kind_cards(all_kinds())},
                       status=400 if request.GET else 200)  # fmt: skip
     kind = get_kind(picker.cleaned_data["kind"])
     assert kind is not None  # the picker's choices are the known kinds

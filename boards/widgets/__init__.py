@@ -29,7 +29,17 @@ an app's status) belongs in the template's `live` partial, written where the con
 moment. Everything else a template shows must depend on the item's options alone.
 """
 
-from boards.widgets import app, bookmarks, clock, iframe, integration, notes, search  # noqa: F401
+from boards.widgets import (  # noqa: F401
+    app,
+    bookmarks,
+    clock,
+    entities,
+    iframe,
+    integration,
+    metrics,
+    notes,
+    search,
+)
 from boards.widgets.base import (
     WidgetForm,
     WidgetKind,

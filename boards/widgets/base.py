@@ -47,6 +47,9 @@ class WidgetKind:
     integration: str | None = None
     csp_sources: Callable[[dict], dict[str, list[str]]] | None = None
     export_exclude: tuple[str, ...] = field(default_factory=tuple)
+    # Options that only a user with `full` on the widget's integration may set or change
+    # (a Prometheus widget's PromQL): checked when a layout is saved or imported.
+    full_options: tuple[str, ...] = field(default_factory=tuple)
 
     def validate(self, options) -> tuple[dict | None, WidgetForm]:
         """(clean options, form) for stored or imported options; (None, form) when invalid."""

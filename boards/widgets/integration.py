@@ -9,7 +9,8 @@ shown only to viewers with the action's level on the integration; the server che
 """
 
 import time
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -84,6 +85,12 @@ def load(items, request) -> list:
     return [{"state": "pending"} for _item in items]
 
 
+def query_params(item) -> dict | None:
+    """The parameters the item's query runs with, from its stored options (None: none)."""
+    params = PARAMS.get(item.kind)
+    return params(item.options) if params is not None else None
+
+
 def make_refresh(widget_name: str):
     def refresh(item, request) -> dict:
         from integrations import data
@@ -95,34 +102,50 @@ def make_refresh(widget_name: str):
         if integration is None or kind is None or widget_name not in kind.widgets:
             return {"state": "missing"}
         try:
-            entry = data.query(integration, kind.widgets[widget_name])
+            entry = data.query(integration, kind.widgets[widget_name], query_params(item))
         except ConnectionProblem:
             entry = None
-        return widget_data(widget, item, integration, entry, request)
+        result = widget_data(widget, item, integration, entry, request)
+        present = PRESENT.get(widget_name)
+        if present is not None and result.get("value") is not None:
+            result["view"] = present(item.options, result["value"])
+        return result
 
     return refresh
 
 
 KINDS: dict[str, WidgetKind] = {}
+# Per widget: its query's parameters from the item's options, and what the template shows
+# computed from the options and the answer (formatted numbers, colours, a chart's geometry).
+PARAMS: dict[str, Callable[[dict], dict]] = {}
+PRESENT: dict[str, Callable[[dict, Any], dict]] = {}
 
 
-def integration_widget(name: str, label, description, template: str, size,
-                       min_size) -> WidgetKind:  # fmt: skip
+def integration_widget(name: str, label, description, template: str, size, min_size, *,
+                       form_class: type[WidgetForm] = IntegrationWidgetForm,
+                       params: Callable[[dict], dict] | None = None,
+                       present: Callable[[dict, Any], dict] | None = None,
+                       full_options: tuple[str, ...] = ()) -> WidgetKind:  # fmt: skip
     kind = register(
         WidgetKind(
             name=name,
             label=label,
             description=description,
-            form_class=IntegrationWidgetForm,
+            form_class=form_class,
             template=template,
             default_size=size,
             min_size=min_size,  # the torrent list and the disks scroll inside the widget
             loader=load,
             refresh=make_refresh(name),
             integration=name,
+            full_options=full_options,
         )
     )
     KINDS[name] = kind
+    if params is not None:
+        PARAMS[name] = params
+    if present is not None:
+        PRESENT[name] = present
     return kind
 
 

@@ -36,10 +36,33 @@ Shapes of the shared widget data (every kind that feeds a widget answers this sh
      "disks": [{"mount": str, "total": int, "used": int, "percent": float}],
      "uptime": int seconds | None,
      "sensors": [{"label": str, "value": float, "unit": str}]}
+
+`entities` (Home Assistant; params {"entities": [entity ids]})::
+
+    {"areas": [{"name": str ("" for no area),
+                "entities": [{"id": str, "name": str, "state": str, "unit": str,
+                              "domain": str, "toggle": bool, "run": bool, "on": bool}]}],
+     "missing": [entity ids the service does not know]}
+
+    actions: "toggle" and "run" (params {"id": entity id}).
+
+`stat` (params {"query": PromQL}): {"value": float | None, "label": str, "series": int}
+
+`graph` (params {"query": PromQL, "range": "1h" | "6h" | "24h" | "7d"})::
+
+    {"points": [[unix time, float], ...], "start": int, "end": int, "label": str,
+     "series": int}
 """
 
 # Kind modules register themselves on import; list them here as they are added.
-from integrations.kinds import deluge, glances, qbittorrent, transmission  # noqa: F401
+from integrations.kinds import (  # noqa: F401
+    deluge,
+    glances,
+    homeassistant,
+    prometheus,
+    qbittorrent,
+    transmission,
+)
 from integrations.kinds.base import (
     Action,
     ConnectionProblem,

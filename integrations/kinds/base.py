@@ -101,6 +101,7 @@ class IntegrationKind:
     options_form: type[forms.Form] | None = None
     secrets_help: str = ""  # where to find the secrets in the service
     docs_url: str = ""
+    secrets_url: str = ""  # the service's page that says where its secrets are ("": docs_url)
     icon: str = ""  # a static file path, e.g. "integrations/icons/transmission.svg"
     default_url: str = ""  # e.g. "http://127.0.0.1:9091"
 

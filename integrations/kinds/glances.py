@@ -177,6 +177,7 @@ KIND = register(
             "and the password given at its start. Leave both empty otherwise."
         ),
         docs_url="https://glances.readthedocs.io/en/v3.3.1/api.html",
+        secrets_url="https://glances.readthedocs.io/en/v3.3.1/quickstart.html",
         default_url="http://127.0.0.1:61208",
     )
 )

@@ -252,6 +252,8 @@ KIND = register(
             "Five failed logins ban this server's address for an hour by default."
         ),
         docs_url="https://github.com/qbittorrent/qBittorrent/wiki/WebUI-API-(qBittorrent-4.1)",
+        secrets_url="https://github.com/qbittorrent/qBittorrent/wiki/Explanation-of-Options-in-qBittorrent",
+        icon="icons/brands/qbittorrent.svg",
         default_url="http://127.0.0.1:8080",
     )
 )

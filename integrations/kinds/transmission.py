@@ -193,6 +193,8 @@ KIND = register(
             "settings.json (Preferences → Remote in the desktop app). Leave both empty otherwise."
         ),
         docs_url="https://github.com/transmission/transmission/blob/main/docs/rpc-spec.md",
+        secrets_url="https://github.com/transmission/transmission/blob/main/docs/Editing-Configuration-Files.md#rpc",
+        icon="icons/brands/transmission.svg",
         default_url="http://127.0.0.1:9091",
     )
 )

@@ -191,6 +191,7 @@ class Daemon:
 
     name = ""
     binaries: tuple[str, ...] = ()
+    start_timeout = START_TIMEOUT
 
     def __init__(self) -> None:
         self.home: Path | None = None
@@ -280,7 +281,7 @@ class Daemon:
         return proc
 
     def wait_ready(self, command: list[str]) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
+        deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if not self.running:
                 log = self.log()
@@ -291,7 +292,7 @@ class Daemon:
             time.sleep(0.1)
         log = self.log()
         self.stop()
-        raise RuntimeError(f"{command[0]} did not answer within {START_TIMEOUT} s:\n{log}")
+        raise RuntimeError(f"{command[0]} did not answer within {self.start_timeout} s:\n{log}")
 
     # Subclasses:
     def configure(self) -> None:
@@ -858,3 +859,111 @@ disable=True
             return http("GET", self.url + "/api/3/pluginslist", timeout=1).status in (200, 401)
         except OSError:
             return False
+
+
+# --- Prometheus ----------------------------------------------------------------------------
+
+
+class Exporter:
+    """A tiny exporter in this process: ``/metrics`` serves the gauges set in `values`
+    (Prometheus text format), for the Prometheus under test to scrape."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.values: dict[str, float] = {}
+        exporter = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                lines = [f"{name} {value}" for name, value in sorted(exporter.values.items())]
+                body = ("\n".join(lines) + "\n").encode()
+                self.send_response(200 if self.path.startswith("/metrics") else 404)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class Prometheus(Daemon):
+    """``prometheus`` 2.42 scraping itself and an :class:`Exporter` every second; with a
+    username, its web configuration asks for basic auth (bcrypt hash of `password`, which
+    must then be :data:`BCRYPT_PASSWORD`'s)."""
+
+    name = "prometheus"
+    binaries = ("prometheus",)
+    # bcrypt (cost 4) of "s3cret-daemon-password", made once with crypt(3).
+    BCRYPT = "$2b$04$7/NNdu//T4mc5RxMNq01AeyvCvysNIP8stA.x4saq0xlbs34JpWPa"
+    BCRYPT_PASSWORD = "s3cret-daemon-password"
+
+    def __init__(self, exporter: Exporter | None = None, username: str = "") -> None:
+        super().__init__()
+        self.exporter = exporter
+        self.username = username
+
+    def configure(self) -> None:
+        assert self.home is not None
+        targets = [f"127.0.0.1:{self.port}"]
+        if self.exporter is not None:
+            targets.append(f"127.0.0.1:{self.exporter.port}")
+        auth = ""
+        if self.username:
+            auth = (
+                f"    basic_auth:\n      username: {self.username}\n"
+                f"      password: {self.BCRYPT_PASSWORD}\n"
+            )
+            (self.home / "web.yml").write_text(
+                f"basic_auth_users:\n  {self.username}: {self.BCRYPT}\n"
+            )
+        (self.home / "prometheus.yml").write_text(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+            "scrape_configs:\n  - job_name: lab\n"
+            + auth
+            + f"    static_configs:\n      - targets: {json.dumps(targets)}\n"
+        )
+
+    def commands(self) -> list[list[str]]:
+        assert self.home is not None
+        command = [
+            which("prometheus") or "",
+            f"--config.file={self.home / 'prometheus.yml'}",
+            f"--storage.tsdb.path={self.home / 'data'}",
+            f"--web.listen-address=127.0.0.1:{self.port}",
+            "--log.level=warn",
+        ]
+        if self.username:
+            command.append(f"--web.config.file={self.home / 'web.yml'}")
+        return [command]
+
+    def ready(self, command: list[str]) -> bool:
+        try:
+            return http("GET", self.url + "/-/ready", timeout=1).status in (200, 401)
+        except OSError:
+            return False
+
+    def query(self, promql: str) -> Any:
+        """An instant query, straight to the API (no auth: for the test's own checks)."""
+        url = self.url + "/api/v1/query?" + urllib.parse.urlencode({"query": promql})
+        return http("GET", url).json()["data"]["result"]
+
+    def wait_for_sample(self, promql: str, timeout: float = 30) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.query(promql):
+                return True
+            time.sleep(0.3)
+        return False

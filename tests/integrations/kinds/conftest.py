@@ -11,12 +11,15 @@ import pytest
 
 from tests.services.daemons import (
     Deluge,
+    Exporter,
     Glances,
+    Prometheus,
     QBittorrent,
     TorrentClient,
     Transmission,
     sample_torrents,
 )
+from tests.services.homeassistant import HomeAssistant, ensure_virtualenv
 
 USERNAME = "homeportal"
 PASSWORD = "s3cret-daemon-password"
@@ -80,6 +83,51 @@ def glances() -> Iterator[Glances]:
 @pytest.fixture(scope="session")
 def glances_with_password() -> Iterator[Glances]:
     daemon = _started(Glances, username=USERNAME, password=PASSWORD)
+    try:
+        yield daemon
+    finally:
+        daemon.close()
+
+
+@pytest.fixture(scope="session")
+def exporter() -> Iterator[Exporter]:
+    """The small exporter Prometheus scrapes: `lab_temperature_celsius` and friends."""
+    served = Exporter()
+    served.values.update({"lab_temperature_celsius": 21.5, "lab_disk_used_ratio": 0.42})
+    try:
+        yield served
+    finally:
+        served.close()
+
+
+@pytest.fixture(scope="session")
+def prometheus(exporter) -> Iterator[Prometheus]:
+    daemon = _started(Prometheus, exporter=exporter)
+    try:
+        if not daemon.wait_for_sample("lab_temperature_celsius"):
+            raise RuntimeError("prometheus never scraped the exporter")
+        yield daemon
+    finally:
+        daemon.close()
+
+
+@pytest.fixture(scope="session")
+def prometheus_with_password() -> Iterator[Prometheus]:
+    daemon = _started(Prometheus, username=USERNAME)
+    try:
+        yield daemon
+    finally:
+        daemon.close()
+
+
+@pytest.fixture(scope="session")
+def homeassistant() -> Iterator[HomeAssistant]:
+    """One Home Assistant for the session (its start takes several seconds)."""
+    hass = ensure_virtualenv()
+    if not hass:
+        pytest.skip("Home Assistant needs Python 3.13 (on PATH or through pyenv)")
+    daemon = HomeAssistant(hass)
+    daemon.start()
     try:
         yield daemon
     finally:

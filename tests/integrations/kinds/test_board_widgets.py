@@ -54,14 +54,14 @@ class Placed:
         return next(iter(kind.widgets.values()))
 
 
-def place(people, slug: str, daemon: Daemon, widget: str) -> Placed:
-    """A board of the owner's with one widget of `slug`'s integration. The member may view
-    the board and `interact` with the integration; the outsider may view the board and only
-    `use` the integration."""
+def place(people, slug: str, daemon: Daemon, widget: str, secrets=None, **options) -> Placed:
+    """A board of the owner's with one widget of `slug`'s integration (with `options` beside
+    the integration). The member may view the board and `interact` with the integration; the
+    outsider may view the board and only `use` the integration."""
     integration = Integration.objects.create(
         name=f"{get_kind(slug).name} box", kind=slug, url=daemon.url, owner=people.owner
     )
-    integration.set_secrets(SECRETS[slug])
+    integration.set_secrets(SECRETS[slug] if secrets is None else secrets)
     IntegrationAccess.objects.create(integration=integration, user=people.member, level="interact")
     IntegrationAccess.objects.create(integration=integration, user=people.outsider, level="use")
     board = make_board(f"{slug}-board", people.owner)
@@ -72,7 +72,7 @@ def place(people, slug: str, daemon: Daemon, widget: str) -> Placed:
         board=board,
         section=section,
         kind=widget,
-        options={"title": "", "integration": integration.pk},
+        options={"title": "", "integration": integration.pk, **options},
         x=0,
         y=0,
         w=4,
