@@ -20,6 +20,7 @@ before the start, in the oldest formats Home Assistant still migrates from:
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import hmac
 import json
@@ -75,11 +76,21 @@ def ensure_virtualenv() -> str:
     ready = VENV / ".complete"
     if ready.exists() and hass.exists():
         return str(hass)
+    # One maker at a time: `.ci/run` starts making it in the background while the tests run,
+    # and a test that needs it meanwhile waits here for that one to finish.
+    VENV.parent.mkdir(parents=True, exist_ok=True)
+    with open(VENV.parent / f"homeassistant-{VERSION}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if ready.exists() and hass.exists():
+            return str(hass)
+        return _make_virtualenv(hass, ready)
+
+
+def _make_virtualenv(hass: Path, ready: Path) -> str:
     python = python313()
     if python is None:
         return ""
     shutil.rmtree(VENV, ignore_errors=True)
-    VENV.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([python, "-m", "venv", str(VENV)], check=True)
     install = subprocess.run(
         [str(VENV / "bin" / "pip"), "install", "-q", f"homeassistant=={VERSION}", *EXTRA],
@@ -278,3 +289,7 @@ class HomeAssistant(Daemon):
             if path.exists():
                 text += path.read_text(errors="replace")[-6000:]
         return text
+
+
+if __name__ == "__main__":  # `python -m tests.services.homeassistant`: make the virtualenv now
+    print(ensure_virtualenv() or "no Python 3.13: the Home Assistant tests will be skipped")
