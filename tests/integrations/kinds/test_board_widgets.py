@@ -18,7 +18,7 @@ from tests.boards.factories import add_section, grant, make_board
 from tests.conftest import client_for
 from tests.services.daemons import Daemon, TorrentClient, make_torrent
 
-from .conftest import PASSWORD, USERNAME
+from .conftest import PASSWORD, TOKEN, USERNAME
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
@@ -26,6 +26,7 @@ SECRETS = {
     "transmission": {"username": USERNAME, "password": PASSWORD},
     "qbittorrent": {"username": USERNAME, "password": PASSWORD},
     "deluge": {"password": PASSWORD},
+    "aria2": {"token": TOKEN},
     "glances": {},
 }
 
@@ -85,7 +86,7 @@ def place(people, slug: str, daemon: Daemon, widget: str) -> Placed:
     return Placed(slug, daemon, integration, board, item)
 
 
-@pytest.fixture(params=["transmission", "qbittorrent", "deluge"])
+@pytest.fixture(params=["transmission", "qbittorrent", "deluge", "aria2"])
 def downloads(request, people) -> Placed:
     return place(people, request.param, request.getfixturevalue(request.param), "downloads")
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from homeportal import shared_fetch
+from integrations.data import cache_key
 from integrations.kinds import ConnectionProblem, Context, InvalidParams, get_kind
+from tests.conftest import client_for
+from tests.integrations.placed import place
 from tests.services.nginx import HeaderEchoServer
 
 from .conftest import PASSWORD, USERNAME
@@ -133,3 +137,35 @@ def test_a_stopped_nzbget_is_unreachable_and_its_queue_is_back_after_a_restart(n
     finally:
         nzbget.start()
     assert {i["id"] for i in fetch(ctx)["items"]} == before
+
+
+@pytest.mark.django_db
+def test_on_a_board_interact_pauses_an_nzb_and_use_is_refused(nzbget, people):
+    placed = place(people, "nzbget", nzbget.url, "downloads", GOOD)
+    nzb = str(nzbget.add_nzb("Board pause"))
+    html = client_for(people.outsider).get(placed.data_url()).content.decode()
+    assert "Board pause" in html and "Holiday video" in html
+    assert placed.action_url("pause") not in html  # use: no buttons
+    refused = client_for(people.outsider).post(placed.action_url("pause"), {"id": nzb})
+    assert refused.status_code == 403 and not nzbget.paused(nzb)
+    member = client_for(people.member)
+    assert placed.action_url("pause") in member.get(placed.data_url()).content.decode()
+    answer = member.post(placed.action_url("pause"), {"id": nzb}, HTTP_HX_REQUEST="true")
+    assert answer.status_code == 200 and nzbget.wait_for(lambda d: d.paused(nzb))
+    member.post(placed.action_url("resume"), {"id": nzb}, HTTP_HX_REQUEST="true")
+    assert nzbget.wait_for(lambda d: not d.paused(nzb))
+
+
+@pytest.mark.django_db
+def test_a_stopped_nzbget_shows_in_the_widget_and_the_page_still_answers(nzbget, people):
+    placed = place(people, "nzbget", nzbget.url, "downloads", GOOD)
+    client = client_for(people.member)
+    assert "Holiday video" in client.get(placed.data_url()).content.decode()
+    nzbget.stop()
+    try:
+        shared_fetch.forget(cache_key(placed.integration, "downloads", None))  # old at once
+        html = client.get(placed.data_url()).content.decode()
+        assert "NZBGet cannot be reached" in html and "Holiday video" in html
+        assert client.get(placed.board.get_absolute_url()).status_code == 200
+    finally:
+        nzbget.start()
