@@ -120,7 +120,7 @@ def _name(download: Mapping[str, Any]) -> str:
 
 
 def _state(download: Mapping[str, Any]) -> str:
-    status = download.get("status")
+    status = str(download.get("status", ""))
     if status == "active":
         return "seeding" if download.get("seeder") == "true" else "downloading"
     return {"waiting": "queued", "paused": "paused", "complete": "done"}.get(status, "error")

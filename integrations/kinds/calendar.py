@@ -102,8 +102,10 @@ def _moment(value: Any) -> tuple[str, bool, bool]:
     return value.isoformat(), True, False
 
 
-def events_between(calendar: Calendar, start: dt.datetime, end: dt.datetime) -> list[dict]:
-    found = []
+def events_between(
+    calendar: Calendar, start: dt.datetime, end: dt.datetime
+) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
     for event in recurring_ical_events.of(calendar).between(start, end):
         begins = event.get("DTSTART")
         if begins is None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from jsonpath_ng import JSONPath
 from jsonpath_ng.ext import parse as parse_jsonpath
 
@@ -65,24 +66,24 @@ def parse_fields(text: str) -> list[Field]:
 
 class JsonApiOptions(forms.Form):
     path = forms.CharField(
-        label="Path",
+        label=_("Path"),
         max_length=500,
         required=False,
-        help_text="What to ask under the URL, with its query string: /api/v1/stats?period=day",
+        help_text=_("What to ask under the URL, with its query string: /api/v1/stats?period=day"),
     )
     header = forms.RegexField(
-        label="API key header",
+        label=_("API key header"),
         regex=HEADER_NAME,
         max_length=64,
         initial="X-Api-Key",
         required=False,
-        help_text="The header that carries the API key (Authorization for a bearer token).",
+        help_text=_("The header that carries the API key (Authorization for a bearer token)."),
     )
-    fields = forms.CharField(
-        label="Fields",
+    paths = forms.CharField(
+        label=_("Fields"),
         widget=forms.Textarea(attrs={"rows": 5, "placeholder": "Queries today | $.queries | "}),
         max_length=4000,
-        help_text="One a line: Label | JSONPath | unit, e.g. Temperature | $.main.temp | °C",
+        help_text=_("One a line: Label | JSONPath | unit, e.g. Temperature | $.main.temp | °C"),
     )
 
     def clean_path(self) -> str:
@@ -90,15 +91,15 @@ class JsonApiOptions(forms.Form):
         if path and not path.startswith("/"):
             path = "/" + path
         if any(c.isspace() for c in path) or "#" in path:
-            raise ValidationError("A path without spaces or #.")
+            raise ValidationError(_("A path without spaces or #."))
         return path
 
-    def clean_fields(self) -> str:
+    def clean_paths(self) -> str:
         try:
-            parse_fields(self.cleaned_data["fields"])
+            parse_fields(self.cleaned_data["paths"])
         except ValueError as error:
             raise ValidationError(str(error)) from None
-        return self.cleaned_data["fields"].strip()
+        return self.cleaned_data["paths"].strip()
 
 
 def _get(ctx: Context) -> Any:
@@ -144,7 +145,7 @@ def pick(data: Any, fields: list[Field]) -> list[dict[str, Any]]:
 
 def test_connection(ctx: Context) -> str:
     data = _get(ctx)
-    fields = parse_fields(ctx.options.get("fields") or "")
+    fields = parse_fields(ctx.options.get("paths") or "")
     found = sum(row["found"] for row in pick(data, fields))
     if fields and not found:
         raise unexpected("a JSON API", "JSON in which none of the fields is found")
@@ -152,7 +153,7 @@ def test_connection(ctx: Context) -> str:
 
 
 def fetch_values(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
-    return {"values": pick(_get(ctx), parse_fields(ctx.options.get("fields") or ""))}
+    return {"values": pick(_get(ctx), parse_fields(ctx.options.get("paths") or ""))}
 
 
 KIND = register(

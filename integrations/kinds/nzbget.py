@@ -75,9 +75,10 @@ def rpc(ctx: Context, method: str, *params: Any) -> Any:
 
 def test_connection(ctx: Context) -> str:
     version = rpc(ctx, "version")
-    if not isinstance(version, str) or not re.match(r"^\d+", version):
+    major = re.match(r"^\d+", version) if isinstance(version, str) else None
+    if major is None:
         raise unexpected(SERVICE, "a version that is not one")
-    if int(re.match(r"^\d+", version).group()) < MIN_VERSION:  # type: ignore[union-attr]
+    if int(major.group()) < MIN_VERSION:
         raise ConnectionProblem(
             ConnectionProblem.VERSION,
             f"NZBGet {version[:20]} is too old: version 13 or later is needed.",

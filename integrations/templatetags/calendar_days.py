@@ -16,7 +16,8 @@ register = template.Library()
 
 
 def _time(moment: dt.datetime) -> str:
-    pattern = TIME_PATTERNS.get(time_format()) or formats.get_format("TIME_FORMAT")
+    chosen = {str(key): value for key, value in TIME_PATTERNS.items()}.get(time_format())
+    pattern = chosen or formats.get_format("TIME_FORMAT")
     return dateformat.format(moment, pattern)
 
 

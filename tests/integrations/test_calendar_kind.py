@@ -166,3 +166,46 @@ def test_a_stopped_server_shows_in_the_calendar_widget(service, people):
     html = client.get(placed.data_url()).content.decode()
     assert "cannot be reached" in html and "Bin day" in html  # the last answer, marked old
     assert client.get(placed.board.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_settings_page_tests_and_saves_a_calendar_and_never_shows_its_address(service, people):
+    client = client_for(people.admin)
+    address = service.url + PRIVATE
+    form = {"name": "Family", "url": service.url, "verify_tls": "on", "secret_ics_url": address}
+    tested = client.post("/settings/integrations/new/?kind=calendar", {**form, "test": "1"})
+    assert tested.status_code == 200
+    assert "“Family”: 4 events" in tested.content.decode()
+    saved = client.post("/settings/integrations/new/?kind=calendar", form)
+    assert saved.status_code == 302
+    page = client.get(saved["Location"]).content.decode()
+    assert "K7s9-private-Token" not in page and "remote.php" not in page
+    assert service.url in page  # the server's address is not a secret
+
+
+def test_a_floating_time_keeps_its_wall_time_and_a_long_event_shows_on_each_day():
+    """Floating times (no time zone in the file) are the same wall time for everyone; an
+    all-day event of three days shows on each, marked as continuing after the first."""
+    from django.utils import timezone
+
+    from accounts.preferences import activate_time_format
+    from integrations.templatetags.calendar_days import calendar_days
+
+    later = TODAY + dt.timedelta(days=2)  # a day ahead of today wherever one is
+    value = {"events": [
+        {"title": "Breakfast", "start": f"{later}T08:15:00", "end": f"{later}T09:00:00",
+         "all_day": False, "floating": True, "location": ""},
+        {"title": "Camping", "start": str(later), "end": str(later + dt.timedelta(days=3)),
+         "all_day": True, "floating": False, "location": ""},
+    ]}  # fmt: skip
+    activate_time_format("24")
+    try:
+        for zone in ("Pacific/Auckland", "America/Los_Angeles"):
+            with timezone.override(zone):
+                days = calendar_days(value, 7)
+            breakfast = [e["time"] for d in days for e in d["events"] if e["title"] == "Breakfast"]
+            assert breakfast == ["08:15\u201309:00"]
+            camping = [e["continues"] for d in days for e in d["events"] if e["title"] == "Camping"]
+            assert camping == [False, True, True]
+    finally:
+        activate_time_format("")

@@ -11,6 +11,7 @@ from homeportal import shared_fetch
 from integrations.data import cache_key
 from integrations.kinds import ConnectionProblem, Context, get_kind
 from integrations.kinds.jsonapi import JsonApiOptions, parse_fields
+from integrations.models import Integration
 from tests.conftest import client_for
 from tests.integrations.file_service import FileService
 from tests.integrations.placed import place
@@ -28,7 +29,7 @@ Ratio | $.queries.ratio | %
 Online | $.clients[?(@.online == true)].name
 Core | $.version.core
 Missing | $.nowhere.at.all"""
-OPTIONS = {"path": "/api/stats?period=day", "header": "X-Api-Key", "fields": FIELDS}
+OPTIONS = {"path": "/api/stats?period=day", "header": "X-Api-Key", "paths": FIELDS}
 
 
 @pytest.fixture
@@ -90,7 +91,7 @@ def test_an_answer_that_is_not_the_apis_is_unexpected(service, path, words):
 
 def test_json_without_any_of_the_fields_is_unexpected(service):
     with pytest.raises(ConnectionProblem) as problem:
-        get_kind("jsonapi").test_connection(ctx(service, fields="Nothing | $.absent"))
+        get_kind("jsonapi").test_connection(ctx(service, paths="Nothing | $.absent"))
     assert problem.value.reason == ConnectionProblem.UNEXPECTED
 
 
@@ -112,15 +113,15 @@ def test_a_stopped_service_is_unreachable(service):
     ],
 )
 def test_the_options_form_refuses_fields_it_cannot_read(fields, error):
-    form = JsonApiOptions(data={"opt-path": "/x", "opt-header": "X-Api-Key", "opt-fields": fields},
+    form = JsonApiOptions(data={"opt-path": "/x", "opt-header": "X-Api-Key", "opt-paths": fields},
                           prefix="opt")  # fmt: skip
     assert not form.is_valid()
-    assert error in str(form.errors["fields"])
+    assert error in str(form.errors["paths"])
 
 
 @pytest.mark.parametrize("header", ["X Api Key", "X-Key:", "é", "a" * 65])
 def test_the_options_form_refuses_a_header_name_that_is_not_one(header):
-    form = JsonApiOptions(data={"opt-path": "/x", "opt-header": header, "opt-fields": "A | $.a"},
+    form = JsonApiOptions(data={"opt-path": "/x", "opt-header": header, "opt-paths": "A | $.a"},
                           prefix="opt")  # fmt: skip
     assert not form.is_valid() and "header" in form.errors
 
@@ -155,3 +156,18 @@ def test_a_stopped_service_shows_in_the_values_widget(service, people):
     html = client.get(placed.data_url()).content.decode()
     assert "cannot be reached" in html
     assert client.get(placed.board.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_settings_page_tests_and_saves_the_options(service, people):
+    client = client_for(people.admin)
+    form = {"name": "Stats", "url": service.url, "verify_tls": "on", "secret_api_key": KEY,
+            "opt-path": OPTIONS["path"], "opt-header": "X-Api-Key",
+            "opt-paths": FIELDS}  # fmt: skip
+    tested = client.post("/settings/integrations/new/?kind=jsonapi", {**form, "test": "1"})
+    assert "JSON API: 5 of 6 fields found" in tested.content.decode()
+    assert client.post("/settings/integrations/new/?kind=jsonapi", form).status_code == 302
+    integration = Integration.objects.get(name="Stats")
+    assert integration.options == {"path": OPTIONS["path"], "header": "X-Api-Key", "paths": FIELDS}
+    bad = client.post("/settings/integrations/new/?kind=jsonapi", {**form, "opt-paths": "A"})
+    assert bad.status_code == 400 and "Line 1" in bad.content.decode()
