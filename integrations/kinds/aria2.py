@@ -166,18 +166,31 @@ def apply(ctx: Context, verb: str, download: str | None) -> None:
     elif verb == "resume":
         rpc(ctx, "unpause", download)
     else:  # remove (aria2 never deletes files): stop it if it runs, then drop its result
-        if _status(ctx, download) in RUNNING:
+        status = _status(ctx, download)
+        if not status:
+            raise ConnectionProblem(
+                ConnectionProblem.UNEXPECTED, "aria2 does not know this download any more."
+            )
+        if status in RUNNING:
             rpc(ctx, "forceRemove", download)
             # It stops within moments (a seeding torrent then shows as "complete").
             for _attempt in range(20):
-                if _status(ctx, download) not in RUNNING:
+                status = _status(ctx, download)
+                if status not in RUNNING:
                     break
                 time.sleep(0.1)
-        rpc(ctx, "removeDownloadResult", download)
+        if status:  # still remembered (aria2 forgets some removed downloads by itself)
+            rpc(ctx, "removeDownloadResult", download)
 
 
 def _status(ctx: Context, download: str) -> str:
-    answer = rpc(ctx, "tellStatus", download, ["status"])
+    """The download's status, "" when aria2 does not know it."""
+    try:
+        answer = rpc(ctx, "tellStatus", download, ["status"])
+    except ConnectionProblem as problem:
+        if problem.reason == ConnectionProblem.UNEXPECTED and "is not found" in problem.message:
+            return ""
+        raise
     return str(answer.get("status", "")) if isinstance(answer, dict) else ""
 
 

@@ -902,6 +902,7 @@ class Aria2(TorrentClient):
             "--disable-ipv6=true",
             "--bt-seed-unverified=true",
             "--seed-ratio=0.0",
+            "--max-concurrent-downloads=100",  # seeding torrents count: 5 by default
             "--rpc-save-upload-metadata=true",
             "--force-save=true",
             f"--input-file={session}",
