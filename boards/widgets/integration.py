@@ -165,3 +165,39 @@ SYSTEM = integration_widget(
     (3, 3),
     (3, 2),
 )
+
+
+class CalendarWidgetForm(IntegrationWidgetForm):
+    days = forms.IntegerField(
+        label=_("Days shown"), min_value=1, max_value=31, initial=7,
+        help_text=_("Today and the days after it, in each viewer's time zone."),
+    )  # fmt: skip
+
+
+CALENDAR = integration_widget(
+    "calendar",
+    _("Calendar"),
+    _("The next events of a calendar, in each viewer's time zone."),
+    "boards/widgets/calendar.html",
+    (3, 3),
+    (2, 2),
+    form_class=CalendarWidgetForm,
+)
+
+
+class ValuesWidgetForm(IntegrationWidgetForm):
+    layout = forms.ChoiceField(
+        label=_("Layout"), choices=[("table", _("Table")), ("tiles", _("Tiles"))],
+        initial="table",
+    )  # fmt: skip
+
+
+VALUES = integration_widget(
+    "values",
+    _("Values"),
+    _("Values picked from a service's JSON answer, as a table or tiles."),
+    "boards/widgets/values.html",
+    (3, 2),
+    (2, 1),
+    form_class=ValuesWidgetForm,
+)

@@ -52,13 +52,30 @@ Shapes of the shared widget data (every kind that feeds a widget answers this sh
 
     {"points": [[unix time, float], ...], "start": int, "end": int, "label": str,
      "series": int}
+
+`calendar` (iCal)::
+
+    {"at": str ISO time of the fetch,
+     "events": [{"title": str, "location": str, "all_day": bool,
+                 "floating": bool,   # a wall time without a time zone
+                 "start": str, "end": str}]}  # ISO dates (all day) or times (UTC unless
+                                              # floating); the end is exclusive
+
+`values` (any JSON API)::
+
+    {"values": [{"label": str, "value": str | int | float | bool | None, "unit": str,
+                 "found": bool}]}
 """
 
 # Kind modules register themselves on import; list them here as they are added.
 from integrations.kinds import (  # noqa: F401
+    aria2,
+    calendar,
     deluge,
     glances,
     homeassistant,
+    jsonapi,
+    nzbget,
     prometheus,
     qbittorrent,
     transmission,

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
-from integrations.kinds.base import ConnectionProblem, Context, InvalidParams
+from integrations.kinds.base import Action, ConnectionProblem, Context, InvalidParams
 
 STATE_TTL = 6 * 3600  # seconds a session id or cookie is kept before logging in again
 _TORRENT_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
@@ -168,3 +168,44 @@ def item(
         "state": state,
         "error": str(error) if state == "error" else "",
     }
+
+
+# The one thing a download client's actions do: apply `verb` ("pause", "resume" or
+# "remove") to the download `id`, or to every download when `id` is None.
+DownloadVerb = Callable[[Context, str, str | None], None]
+
+
+def download_actions(
+    service: str,
+    apply: DownloadVerb,
+    *,
+    id_of: Callable[[Mapping[str, str]], str] = torrent_id,
+    remove: bool = True,
+) -> dict[str, Action]:
+    """The `downloads` actions of a client (see the package's docstring), all at `interact`.
+
+    `id_of` reads and checks an action's `id` (raising `InvalidParams` before anything is
+    sent); `apply` talks to the service.
+    """
+
+    def one(verb: str) -> Callable[[Context, Mapping[str, str]], None]:
+        return lambda ctx, params: apply(ctx, verb, id_of(params))
+
+    def every(verb: str) -> Callable[[Context, Mapping[str, str]], None]:
+        return lambda ctx, params: apply(ctx, verb, None)
+
+    actions = {
+        "pause": Action("pause", "Pause", one("pause"), params=("id",)),
+        "resume": Action("resume", "Resume", one("resume"), params=("id",)),
+        "pause_all": Action("pause_all", "Pause all", every("pause")),
+        "resume_all": Action("resume_all", "Resume all", every("resume")),
+    }
+    if remove:
+        actions["remove"] = Action(
+            "remove",
+            "Remove",
+            one("remove"),
+            params=("id",),
+            confirm=f"Remove this download from {service}? Its files stay on disk.",
+        )
+    return actions

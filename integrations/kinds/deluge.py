@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from integrations.kinds.base import (
-    Action,
     ConnectionProblem,
     Context,
     IntegrationKind,
@@ -24,6 +23,7 @@ from integrations.kinds.base import (
 
 from ._http import (
     cookie,
+    download_actions,
     downloads,
     forget,
     item,
@@ -31,7 +31,6 @@ from ._http import (
     recall,
     remember,
     send,
-    torrent_id,
     unexpected,
 )
 
@@ -213,30 +212,15 @@ def _all_ids(ctx: Context) -> list[str]:
     return [str(i) for i in ids] if isinstance(ids, list) else []
 
 
-def pause(ctx: Context, params: Mapping[str, str]) -> None:
-    info_hash = torrent_id(params)
-    _refresh(ctx, [info_hash])
-    _connected_call(ctx, "core.pause_torrent", info_hash)
-
-
-def resume(ctx: Context, params: Mapping[str, str]) -> None:
-    info_hash = torrent_id(params)
-    _refresh(ctx, [info_hash])
-    _connected_call(ctx, "core.resume_torrent", info_hash)
-
-
-def pause_all(ctx: Context, params: Mapping[str, str]) -> None:
-    _refresh(ctx, _all_ids(ctx))
-    _connected_call(ctx, "core.pause_torrents", None)  # None: every torrent
-
-
-def resume_all(ctx: Context, params: Mapping[str, str]) -> None:
-    _refresh(ctx, _all_ids(ctx))
-    _connected_call(ctx, "core.resume_torrents", None)
-
-
-def remove(ctx: Context, params: Mapping[str, str]) -> None:
-    _connected_call(ctx, "core.remove_torrent", torrent_id(params), False)
+def apply(ctx: Context, verb: str, info_hash: str | None) -> None:
+    if verb == "remove":
+        _connected_call(ctx, "core.remove_torrent", info_hash, False)  # False: keep the files
+        return
+    _refresh(ctx, _all_ids(ctx) if info_hash is None else [info_hash])
+    if info_hash is None:  # None: every torrent
+        _connected_call(ctx, f"core.{verb}_torrents", None)
+    else:
+        _connected_call(ctx, f"core.{verb}_torrent", info_hash)
 
 
 KIND = register(
@@ -247,19 +231,7 @@ KIND = register(
         secret_sets=((SecretField("password", "Web UI password"),),),
         test_connection=test_connection,
         queries={"downloads": Query("downloads", fetch_downloads, ttl=5)},
-        actions={
-            "pause": Action("pause", "Pause", pause, params=("id",)),
-            "resume": Action("resume", "Resume", resume, params=("id",)),
-            "pause_all": Action("pause_all", "Pause all", pause_all),
-            "resume_all": Action("resume_all", "Resume all", resume_all),
-            "remove": Action(
-                "remove",
-                "Remove",
-                remove,
-                params=("id",),
-                confirm="Remove this download from Deluge? Its files stay on disk.",
-            ),
-        },
+        actions=download_actions(SERVICE, apply),
         widgets={"downloads": "downloads"},
         secrets_help=(
             "The password of deluge-web's login page (Preferences → Interface → Password; "

@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from integrations.kinds.base import (
-    Action,
     ConnectionProblem,
     Context,
     IntegrationKind,
@@ -27,6 +26,7 @@ from integrations.kinds.base import (
 
 from ._http import (
     cookie,
+    download_actions,
     downloads,
     forget,
     item,
@@ -34,7 +34,6 @@ from ._http import (
     recall,
     remember,
     send,
-    torrent_id,
     unexpected,
 )
 
@@ -199,28 +198,12 @@ def _verb(ctx: Context, paused: bool) -> str:
     return "pause" if paused else "resume"
 
 
-def _post(ctx: Context, verb: str, hashes: str, **extra: str) -> None:
-    call(ctx, "POST", f"/api/v2/torrents/{verb}", data={"hashes": hashes, **extra})
-
-
-def pause(ctx: Context, params: Mapping[str, str]) -> None:
-    _post(ctx, _verb(ctx, paused=True), torrent_id(params))
-
-
-def resume(ctx: Context, params: Mapping[str, str]) -> None:
-    _post(ctx, _verb(ctx, paused=False), torrent_id(params))
-
-
-def pause_all(ctx: Context, params: Mapping[str, str]) -> None:
-    _post(ctx, _verb(ctx, paused=True), "all")
-
-
-def resume_all(ctx: Context, params: Mapping[str, str]) -> None:
-    _post(ctx, _verb(ctx, paused=False), "all")
-
-
-def remove(ctx: Context, params: Mapping[str, str]) -> None:
-    _post(ctx, "delete", torrent_id(params), deleteFiles="false")
+def apply(ctx: Context, verb: str, info_hash: str | None) -> None:
+    data = {"hashes": info_hash or "all"}
+    if verb == "remove":
+        call(ctx, "POST", "/api/v2/torrents/delete", data={**data, "deleteFiles": "false"})
+    else:
+        call(ctx, "POST", f"/api/v2/torrents/{_verb(ctx, paused=verb == 'pause')}", data=data)
 
 
 KIND = register(
@@ -233,19 +216,7 @@ KIND = register(
         ),
         test_connection=test_connection,
         queries={"downloads": Query("downloads", fetch_downloads, ttl=5)},
-        actions={
-            "pause": Action("pause", "Pause", pause, params=("id",)),
-            "resume": Action("resume", "Resume", resume, params=("id",)),
-            "pause_all": Action("pause_all", "Pause all", pause_all),
-            "resume_all": Action("resume_all", "Resume all", resume_all),
-            "remove": Action(
-                "remove",
-                "Remove",
-                remove,
-                params=("id",),
-                confirm="Remove this download from qBittorrent? Its files stay on disk.",
-            ),
-        },
+        actions=download_actions(SERVICE, apply),
         widgets={"downloads": "downloads"},
         secrets_help=(
             "The Web UI's username and password (Tools → Options → Web UI → Authentication). "

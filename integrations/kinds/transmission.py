@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from integrations.kinds.base import (
-    Action,
     ConnectionProblem,
     Context,
     IntegrationKind,
@@ -22,6 +21,7 @@ from integrations.kinds.base import (
 )
 
 from ._http import (
+    download_actions,
     downloads,
     field,
     forget,
@@ -30,7 +30,6 @@ from ._http import (
     recall,
     remember,
     send,
-    torrent_id,
     unexpected,
 )
 
@@ -143,24 +142,14 @@ def fetch_downloads(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     return downloads(items)
 
 
-def pause(ctx: Context, params: Mapping[str, str]) -> None:
-    rpc(ctx, "torrent-stop", {"ids": [torrent_id(params)]})
+VERBS = {"pause": "torrent-stop", "resume": "torrent-start", "remove": "torrent-remove"}
 
 
-def resume(ctx: Context, params: Mapping[str, str]) -> None:
-    rpc(ctx, "torrent-start", {"ids": [torrent_id(params)]})
-
-
-def pause_all(ctx: Context, params: Mapping[str, str]) -> None:
-    rpc(ctx, "torrent-stop")  # no ids: every torrent
-
-
-def resume_all(ctx: Context, params: Mapping[str, str]) -> None:
-    rpc(ctx, "torrent-start")
-
-
-def remove(ctx: Context, params: Mapping[str, str]) -> None:
-    rpc(ctx, "torrent-remove", {"ids": [torrent_id(params)], "delete-local-data": False})
+def apply(ctx: Context, verb: str, info_hash: str | None) -> None:
+    arguments: dict[str, Any] = {} if info_hash is None else {"ids": [info_hash]}  # none: all
+    if verb == "remove":
+        arguments["delete-local-data"] = False
+    rpc(ctx, VERBS[verb], arguments)
 
 
 KIND = register(
@@ -174,19 +163,7 @@ KIND = register(
         ),
         test_connection=test_connection,
         queries={"downloads": Query("downloads", fetch_downloads, ttl=5)},
-        actions={
-            "pause": Action("pause", "Pause", pause, params=("id",)),
-            "resume": Action("resume", "Resume", resume, params=("id",)),
-            "pause_all": Action("pause_all", "Pause all", pause_all),
-            "resume_all": Action("resume_all", "Resume all", resume_all),
-            "remove": Action(
-                "remove",
-                "Remove",
-                remove,
-                params=("id",),
-                confirm="Remove this download from Transmission? Its files stay on disk.",
-            ),
-        },
+        actions=download_actions(SERVICE, apply),
         widgets={"downloads": "downloads"},
         secrets_help=(
             "Only when Transmission asks for a login: the rpc-username and rpc-password of its "

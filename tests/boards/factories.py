@@ -55,8 +55,10 @@ OPTIONS = {
     # Integration widgets: the integration is checked when a layout is saved or imported.
     "downloads": {"title": "Downloads", "integration": 1},
     "system": {"title": "", "integration": 1},
+    "calendar": {"title": "Family", "integration": 1, "days": 7},
+    "values": {"title": "", "integration": 1, "layout": "table"},
 }
-INTEGRATION_KINDS = ("downloads", "system")
+INTEGRATION_KINDS = ("downloads", "system", "calendar", "values")
 KINDS = tuple(k for k in OPTIONS if k not in INTEGRATION_KINDS)  # fill_board's kinds
 
 

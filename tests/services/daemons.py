@@ -342,8 +342,12 @@ class TorrentClient(Daemon):
     def add_torrent(self, torrent: Torrent) -> None:
         raise NotImplementedError
 
+    def download_id(self, torrent: Torrent) -> str:
+        """The id the daemon (and its kind) names the torrent by: its info hash here."""
+        return torrent.info_hash
+
     def states(self) -> dict[str, str]:
-        """info hash -> the daemon's own word for the torrent's state."""
+        """download id -> the daemon's own word for the torrent's state."""
         raise NotImplementedError
 
     def paused(self, info_hash: str) -> bool:
@@ -966,4 +970,227 @@ class Prometheus(Daemon):
             if self.query(promql):
                 return True
             time.sleep(0.3)
+        return False
+
+
+# --- aria2 ---------------------------------------------------------------------------------
+
+
+class Aria2(TorrentClient):
+    """``aria2c --enable-rpc`` seeding the sample torrents (DHT, LPD and PEX off), its session
+    saved at exit and read at start so that a restart keeps the downloads and their GIDs."""
+
+    name = "aria2"
+    binaries = ("aria2c",)
+    SEEDING = frozenset({"seeding"})
+
+    def __init__(self, token: str = "") -> None:
+        super().__init__()
+        self.token = token
+        self._gids: dict[str, str] = {}  # info hash -> GID
+
+    def configure(self) -> None:
+        assert self.home is not None
+        (self.home / "session.txt").touch()
+        self.peer_port = free_port()
+
+    def commands(self) -> list[list[str]]:
+        assert self.home is not None
+        session = str(self.home / "session.txt")
+        command = [
+            which("aria2c") or "",
+            "--enable-rpc",
+            "--rpc-listen-all=false",
+            f"--rpc-listen-port={self.port}",
+            f"--dir={self.files}",
+            f"--listen-port={self.peer_port}",
+            "--enable-dht=false",
+            "--enable-dht6=false",
+            "--bt-enable-lpd=false",
+            "--enable-peer-exchange=false",
+            "--disable-ipv6=true",
+            "--bt-seed-unverified=true",
+            "--seed-ratio=0.0",
+            "--max-concurrent-downloads=100",  # seeding torrents count: 5 by default
+            "--rpc-save-upload-metadata=true",
+            "--force-save=true",
+            f"--input-file={session}",
+            f"--save-session={session}",
+            "--quiet=true",
+            f"--log={self.home / 'aria2c.log'}",
+            "--log-level=warn",
+        ]
+        if self.token:
+            command.append(f"--rpc-secret={self.token}")
+        return [command]
+
+    def ready(self, command: list[str]) -> bool:
+        try:
+            self.call("getVersion")
+        except (OSError, RuntimeError, ValueError):
+            return False
+        return True
+
+    def call(self, method: str, *params: Any) -> Any:
+        token = [f"token:{self.token}"] if self.token else []
+        body = {"jsonrpc": "2.0", "id": "t", "method": f"aria2.{method}",
+                "params": [*token, *params]}  # fmt: skip
+        answer = http("POST", self.url + "/jsonrpc", body=json.dumps(body).encode(), timeout=2)
+        reply = answer.json()
+        if "error" in reply:
+            raise RuntimeError(f"aria2 {method}: {reply['error']}")
+        return reply["result"]
+
+    def add_torrent(self, torrent: Torrent) -> None:
+        metainfo = base64.b64encode(torrent.metainfo).decode()
+        self._gids[torrent.info_hash] = self.call(
+            "addTorrent", metainfo, [], {"dir": str(self.files)}
+        )
+
+    def add_uri(self, uri: str, **options: str) -> str:
+        return self.call("addUri", [uri], options)
+
+    def download_id(self, torrent: Torrent) -> str:
+        if torrent.info_hash not in self._gids:
+            for download in self.downloads().values():
+                if download.get("infoHash") == torrent.info_hash:
+                    self._gids[torrent.info_hash] = download["gid"]
+        return self._gids[torrent.info_hash]
+
+    def downloads(self) -> dict[str, dict[str, Any]]:
+        keys = ["gid", "status", "seeder", "infoHash", "completedLength", "totalLength"]
+        found = [
+            *self.call("tellActive", keys),
+            *self.call("tellWaiting", 0, 1000, keys),
+            *self.call("tellStopped", 0, 1000, keys),
+        ]
+        return {d["gid"]: d for d in found if d["status"] != "removed"}
+
+    def states(self) -> dict[str, str]:
+        return {
+            gid: "seeding" if d["status"] == "active" and d.get("seeder") == "true" else d["status"]
+            for gid, d in self.downloads().items()
+        }
+
+    def paused(self, download_id: str) -> bool:
+        return self.states()[download_id] == "paused"
+
+
+# --- NZBGet --------------------------------------------------------------------------------
+
+NZB = """<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE nzb PUBLIC "-//newzBin//DTD NZB 1.1//EN" "http://www.newzbin.com/DTD/nzb/nzb-1.1.dtd">
+<nzb xmlns="http://www.newzbin.com/DTD/2003/nzb">
+ <file poster="tests@example.invalid" date="1700000000" subject="{name}.bin yEnc (1/2)">
+  <groups><group>alt.binaries.test</group></groups>
+  <segments>
+   <segment bytes="{half}" number="1">{tag}.1@example.invalid</segment>
+   <segment bytes="{half}" number="2">{tag}.2@example.invalid</segment>
+  </segments>
+ </file>
+</nzb>
+"""
+
+
+class NZBGet(Daemon):
+    """``nzbget -s`` (server mode, in the foreground) with one news server at a closed loopback
+    port: without any it spins a core, and with this one its downloads stay in the queue,
+    retried, never fetched. The queue is kept in its folder across a restart."""
+
+    name = "nzbget"
+    binaries = ("nzbget",)
+
+    def __init__(self, username: str = "nzbget", password: str = "tegbzn6789") -> None:
+        super().__init__()
+        self.username = username
+        self.password = password
+
+    def configure(self) -> None:
+        assert self.home is not None
+        main = self.home
+        (main / "nzbget.conf").write_text(
+            f"""MainDir={main}
+DestDir={main}/done
+InterDir={main}/inter
+NzbDir={main}/nzb
+QueueDir={main}/queue
+TempDir={main}/tmp
+ScriptDir={main}/scripts
+LockFile={main}/nzbget.lock
+LogFile={main}/nzbget.log
+WebDir=
+ConfigTemplate=
+ControlIP=127.0.0.1
+ControlPort={self.port}
+ControlUsername={self.username}
+ControlPassword={self.password}
+RestrictedUsername=
+AddUsername=
+SecureControl=no
+Server1.Active=yes
+Server1.Name=closed
+Server1.Host=127.0.0.1
+Server1.Port=1
+Server1.Connections=1
+Server1.Level=0
+ArticleRetries=99
+ArticleInterval=10
+UpdateCheck=none
+OutputMode=log
+WriteLog=append
+NzbDirInterval=0
+"""
+        )
+
+    def commands(self) -> list[list[str]]:
+        assert self.home is not None
+        return [[which("nzbget") or "", "-c", str(self.home / "nzbget.conf"), "-s"]]
+
+    def ready(self, command: list[str]) -> bool:
+        try:
+            self.call("version")
+        except (OSError, RuntimeError, ValueError):
+            return False
+        return True
+
+    def call(self, method: str, *params: Any) -> Any:
+        token = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+        body = json.dumps({"method": method, "params": list(params)}).encode()
+        answer = http("POST", self.url + "/jsonrpc", body=body,
+                      headers={"Authorization": "Basic " + token}, timeout=2)  # fmt: skip
+        if answer.status != 200:
+            raise RuntimeError(f"nzbget {method}: HTTP {answer.status}")
+        reply = answer.json()
+        if reply.get("error"):
+            raise RuntimeError(f"nzbget {method}: {reply['error']}")
+        return reply["result"]
+
+    def add_nzb(self, name: str, size: int = 1_000_000, paused: bool = False) -> int:
+        """Queue an NZB of one file in two articles; answers its NZBID."""
+        text = NZB.format(name=name, half=size // 2, tag=uuid.uuid4().hex)
+        content = base64.b64encode(text.encode()).decode()
+        nzb_id = self.call("append", f"{name}.nzb", content, "", 0, False, paused, "", 0,
+                           "SCORE", [])  # fmt: skip
+        if not isinstance(nzb_id, int) or nzb_id <= 0:
+            raise RuntimeError(f"nzbget refused the NZB {name}: {nzb_id}")
+        return nzb_id
+
+    def groups(self) -> dict[str, dict[str, Any]]:
+        return {str(g["NZBID"]): g for g in self.call("listgroups", 0)}
+
+    def states(self) -> dict[str, str]:
+        return {nzb_id: g["Status"] for nzb_id, g in self.groups().items()}
+
+    def paused(self, nzb_id: str) -> bool:
+        return self.states()[nzb_id] == "PAUSED"
+
+    def download_paused(self) -> bool:
+        return self.call("status")["DownloadPaused"] is True
+
+    def wait_for(self, predicate, timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate(self):
+                return True
+            time.sleep(0.2)
         return False

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.services.daemons import (
+    Aria2,
     Deluge,
     Exporter,
     Glances,
+    NZBGet,
     Prometheus,
     QBittorrent,
     TorrentClient,
@@ -23,6 +25,7 @@ from tests.services.homeassistant import HomeAssistant, ensure_virtualenv
 
 USERNAME = "homeportal"
 PASSWORD = "s3cret-daemon-password"
+TOKEN = "s3cret-aria2-token"
 
 
 def _started(daemon_class, **kwargs):
@@ -38,7 +41,7 @@ def _seeding(client: TorrentClient) -> TorrentClient:
     client.samples = sample_torrents(client.files)
     for torrent in client.samples:
         client.add_torrent(torrent)
-    hashes = {torrent.info_hash for torrent in client.samples}
+    hashes = {client.download_id(torrent) for torrent in client.samples}
     if not client.wait_for(lambda c: all(c.seeding(h) for h in hashes), timeout=60):
         raise RuntimeError(f"{client.name}: the sample torrents did not start seeding")
     return client
@@ -67,6 +70,29 @@ def deluge() -> Iterator[Deluge]:
     daemon = _started(Deluge, password=PASSWORD)
     try:
         yield _seeding(daemon)
+    finally:
+        daemon.close()
+
+
+@pytest.fixture(scope="session")
+def aria2() -> Iterator[Aria2]:
+    daemon = _started(Aria2, token=TOKEN)
+    try:
+        yield _seeding(daemon)
+    finally:
+        daemon.close()
+
+
+@pytest.fixture(scope="session")
+def nzbget() -> Iterator[NZBGet]:
+    """NZBGet with two NZBs in its queue, one paused; they are never fetched."""
+    daemon = _started(NZBGet, username=USERNAME, password=PASSWORD)
+    try:
+        daemon.samples = {  # type: ignore[attr-defined]
+            "Holiday video": daemon.add_nzb("Holiday video", 3_000_000),
+            "Linux ISO": daemon.add_nzb("Linux ISO", 1_000_000, paused=True),
+        }
+        yield daemon
     finally:
         daemon.close()
 

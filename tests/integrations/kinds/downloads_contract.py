@@ -56,7 +56,7 @@ class DownloadsKindContract:
         """A torrent of its own for a test that changes state, seeding before it starts."""
         torrent = make_torrent(daemon.files, name, {"a.bin": os.urandom(20_000)})
         daemon.add_torrent(torrent)
-        assert daemon.wait_for(lambda d: d.seeding(torrent.info_hash), timeout=30)
+        assert daemon.wait_for(lambda d: d.seeding(daemon.download_id(torrent)), timeout=30)
         return torrent
 
     # --- the connection test -------------------------------------------------------------
@@ -131,7 +131,7 @@ class DownloadsKindContract:
         assert_downloads_shape(data)
         by_id = {item["id"]: item for item in data["items"]}
         for torrent in daemon.samples:
-            item = by_id[torrent.info_hash]
+            item = by_id[daemon.download_id(torrent)]
             assert item["name"] == torrent.name
             assert item["size"] == torrent.size
             assert item["progress"] == 1.0
@@ -150,15 +150,15 @@ class DownloadsKindContract:
     ):
         torrent = self.fresh_torrent(daemon, "Pause me")
         ctx = self.context(daemon, good_secrets, integration_id)
-        self.act(kind, ctx, "pause", id=torrent.info_hash)
-        assert daemon.wait_for(lambda d: d.paused(torrent.info_hash))
-        item = {i["id"]: i for i in self.fetch(kind, ctx)["items"]}[torrent.info_hash]
+        self.act(kind, ctx, "pause", id=daemon.download_id(torrent))
+        assert daemon.wait_for(lambda d: d.paused(daemon.download_id(torrent)))
+        item = {i["id"]: i for i in self.fetch(kind, ctx)["items"]}[daemon.download_id(torrent)]
         assert item["state"] == "paused"
-        others = [t.info_hash for t in daemon.samples]
+        others = [daemon.download_id(t) for t in daemon.samples]
         assert not any(daemon.paused(h) for h in others)  # only that one
-        self.act(kind, ctx, "resume", id=torrent.info_hash)
-        assert daemon.wait_for(lambda d: not d.paused(torrent.info_hash))
-        item = {i["id"]: i for i in self.fetch(kind, ctx)["items"]}[torrent.info_hash]
+        self.act(kind, ctx, "resume", id=daemon.download_id(torrent))
+        assert daemon.wait_for(lambda d: not d.paused(daemon.download_id(torrent)))
+        item = {i["id"]: i for i in self.fetch(kind, ctx)["items"]}[daemon.download_id(torrent)]
         assert item["state"] in ("seeding", "checking", "queued")
 
     def test_pause_all_and_resume_all_change_every_torrent(
@@ -182,12 +182,12 @@ class DownloadsKindContract:
         torrent = self.fresh_torrent(daemon, "Remove me")
         ctx = self.context(daemon, good_secrets, integration_id)
         assert kind.actions["remove"].confirm
-        self.act(kind, ctx, "remove", id=torrent.info_hash)
-        assert daemon.wait_for(lambda d: torrent.info_hash not in d.states())
+        self.act(kind, ctx, "remove", id=daemon.download_id(torrent))
+        assert daemon.wait_for(lambda d: daemon.download_id(torrent) not in d.states())
         assert (daemon.files / "Remove me" / "a.bin").stat().st_size == 20_000
         ids = {i["id"] for i in self.fetch(kind, ctx)["items"]}
-        assert torrent.info_hash not in ids
-        assert {t.info_hash for t in daemon.samples} <= ids
+        assert daemon.download_id(torrent) not in ids
+        assert {daemon.download_id(t) for t in daemon.samples} <= ids
 
     @pytest.mark.parametrize("bad", ["", "all", "../x", "12345", "g" * 40, "a" * 40 + ",b"])
     def test_an_id_that_is_not_an_info_hash_is_refused_before_the_daemon_is_asked(

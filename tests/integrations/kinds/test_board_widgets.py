@@ -18,7 +18,7 @@ from tests.boards.factories import add_section, grant, make_board
 from tests.conftest import client_for
 from tests.services.daemons import Daemon, TorrentClient, make_torrent
 
-from .conftest import PASSWORD, USERNAME
+from .conftest import PASSWORD, TOKEN, USERNAME
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
@@ -26,6 +26,7 @@ SECRETS = {
     "transmission": {"username": USERNAME, "password": PASSWORD},
     "qbittorrent": {"username": USERNAME, "password": PASSWORD},
     "deluge": {"password": PASSWORD},
+    "aria2": {"token": TOKEN},
     "glances": {},
 }
 
@@ -85,7 +86,7 @@ def place(people, slug: str, daemon: Daemon, widget: str, secrets=None, **option
     return Placed(slug, daemon, integration, board, item)
 
 
-@pytest.fixture(params=["transmission", "qbittorrent", "deluge"])
+@pytest.fixture(params=["transmission", "qbittorrent", "deluge", "aria2"])
 def downloads(request, people) -> Placed:
     return place(people, request.param, request.getfixturevalue(request.param), "downloads")
 
@@ -98,7 +99,7 @@ def system(people, glances) -> Placed:
 def fresh_torrent(daemon: TorrentClient, name: str):
     torrent = make_torrent(daemon.files, name, {"a.bin": os.urandom(20_000)})
     daemon.add_torrent(torrent)
-    assert daemon.wait_for(lambda d: d.seeding(torrent.info_hash), timeout=30)
+    assert daemon.wait_for(lambda d: d.seeding(daemon.download_id(torrent)), timeout=30)
     return torrent
 
 
@@ -128,20 +129,21 @@ def test_a_use_only_viewer_sees_the_torrents_without_buttons(downloads, people):
 def test_an_interact_user_pauses_and_resumes_a_torrent_from_the_board(downloads, people):
     daemon = downloads.daemon
     torrent = fresh_torrent(daemon, f"Board pause {downloads.slug}")
+    download = daemon.download_id(torrent)
     client = client_for(people.member)
     response = client.post(
-        downloads.action_url("pause"), {"id": torrent.info_hash}, HTTP_HX_REQUEST="true"
+        downloads.action_url("pause"), {"id": daemon.download_id(torrent)}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
-    assert daemon.wait_for(lambda d: d.paused(torrent.info_hash))
+    assert daemon.wait_for(lambda d: d.paused(daemon.download_id(torrent)))
     entry = AuditEntry.objects.get(action="integration.action")
     assert entry.actor == people.member
-    assert entry.details["action"] == "pause" and entry.details["target"] == torrent.info_hash
+    assert entry.details["action"] == "pause" and entry.details["target"] == download
     response = client.post(
-        downloads.action_url("resume"), {"id": torrent.info_hash}, HTTP_HX_REQUEST="true"
+        downloads.action_url("resume"), {"id": daemon.download_id(torrent)}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
-    assert daemon.wait_for(lambda d: not d.paused(torrent.info_hash))
+    assert daemon.wait_for(lambda d: not d.paused(daemon.download_id(torrent)))
 
 
 def test_a_use_only_viewers_actions_are_refused_and_change_nothing(downloads, people):
@@ -150,9 +152,9 @@ def test_a_use_only_viewers_actions_are_refused_and_change_nothing(downloads, pe
     client = client_for(people.outsider)
     before = daemon.states()
     for action, params in (
-        ("pause", {"id": torrent.info_hash}),
+        ("pause", {"id": daemon.download_id(torrent)}),
         ("pause_all", {}),
-        ("remove", {"id": torrent.info_hash}),
+        ("remove", {"id": daemon.download_id(torrent)}),
     ):
         response = client.post(downloads.action_url(action), params, HTTP_HX_REQUEST="true")
         assert response.status_code == 403
