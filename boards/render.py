@@ -19,7 +19,7 @@ import re
 import secrets
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -156,9 +156,14 @@ def load_body_sections(board: Board) -> list[Section]:
     return sections
 
 
-def attach_data(items: list[Item], request) -> None:
+# What rendering reads of an item: a model instance, or the lighter rows of a board's body and
+# of its live partials.
+RenderedItem = Item | BodyItem | LiveItem
+
+
+def attach_data(items: Sequence[RenderedItem], request) -> None:
     """Sets `item.data` on every item, calling each kind's loader once for all its items."""
-    by_kind: dict[str, list[Item]] = defaultdict(list)
+    by_kind: dict[str, list[RenderedItem]] = defaultdict(list)
     for item in items:
         item.data = None
         by_kind[item.kind].append(item)
@@ -348,7 +353,7 @@ def render_item(
     return html
 
 
-def render_live(item: Item, board: Board) -> str:
+def render_live(item: RenderedItem, board: Board) -> str:
     """A widget's `live` partial with its data of this request (board page, not editing)."""
     widget = item.widget
     template = cast(DjangoTemplates, engines["django"]).engine.get_template(

@@ -105,10 +105,13 @@ def layout_refusals(grants, layout, items_by_id=None) -> list[str]:
                 continue
             pk = item.options.get("integration")
             before = (items_by_id or {}).get(item.id) if item.id is not None else None
-            same_integration = before is not None and before.options.get("integration") == pk
+            kept = before.options if before is not None else None
+            same_integration = kept is not None and kept.get("integration") == pk
             if widget.full_options and any(
                 item.options.get(name)
-                and (not same_integration or before.options.get(name) != item.options.get(name))
+                and (
+                    kept is None or not same_integration or kept.get(name) != item.options.get(name)
+                )
                 for name in widget.full_options
             ):
                 privileged.append((widget, pk))

@@ -68,7 +68,8 @@ class StatForm(MetricForm):
     )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         data["direction"] = data.get("direction") or "above"
         for name in ("warn", "critical"):
             if data.get(name) is not None and not math.isfinite(data[name]):
@@ -140,8 +141,12 @@ def present_stat(options: dict, value: Any) -> dict:
 
 def sparkline(points: list, start: float, end: float) -> dict:
     """SVG geometry in a WIDTH by HEIGHT box: the line's points and the area under it."""
-    pairs = [(number(p[0]), number(p[1])) for p in points if isinstance(p, list) and len(p) == 2]
-    pairs = [(t, v) for t, v in pairs if t is not None and v is not None]
+    pairs = [
+        (t, v)
+        for p in points
+        if isinstance(p, list) and len(p) == 2
+        if (t := number(p[0])) is not None and (v := number(p[1])) is not None
+    ]
     if not pairs:
         return {"line": "", "area": ""}
     low, high = min(v for _t, v in pairs), max(v for _t, v in pairs)
@@ -163,7 +168,8 @@ def sparkline(points: list, start: float, end: float) -> dict:
 def present_graph(options: dict, value: Any) -> dict:
     if not isinstance(value, dict):
         return {"line": "", "area": ""}
-    points = value.get("points") if isinstance(value.get("points"), list) else []
+    found = value.get("points")
+    points: list = found if isinstance(found, list) else []
     values = [v for p in points if isinstance(p, list) and len(p) == 2
               if (v := number(p[1])) is not None]  # fmt: skip
     start, end = number(value.get("start")) or 0.0, number(value.get("end")) or 0.0
@@ -174,7 +180,7 @@ def present_graph(options: dict, value: Any) -> dict:
         last=formatted(values[-1] if values else None, options),
         low=formatted(min(values) if values else None, options),
         high=formatted(max(values) if values else None, options),
-        period=str(dict(RANGES).get(options.get("range"), RANGES[0][1])),
+        period=str(dict(RANGES).get(str(options.get("range")), RANGES[0][1])),
     )
     return view
 

@@ -152,7 +152,8 @@ def fetch_entities(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
         state = by_id.get(eid)
         if state is None:
             continue
-        attributes = state.get("attributes") if isinstance(state.get("attributes"), dict) else {}
+        found = state.get("attributes")
+        attributes: dict = found if isinstance(found, dict) else {}
         domain = eid.split(".", 1)[0]
         value = str(state.get("state", ""))
         groups.setdefault(areas.get(eid, ""), []).append(
