@@ -121,7 +121,7 @@ def populate(args) -> dict:
         for k in range(3)
     )
 
-    kinds = {
+    kinds: dict[str, dict] = {  # each kind's options, as its form saves them
         "app": {"name": "Jellyfin", "url": "https://jellyfin.example.org", "icon": "",
                 "description": "Films and series", "new_tab": True, "ping": False, "ping_url": ""},
         "bookmarks": {"title": "Reading", "new_tab": False, "links": [

@@ -232,7 +232,7 @@ class BrandIconMiddleware:
             return self.get_response(request)
         found = ADDRESS.match(request.path_info[len(prefix) :])
         row = _by_slug().get(found["slug"]) if found else None
-        if row is None or (found["hash"] and found["hash"] != row[5]):
+        if found is None or row is None or (found["hash"] and found["hash"] != row[5]):
             return HttpResponseNotFound(b"", content_type="text/plain")
         if request.method not in ("GET", "HEAD"):
             response = HttpResponse(status=405)
