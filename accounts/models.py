@@ -1,4 +1,7 @@
-from typing import ClassVar
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import _user_has_perm  # type: ignore[attr-defined]  # Django's private helper, not in the stubs
@@ -10,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.usernames import MAX_LENGTH, MIN_LENGTH, validate_username
 from homeportal import crypto
+
+if TYPE_CHECKING:
+    from groups.resolver import Grants
 
 
 class Provider(models.TextChoices):
@@ -46,10 +52,10 @@ class Motion(models.TextChoices):
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def get_by_natural_key(self, username: str) -> "User":  # type: ignore[override]  # Django's backends stop before asking with None
+    def get_by_natural_key(self, username: str) -> User:  # type: ignore[override]  # Django's backends stop before asking with None
         return self.get(username=username.lower())
 
-    def create_user(self, username: str, password: str | None = None, **fields) -> "User":
+    def create_user(self, username: str, password: str | None = None, **fields) -> User:
         user = self.model(username=username.lower(), **fields)
         if password is None:
             user.set_unusable_password()
@@ -89,6 +95,10 @@ class User(AbstractBaseUser):
     )
     motion = models.CharField(_("motion"), max_length=8, choices=Motion.choices, blank=True)
     language = models.CharField(_("language"), max_length=16, blank=True)
+    # Not stored: the resolver keeps the user's grants on the object (groups.resolver.grants_for),
+    # and a call with an API token narrows them to its scopes (apitokens.api.act_as).
+    _grants: Grants | None
+    restrict_grants: Callable[[Grants], Grants] | None
 
     objects = UserManager()
 

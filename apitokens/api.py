@@ -19,7 +19,7 @@ OpenAPI document (apitokens.openapi) says about it, so the document is built fro
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -33,6 +33,7 @@ from apitokens import scopes as scope_names
 from apitokens.models import ApiToken, by_token
 from groups.resolver import grants_for
 from homeportal import jsoninput
+from homeportal.http import AuthenticatedRequest
 from homeportal.net import client_ip
 from sessions_admin import audit
 
@@ -51,6 +52,12 @@ def cookieless_api_middleware(get_response):
         return get_response(request)
 
     return middleware
+
+
+class ApiRequest(AuthenticatedRequest):
+    """A request inside an `@endpoint` view: its user is the token's holder (`act_as`)."""
+
+    api_token: ApiToken
 
 
 class ApiError(Exception):
@@ -90,14 +97,16 @@ def authenticate(request: HttpRequest) -> ApiToken:
 
 
 def act_as(request: HttpRequest, token: ApiToken) -> None:
-    """The token's holder, seen through its scopes, becomes the request's user."""
+    """The token's holder, seen through its scopes, becomes the request's user: from here on
+    the request is an `ApiRequest`."""
     user = token.user
     granted = tuple(token.scopes)
     user.restrict_grants = lambda grants: scope_names.narrow(grants, granted)
     user._grants = None
-    request.user = user
-    request.grants = grants_for(user)
-    request.api_token = token
+    api_request = cast(ApiRequest, request)
+    api_request.user = user
+    api_request.grants = grants_for(user)
+    api_request.api_token = token
 
 
 def throttle(token: ApiToken) -> None:

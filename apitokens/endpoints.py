@@ -4,17 +4,20 @@ integrations.access, boards.actions, groups.rules, the users pages' forms), thro
 `request.grants`: the holder's current grants narrowed by the token's scopes (apitokens.api).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypedDict, cast
+
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from accounts.manage_forms import ActiveForm, UserCreateForm, UserEditForm
 from accounts.manage_views import annotated_users, create_from_form, save_from_form
 from accounts.models import User
-from apitokens.api import ApiError, endpoint, form_errors, json_body, paginate
+from apitokens.api import ApiError, ApiRequest, endpoint, form_errors, json_body, paginate
 from apitokens.openapi import arr, obj
 from apitokens.scopes import (
     BOARDS_READ,
@@ -38,6 +41,18 @@ from groups.refusals import record_refusal
 from homeportal.net import client_ip
 from integrations.access import level_of as integration_level
 from integrations.access import visible_integrations
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class OwnerName(TypedDict):
+        owner_name: str | None
+
+    class IsAdmin(TypedDict):
+        is_admin: bool
+
+    BoardWithOwner = WithAnnotations[Board, OwnerName]  # annotated with `owner_name=OWNER`
+    UserWithAdmin = WithAnnotations[User, IsAdmin]  # from manage_views.annotated_users
 
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 NULLABLE_STR = {"type": ["string", "null"]}
@@ -87,7 +102,7 @@ def page_of(item: dict) -> dict:
         permissions=arr(STR),
     ),
 )
-def me(request: HttpRequest) -> dict:
+def me(request: ApiRequest) -> dict:
     token, grants = request.api_token, request.grants
     return {
         "user": user_json(
@@ -108,7 +123,7 @@ def me(request: HttpRequest) -> dict:
 OWNER = F("owner__username")
 
 
-def board_json(request: HttpRequest, board: Board) -> dict:
+def board_json(request: ApiRequest, board: BoardWithOwner) -> dict:
     return {
         "name": board.name,
         "title": board.title,
@@ -127,7 +142,7 @@ def board_json(request: HttpRequest, board: Board) -> dict:
     response=page_of(BOARD),
     summary="The boards the caller may view",
 )
-def boards(request: HttpRequest) -> dict:
+def boards(request: ApiRequest) -> dict:
     found = visible_boards(request.grants).annotate(owner_name=OWNER).order_by("title", "name")
     return paginate(request, found, lambda board: board_json(request, board))
 
@@ -139,9 +154,12 @@ def boards(request: HttpRequest) -> dict:
     summary="A board with its sections and widgets",
     errors=(404,),
 )
-def board(request: HttpRequest, name: str) -> dict:
+def board(request: ApiRequest, name: str) -> dict:
     found = get_board(request, name, queryset=Board.objects.annotate(owner_name=OWNER))
-    return {"board": board_json(request, found), "sections": board_sections(found)}
+    return {
+        "board": board_json(request, cast("BoardWithOwner", found)),
+        "sections": board_sections(found),
+    }
 
 
 SECTIONS_TIMEOUT = 3600
@@ -179,11 +197,11 @@ def board_sections(board: Board) -> list[dict]:
     summary="A widget's live data, from the same cache as the board page",
     errors=(404,),
 )
-def item_data(request: HttpRequest, name: str, item_id: int) -> dict:
+def item_data(request: ApiRequest, name: str, item_id: int) -> dict:
     found = get_board(request, name)
     item = found.items.filter(pk=item_id).first()
     widget = item.widget if item is not None else None
-    if widget is None or widget.refresh is None:
+    if item is None or widget is None or widget.refresh is None:
         raise ApiError(404, "not_found", _("This widget has no live data."))
     return {"item": item.pk, "kind": item.kind, "data": widget.refresh(item, request)}
 
@@ -196,7 +214,7 @@ def item_data(request: HttpRequest, name: str, item_id: int) -> dict:
     summary="Runs a widget's integration action (the board page's buttons), audited",
     errors=(400, 403, 404, 502),
 )
-def item_action(request: HttpRequest, name: str, item_id: int, action: str) -> dict:
+def item_action(request: ApiRequest, name: str, item_id: int, action: str) -> dict:
     found_board = get_board(request, name)
     found = actions.find_action(found_board, item_id, action)
     data = {k: v for k, v in json_body(request).items() if isinstance(v, str | int)}
@@ -208,7 +226,7 @@ def item_action(request: HttpRequest, name: str, item_id: int, action: str) -> d
         ) from None
     if problem:
         raise ApiError(502, "upstream_failed", problem)
-    return {"ok": True, "data": found.widget.refresh(found.item, request)}
+    return {"ok": True, "data": found.refresh(found.item, request)}
 
 
 @endpoint(
@@ -219,7 +237,7 @@ def item_action(request: HttpRequest, name: str, item_id: int, action: str) -> d
     summary="Changes a board's title, URL name or visibility (fields left out keep their value)",
     errors=(403, 404, 422),
 )
-def board_general(request: HttpRequest, name: str) -> dict:
+def board_general(request: ApiRequest, name: str) -> dict:
     found = get_board(request, name, level=Level.FULL)
     body = json_body(request)
     before = general_state(found)
@@ -244,7 +262,7 @@ def board_general(request: HttpRequest, name: str) -> dict:
     response=page_of(obj(id=INT, name=STR, kind=STR, level=STR)),
     summary="The integrations the caller may use (never their configuration)",
 )
-def integrations(request: HttpRequest) -> dict:
+def integrations(request: ApiRequest) -> dict:
     grants = request.grants
     found = visible_integrations(grants).order_by("name", "pk")
     return paginate(
@@ -262,7 +280,7 @@ def integrations(request: HttpRequest) -> dict:
 # --- Users and groups ----------------------------------------------------------------------
 
 
-def require_user_manager(request: HttpRequest) -> None:
+def require_user_manager(request: ApiRequest) -> None:
     """The users pages' own check (groups.decorators.require_permission), on the narrowed
     grants: a refused change is recorded like the pages' refusals."""
     if not (request.grants.has(ADMIN) or request.grants.has(USER_MANAGE)):
@@ -288,19 +306,19 @@ def user_json(user: User, groups=None, refusal: str | None = None) -> dict:
     }
 
 
-def described(request: HttpRequest, user: User) -> dict:
+def described(request: ApiRequest, user: UserWithAdmin) -> dict:
     refusal = rules.manage_refusal(
         request.user, user, grants=request.grants, target_is_admin=user.is_admin
     )
     return user_json(user, refusal=str(refusal) if refusal else None)
 
 
-def managed_user(username: str) -> User:
+def managed_user(username: str) -> UserWithAdmin:
     groups = list(Group.objects.all())
     return get_object_or_404(annotated_users(groups), username=username.lower())
 
 
-def refused(request: HttpRequest, error: rules.RuleError, target=None) -> ApiError:
+def refused(request: ApiRequest, error: rules.RuleError, target=None) -> ApiError:
     record_refusal(request, error.messages[0], target)
     return ApiError(403, "refused", error.messages[0])
 
@@ -313,7 +331,7 @@ def refused(request: HttpRequest, error: rules.RuleError, target=None) -> ApiErr
     summary="Users (admins and user managers)",
     errors=(403,),
 )
-def users(request: HttpRequest) -> dict:
+def users(request: ApiRequest) -> dict:
     require_user_manager(request)
     found = annotated_users(list(Group.objects.all())).order_by("username")
     return paginate(request, found, lambda user: described(request, user))
@@ -329,7 +347,7 @@ def users(request: HttpRequest) -> dict:
     summary="Creates a user; without a password, answers a one-time link to set it",
     errors=(403, 422),
 )
-def user_create(request: HttpRequest) -> dict:
+def user_create(request: ApiRequest) -> dict:
     require_user_manager(request)
     body = json_body(request)
     data = {k: body[k] for k in ("username", "display_name", "email", "groups") if k in body}
@@ -361,7 +379,7 @@ def user_create(request: HttpRequest) -> dict:
 
 
 @endpoint("GET", scopes=(USERS_READ,), response=USER, summary="One user", errors=(403, 404))
-def user(request: HttpRequest, username: str) -> dict:
+def user(request: ApiRequest, username: str) -> dict:
     require_user_manager(request)
     return described(request, managed_user(username))
 
@@ -374,7 +392,7 @@ def user(request: HttpRequest, username: str) -> dict:
     summary="Changes a user's profile or groups (fields left out keep their value)",
     errors=(403, 404, 422),
 )
-def user_update(request: HttpRequest, username: str) -> dict:
+def user_update(request: ApiRequest, username: str) -> dict:
     require_user_manager(request)
     target = managed_user(username)
     body = json_body(request)
@@ -402,7 +420,7 @@ def user_update(request: HttpRequest, username: str) -> dict:
     summary="Disables (ending every session) or enables a user",
     errors=(403, 404, 422),
 )
-def user_set_active(request: HttpRequest, username: str) -> dict:
+def user_set_active(request: ApiRequest, username: str) -> dict:
     require_user_manager(request)
     target = managed_user(username)
     body = json_body(request)
@@ -419,7 +437,7 @@ def user_set_active(request: HttpRequest, username: str) -> dict:
     return described(request, managed_user(username))
 
 
-def group_json(request: HttpRequest, group: Group) -> dict:
+def group_json(request: ApiRequest, group: Group) -> dict:
     refusal = rules.manage_refusal(request.user, group=group, grants=request.grants)
     return {
         "id": group.pk,
@@ -440,7 +458,7 @@ def group_json(request: HttpRequest, group: Group) -> dict:
     summary="Groups (admins and user managers)",
     errors=(403,),
 )
-def groups(request: HttpRequest) -> dict:
+def groups(request: ApiRequest) -> dict:
     require_user_manager(request)
     found = Group.objects.annotate(member_count=Count("memberships")).order_by(
         "is_everyone", "position", "name"
@@ -456,7 +474,7 @@ def groups(request: HttpRequest) -> dict:
     summary="Adds a user to a group (member: true) or removes them (member: false)",
     errors=(403, 404, 422),
 )
-def group_member(request: HttpRequest, pk: int) -> dict:
+def group_member(request: ApiRequest, pk: int) -> dict:
     require_user_manager(request)
     group = get_object_or_404(Group, pk=pk)
     body = json_body(request)

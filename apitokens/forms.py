@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -37,7 +38,7 @@ class TokenCreateForm(forms.Form):
     def __init__(self, *args, user, grants, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["scopes"].choices = [
+        cast(forms.MultipleChoiceField, self.fields["scopes"]).choices = [
             (scope, f"{scope} — {label}")
             for scope, label in SCOPES.items()
             if holder_may_choose(grants, scope)
@@ -50,7 +51,7 @@ class TokenCreateForm(forms.Form):
         ]
         if grants.is_admin:
             expiries.append((NEVER, _lazy("never (admins only)")))
-        self.fields["expires"].choices = expiries
+        cast(forms.ChoiceField, self.fields["expires"]).choices = expiries
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -15,6 +15,7 @@ token is never stronger than its holder and loses power the moment the holder do
 `audit-view` and `*-full-all` on integrations are never let through: the API offers neither.
 """
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from groups.permissions import ADMIN, USER_MANAGE
@@ -27,7 +28,7 @@ INTEGRATIONS_ACT = "integrations:act"
 USERS_READ = "users:read"
 USERS_MANAGE = "users:manage"
 
-SCOPES: dict[str, str] = {
+SCOPES: dict[str, str | Promise] = {
     BOARDS_READ: _("Read the boards you may view, their widgets and live data"),
     BOARDS_WRITE: _("Change the boards you may modify"),
     INTEGRATIONS_READ: _("List the integrations you may use"),

@@ -4,7 +4,7 @@ everyone's, with revoke."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -14,6 +14,7 @@ from apitokens.forms import RevokeForm, TokenCreateForm
 from apitokens.models import ApiToken
 from groups.decorators import require_permission
 from groups.permissions import ADMIN
+from homeportal.http import AuthenticatedRequest
 from homeportal.net import client_ip
 from sessions_admin import audit
 
@@ -21,7 +22,7 @@ from sessions_admin import audit
 @require_http_methods(["GET", "POST"])
 @never_cache
 @login_required
-def my_tokens(request: HttpRequest) -> HttpResponse:
+def my_tokens(request: AuthenticatedRequest) -> HttpResponse:
     """The list and the creation form. A new token is shown in the answer to its creation
     and never again: only its hash is stored."""
     data = request.POST if request.method == "POST" else None
@@ -62,14 +63,14 @@ def my_tokens(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @require_permission(ADMIN)
-def all_tokens(request: HttpRequest) -> HttpResponse:
+def all_tokens(request: AuthenticatedRequest) -> HttpResponse:
     tokens = ApiToken.objects.select_related("user").order_by("user__username", "-created")
     return render(request, "apitokens/all.html", {"tokens": tokens})
 
 
 @require_POST
 @login_required
-def revoke(request: HttpRequest) -> HttpResponse:
+def revoke(request: AuthenticatedRequest) -> HttpResponse:
     """Ends one token: the holder's own, or anyone's for an admin."""
     form = RevokeForm(request.POST)
     if not form.is_valid():

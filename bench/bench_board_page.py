@@ -32,7 +32,7 @@ import time
 import urllib.parse
 from http.client import HTTPConnection
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -121,7 +121,7 @@ def populate(args) -> dict:
         for k in range(3)
     )
 
-    kinds: dict[str, dict[str, Any]] = {
+    kinds: dict[str, dict] = {  # each kind's options, as its form saves them
         "app": {"name": "Jellyfin", "url": "https://jellyfin.example.org", "icon": "",
                 "description": "Films and series", "new_tab": True, "ping": False, "ping_url": ""},
         "bookmarks": {"title": "Reading", "new_tab": False, "links": [

@@ -18,8 +18,11 @@ import subprocess
 import sys
 import time
 from http.client import HTTPConnection
+from pathlib import Path
 
-from bench_board_page import (
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bench_board_page import (
     free_port,
     load_python,
     load_wrk,

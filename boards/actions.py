@@ -6,18 +6,22 @@ or the action does not exist); `perform` needs the caller's own level on the int
 the action asks for, checks the parameters, runs it and writes the audit entry.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
 from boards.forms import ActionForm
 from boards.models import Board, Item
+from boards.widgets.base import WidgetKind
 from boards.widgets.integration import query_params
+from homeportal.http import Request
 from homeportal.net import client_ip
 from integrations.access import can as can_integration
 from integrations.data import run_action
-from integrations.kinds import ConnectionProblem, InvalidParams
+from integrations.kinds import Action, ConnectionProblem, InvalidParams
 from integrations.models import Integration
 from sessions_admin import audit
 
@@ -29,26 +33,27 @@ class BadParams(Exception):
 @dataclass
 class Found:
     item: Item
-    widget: object
+    widget: WidgetKind
     integration: Integration
     action: str
-    spec: object
+    spec: Action
+    refresh: Callable[[Any, Any], Any]  # the widget's, which has one
 
 
 def find_action(board: Board, item_id: int, action: str) -> Found:
     item = board.items.filter(pk=item_id).first()
     widget = item.widget if item is not None else None
-    if widget is None or not widget.integration or widget.refresh is None:
+    if item is None or widget is None or not widget.integration or widget.refresh is None:
         raise Http404
     integration = Integration.objects.filter(pk=item.options.get("integration")).first()
     kind = integration.kind_module if integration is not None else None
     spec = kind.actions.get(action) if kind is not None and widget.accepts(integration) else None
-    if spec is None:
+    if integration is None or spec is None:
         raise Http404
-    return Found(item, widget, integration, action, spec)
+    return Found(item, widget, integration, action, spec, widget.refresh)
 
 
-def perform(request: HttpRequest, board: Board, found: Found, data) -> tuple[dict, str]:
+def perform(request: Request, board: Board, found: Found, data) -> tuple[dict, str]:
     """Runs the action: (its parameters, the upstream's problem or ""). Raises
     PermissionDenied without the level, BadParams for parameters it does not take."""
     if not can_integration(request.grants, found.integration, found.spec.level):

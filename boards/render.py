@@ -107,6 +107,11 @@ class LiveItem:
     make, and a 60-widget board has a live partial in most of its widgets."""
 
     __slots__ = ("board", "data", "id", "kind", "options")
+    board: Board
+    data: object
+    id: int
+    kind: str
+    options: dict
 
     def __init__(self, board: Board, pk: int, kind: str, options: dict):
         self.id, self.kind, self.options, self.board, self.data = pk, kind, options, board, None
@@ -118,6 +123,10 @@ class LiveItem:
     @property
     def widget(self):
         return get_widget(self.kind)
+
+
+# What the loaders and the partials read of an item: the model, or one of the lighter rows above.
+ItemLike = Item | BodyItem | LiveItem
 
 
 def _item_rows(board: Board) -> list[tuple]:
@@ -156,14 +165,9 @@ def load_body_sections(board: Board) -> list[Section]:
     return sections
 
 
-# What rendering reads of an item: a model instance, or the lighter rows of a board's body and
-# of its live partials.
-RenderedItem = Item | BodyItem | LiveItem
-
-
-def attach_data(items: Sequence[RenderedItem], request) -> None:
+def attach_data(items: Sequence[ItemLike], request) -> None:
     """Sets `item.data` on every item, calling each kind's loader once for all its items."""
-    by_kind: dict[str, list[RenderedItem]] = defaultdict(list)
+    by_kind: dict[str, list[ItemLike]] = defaultdict(list)
     for item in items:
         item.data = None
         by_kind[item.kind].append(item)
@@ -353,7 +357,7 @@ def render_item(
     return html
 
 
-def render_live(item: RenderedItem, board: Board) -> str:
+def render_live(item: ItemLike, board: Board) -> str:
     """A widget's `live` partial with its data of this request (board page, not editing)."""
     widget = item.widget
     template = cast(DjangoTemplates, engines["django"]).engine.get_template(

@@ -180,7 +180,7 @@ def item_action(request: Request, board: Board, item_id: int, action: str) -> Ht
             messages.error(request, problem)
         return redirect(board)
     item, widget = found.item, found.widget
-    data = widget.refresh(item, request)
+    data = found.refresh(item, request)
     if problem:
         data["action_problem"] = problem
     context = {"board": board, "item": item, "options": item.options, "data": data,

@@ -10,9 +10,10 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
 from groups.permissions import APP_MANAGE
+from homeportal.http import Request
 from protected_apps.models import Level, ProtectedApp
 
 KIND = "protected_app"
@@ -24,7 +25,7 @@ def may_manage(grants, app: ProtectedApp | None = None) -> bool:
     return app is not None and app.owner_id is not None and app.owner_id == grants.user_id
 
 
-def get_app(request: HttpRequest, pk: int) -> ProtectedApp:
+def get_app(request: Request, pk: int) -> ProtectedApp:
     app = ProtectedApp.objects.filter(pk=pk).first()
     grants = request.grants
     if app is None or not grants.can(KIND, app, Level.ACCESS):

@@ -194,7 +194,7 @@ def _load(cookie: str, session_hash: str, version: int, now: float) -> dict | No
     ]
     idle_end = (seen or now) + settings.AUTH_SESSION_IDLE_TIME
     expiry = store.get_expiry_date().timestamp() if remember else idle_end
-    entry = {
+    entry: dict[str, object] = {
         "v": version, "read": now, "ends": expiry, "user": user.pk,
         "2fa": bool(data.get(engine.SECOND_FACTOR)), "apps": {},
         "headers": [(name, _header_value(value)) for name, value in headers if name],

@@ -3,6 +3,7 @@ for the reverse proxies, and the page a refused browser is sent to (/auth/start/
 
 import logging
 import time
+from typing import cast
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from accounts.two_factor_views import CodeForm, checked_by_throttle
 from groups.access_tab import AccessRowForm
 from groups.models import Group
 from groups.permissions import ADMIN, APP_MANAGE, expand
+from homeportal.http import AuthenticatedRequest, Request
 from homeportal.net import client_ip, in_networks, peer_address
 from protected_apps import gate
 from protected_apps.access import may_manage, require_app_manage, visible_apps, with_app
@@ -71,7 +73,8 @@ def _record_denied(request: HttpRequest, decision: gate.Decision) -> None:
     app = decision.app
     if app is None:
         return
-    user = User.objects.filter(pk=decision.user_id).values_list("username", flat=True).first()
+    users = User.objects.filter(pk=decision.user_id) if decision.user_id is not None else None
+    user = users.values_list("username", flat=True).first() if users is not None else None
     target = ProtectedApp(pk=app.pk, name=app.name)
     audit.record_counted("protected_app.denied", key=f"protected-app-denied:{app.pk}",
                          target=target, ip=client_ip(request),
@@ -146,7 +149,7 @@ def return_address(request: HttpRequest) -> str:
 @sensitive_post_parameters("code")
 @never_cache
 @require_http_methods(GET_POST)
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: Request) -> HttpResponse:
     """Where a proxy sends a browser it refused: log in, or give the second factor an app
     requires, then back to the app. `rd` must be an address of a protected app."""
     target = return_address(request)
@@ -165,7 +168,8 @@ def start(request: HttpRequest) -> HttpResponse:
     form = StepUpForm(data=posted(request))
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
-        passed = checked_by_throttle(request, lambda: two_factor.check_second_factor(user, code))
+        signed_in = cast(AuthenticatedRequest, request)  # logged in: checked above
+        passed = checked_by_throttle(signed_in, lambda: two_factor.check_second_factor(user, code))
         if passed:
             request.session[engine.SECOND_FACTOR] = time.time()
             request.session.save()  # before the gate forgets what it knew of this session
@@ -187,7 +191,7 @@ def _version() -> int:
 
 
 @require_safe
-def app_list(request: HttpRequest) -> HttpResponse:
+def app_list(request: Request) -> HttpResponse:
     """The apps the user may reach; settings links for those they manage."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -207,7 +211,7 @@ def _edit_page(request, form, app=None, status=200):
 
 @require_http_methods(GET_POST)
 @require_app_manage
-def app_create(request: HttpRequest) -> HttpResponse:
+def app_create(request: AuthenticatedRequest) -> HttpResponse:
     form = ProtectedAppForm(posted(request))
     if request.method == "POST":
         if form.is_valid():
@@ -224,7 +228,7 @@ def app_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 @with_app
-def app_edit(request: HttpRequest, app: ProtectedApp) -> HttpResponse:
+def app_edit(request: AuthenticatedRequest, app: ProtectedApp) -> HttpResponse:
     form = ProtectedAppForm(posted(request), instance=app)
     if request.method == "POST":
         if form.is_valid():
@@ -245,7 +249,7 @@ def app_edit(request: HttpRequest, app: ProtectedApp) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 @with_app
-def app_delete(request: HttpRequest, app: ProtectedApp) -> HttpResponse:
+def app_delete(request: AuthenticatedRequest, app: ProtectedApp) -> HttpResponse:
     if request.method == "POST":
         audit.record("protected_app.deleted", actor=request.user, target=app,
                      ip=client_ip(request), details={"host": app.host})  # fmt: skip
@@ -256,7 +260,7 @@ def app_delete(request: HttpRequest, app: ProtectedApp) -> HttpResponse:
 
 
 def inherited_access(app: ProtectedApp) -> list[dict]:
-    rows = []
+    rows: list[dict] = []
     label = Level.ACCESS.label
     if app.owner_id:
         rows.append({"who": app.owner, "kind": "user", "level": Level.ACCESS, "level_label": label,
@@ -273,7 +277,7 @@ def inherited_access(app: ProtectedApp) -> list[dict]:
 
 @require_http_methods(GET_POST)
 @with_app
-def app_access(request: HttpRequest, app: ProtectedApp) -> HttpResponse:
+def app_access(request: AuthenticatedRequest, app: ProtectedApp) -> HttpResponse:
     form = AccessRowForm(app, ProtectedAppAccess, "app", Level.choices, posted(request))
     if request.method == "POST" and form.is_valid():
         row, created = form.save()
@@ -288,7 +292,7 @@ def app_access(request: HttpRequest, app: ProtectedApp) -> HttpResponse:
         app.access_rows.select_related("user", "group").order_by("group__name", "user__username")
     )
     for row in rows:
-        row.remove_url = reverse("protected_apps:access_remove", args=[app.pk, row.pk])
+        row.remove_url = reverse("protected_apps:access_remove", args=[app.pk, row.pk])  # type: ignore[attr-defined]  # for the template
     context = {
         "app": app, "form": form, "rows": rows, "can_edit": True, "tab": "access",
         "inherited": inherited_access(app),
@@ -303,7 +307,9 @@ def app_access(request: HttpRequest, app: ProtectedApp) -> HttpResponse:
 
 @require_POST
 @with_app
-def app_access_remove(request: HttpRequest, app: ProtectedApp, row_id: int) -> HttpResponse:
+def app_access_remove(
+    request: AuthenticatedRequest, app: ProtectedApp, row_id: int
+) -> HttpResponse:
     row = get_object_or_404(app.access_rows.select_related("user", "group"), pk=row_id)
     principal = str(row.user or row.group)
     row.delete()
