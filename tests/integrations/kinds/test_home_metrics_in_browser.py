@@ -5,17 +5,13 @@ look at (``-m "services and browser"``)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, expect
 
 from tests.boards.browser.conftest import (  # noqa: F401  (the boards' browser fixtures)
-    CHROMIUM,
     _everyone_group,
     base_url,
     browser_type_launch_args,
@@ -26,26 +22,13 @@ from tests.conftest import client_for
 
 from .test_board_widgets import Placed, place
 from .test_board_widgets_home_metrics import ENTITIES
+from .test_new_widgets_in_browser import (  # noqa: F401  (the sibling's marks and folder)
+    SCREENS,
+    artifacts,
+    pytestmark,
+)
 
-pytestmark = [
-    pytest.mark.services,
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM) and not os.environ.get("CI"),
-        reason="Chromium is not installed (apt-get install chromium)",
-    ),
-]
-
-SCREENS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 POINTS = re.compile(r'<polyline class="iw-spark-line" points="([^"]+)"')
-
-
-@pytest.fixture
-def artifacts() -> Path:
-    folder = Path(__file__).resolve().parents[3] / "test-artifacts" / "integrations"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def pairs_of(points: str) -> list[tuple[float, float]]:
@@ -131,7 +114,7 @@ def test_each_home_and_metrics_widget_on_desktop_and_phone_in_light_and_dark(
     live_server,  # noqa: F811
     people,
     log_in_browser,  # noqa: F811
-    artifacts,
+    artifacts,  # noqa: F811
 ):
     placed = placed_widget(name, request, people)
     viewer = people.outsider if name == "entities-use" else people.member
