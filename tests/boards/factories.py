@@ -57,8 +57,31 @@ OPTIONS = {
     "system": {"title": "", "integration": 1},
     "calendar": {"title": "Family", "integration": 1, "days": 7},
     "values": {"title": "", "integration": 1, "layout": "table"},
+    "entities": {
+        "title": "Home",
+        "integration": 1,
+        "entities": ["sensor.living_room_temperature", "switch.coffee_maker"],
+    },
+    "stat": {
+        "title": "CPU",
+        "integration": 1,
+        "query": "node_load1",
+        "unit": "",
+        "decimals": 1,
+        "warn": 2.0,
+        "critical": 4.0,
+        "direction": "above",
+    },
+    "graph": {
+        "title": "Load",
+        "integration": 1,
+        "query": "node_load1",
+        "unit": "",
+        "decimals": 1,
+        "range": "1h",
+    },
 }
-INTEGRATION_KINDS = ("downloads", "system", "calendar", "values")
+INTEGRATION_KINDS = ("downloads", "system", "calendar", "values", "entities", "stat", "graph")
 KINDS = tuple(k for k in OPTIONS if k not in INTEGRATION_KINDS)  # fill_board's kinds
 
 
