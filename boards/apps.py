@@ -28,7 +28,7 @@ class BoardsConfig(AppConfig):
                     touch_board, sender=model, dispatch_uid=f"touch-board-{model.__name__}"
                 )
         # A protected app renamed or moved rewrites the app links that show it.
-        from boards.widgets.app import app_saved, remember_app
+        from boards.app_links import app_saved, remember_app
         from protected_apps.models import ProtectedApp
 
         signals.pre_save.connect(remember_app, sender=ProtectedApp, dispatch_uid="app-link-before")

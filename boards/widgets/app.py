@@ -5,7 +5,7 @@ the editor fills the address, name and icon left empty; the choices are only the
 editor reaches (protected_apps.access.visible_apps), and a layout save or import that newly
 names an app the saver cannot reach is refused (protected_apps.access.link_refusals). When the
 app is later renamed or moved, its links are rewritten where they still show the app's former
-name or address (`follow_app`): the stored options stay the one truth read by the page, the
+name or address (boards.app_links): the stored options stay the one truth read by the page, the
 status ping and exports, and saving the items moves their boards' `updated` (boards.models.
 touch_board), so no cached body shows the old link. Reading the app at render time instead
 would need the same invalidation anyway (bodies are cached) plus a query per render and a
@@ -127,34 +127,6 @@ def suggest(options: dict) -> dict:
     if options.get("brand_icon") or options.get("icon") or not options.get("name"):
         return options
     return {**options, "brand_icon": icons.match(options["name"], options.get("url") or "")}
-
-
-def remember_app(sender, instance, **kwargs) -> None:
-    """pre_save of a protected app: keeps the saved row for `follow_app`."""
-    saved = type(instance).objects.filter(pk=instance.pk).first() if instance.pk else None
-    instance.__dict__["_saved_before"] = saved
-
-
-def app_saved(sender, instance, **kwargs) -> None:
-    follow_app(instance, instance.__dict__.pop("_saved_before", None))
-
-
-def follow_app(app, before) -> None:
-    """Rewrites the links to protected app `app` that still show its former name or address
-    (`before`, the saved row), keeping the ones their editors changed."""
-    from boards.models import Item
-
-    if before is None or (before.name, before.url) == (app.name, app.url):
-        return
-    for item in Item.objects.filter(kind="app", options__protected_app=app.pk):
-        options = dict(item.options)
-        if options.get("name") == before.name[:80]:
-            options["name"] = app.name[:80]
-        if options.get("url") == before.url:
-            options["url"] = app.url
-        if options != item.options:
-            item.options = options
-            item.save(update_fields=["options"])  # moves the board's `updated`
 
 
 def app_choices(grants) -> dict:
