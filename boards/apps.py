@@ -27,3 +27,9 @@ class BoardsConfig(AppConfig):
                 signal.connect(
                     touch_board, sender=model, dispatch_uid=f"touch-board-{model.__name__}"
                 )
+        # A protected app renamed or moved rewrites the app links that show it.
+        from boards.app_links import app_saved, remember_app
+        from protected_apps.models import ProtectedApp
+
+        signals.pre_save.connect(remember_app, sender=ProtectedApp, dispatch_uid="app-link-before")
+        signals.post_save.connect(app_saved, sender=ProtectedApp, dispatch_uid="app-link-follow")

@@ -25,6 +25,7 @@ from groups.models import Group
 from homeportal import jsoninput
 from homeportal.jsoninput import JSONInputError
 from integrations.access import layout_refusals
+from protected_apps.access import link_refusals
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_LAYOUT_BYTES = 4 * 1024 * 1024
@@ -168,6 +169,7 @@ class ImportForm(DuplicateForm):
         except LayoutError as error:
             raise ValidationError(error.messages) from None
         refusals = layout_refusals(self.grants, self.layout)
+        refusals += link_refusals(self.grants, self.layout)
         if refusals:
             raise ValidationError(refusals)
         self.cleaned_data["title"] = (self.cleaned_data.get("title") or fields["title"])[:120]
@@ -221,6 +223,7 @@ class SaveLayoutForm(forms.Form):
         except LayoutError as error:
             raise ValidationError(error.messages) from None
         refusals = layout_refusals(self.grants, self.layout, self.items)
+        refusals += link_refusals(self.grants, self.layout, self.items)
         if refusals:
             raise ValidationError(refusals)
         return data

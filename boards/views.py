@@ -483,6 +483,8 @@ def widget_form(request: Request, board: Board) -> HttpResponse:
         if not extra["integrations"]:
             return JsonResponse({"ok": False, "errors": {"kind": [_("Unknown widget.")]}},
                                 status=400)  # fmt: skip
+    if widget.form_choices is not None:
+        extra.update(widget.form_choices(request.grants))
     if request_form.cleaned_data["load"]:
         form = widget.unbound_form(request_form.cleaned_data["options"], **extra)
     else:

@@ -62,3 +62,27 @@ def require_app_manage(view):
 def visible_apps(grants) -> QuerySet:
     """Apps the user may reach, filtered in the database."""
     return grants.visible(KIND, ProtectedApp.objects.all())
+
+
+def link_refusals(grants, layout, items_by_id=None) -> list[str]:
+    """Why saving or importing `layout` is refused: every app link that newly names a
+    protected app (boards.widgets.app) must name one the user reaches. A link that already
+    named the app keeps it without asking, as integration references do."""
+    from django.utils.translation import gettext as _
+
+    wanted = []
+    for section in layout.sections:
+        for item in section.items:
+            pk = item.options.get("protected_app") if item.kind == "app" else None
+            if pk is None:
+                continue
+            before = (items_by_id or {}).get(item.id) if item.id is not None else None
+            if before is not None and before.options.get("protected_app") == pk:
+                continue
+            wanted.append(pk)
+    if not wanted:
+        return []
+    reachable = set(visible_apps(grants).filter(pk__in=wanted).values_list("pk", flat=True))
+    if all(pk in reachable for pk in wanted):
+        return []
+    return [_("App link: choose a protected app you may reach.")]

@@ -1,4 +1,21 @@
-"""App link: a named link with an icon, and optionally its live status (up / down / unknown)."""
+"""App link: a named link with an icon, and optionally its live status (up / down / unknown).
+
+A link may name one of the portal's protected apps (`protected_app`, its id). Choosing one in
+the editor fills the address, name and icon left empty; the choices are only the apps the
+editor reaches (protected_apps.access.visible_apps), and a layout save or import that newly
+names an app the saver cannot reach is refused (protected_apps.access.link_refusals). When the
+app is later renamed or moved, its links are rewritten where they still show the app's former
+name or address (boards.app_links): the stored options stay the one truth read by the page, the
+status ping and exports, and saving the items moves their boards' `updated` (boards.models.
+touch_board), so no cached body shows the old link. Reading the app at render time instead
+would need the same invalidation anyway (bodies are cached) plus a query per render and a
+second source for the ping target.
+
+Viewers who cannot reach the app still see the link: it is only an address, and the gate
+decides at the app (protected_apps.gate) whether they get in.
+"""
+
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -15,8 +32,18 @@ class BrandIconInput(forms.TextInput):
 
 
 class AppForm(WidgetForm):
-    name = forms.CharField(label=_("Name"), max_length=80)
-    url = LinkField(label=_("Address"), help_text=_("Where the link leads."))
+    protected_app = forms.TypedChoiceField(
+        label=_("Protected app"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_(
+            "Optional: fills the address, name and icon left empty, and follows the app when "
+            "it is renamed or moved. Only apps you may reach are offered."
+        ),
+    )
+    name = forms.CharField(label=_("Name"), max_length=80, required=False)
+    url = LinkField(label=_("Address"), required=False, help_text=_("Where the link leads."))
     brand_icon = forms.CharField(
         label=_("Icon"),
         max_length=64,
@@ -46,6 +73,24 @@ class AppForm(WidgetForm):
         help_text=_("Empty: the link's address. Use an internal address if the link's is public."),
     )
 
+    field_order = ["protected_app", "name", "url"]
+
+    def __init__(self, *args, protected_apps=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.apps = {app.pk: app for app in protected_apps or []}
+        if protected_apps is None:
+            # Stored and imported options: any id; layout checks decide who may name it.
+            self.fields["protected_app"] = forms.IntegerField(min_value=1, required=False)
+        else:
+            field = cast(forms.TypedChoiceField, self.fields["protected_app"])
+            field.choices = [("", "—"), *((app.pk, app.name) for app in protected_apps)]
+
+    def to_options(self) -> dict:
+        options = super().to_options()
+        if options.get("protected_app") is None:
+            options.pop("protected_app", None)  # plain links keep the options they had
+        return options
+
     def clean_brand_icon(self) -> str:
         slug = self.cleaned_data["brand_icon"].strip().lower()
         if slug in ("", "-") or icons.icon(slug) is not None:
@@ -57,6 +102,18 @@ class AppForm(WidgetForm):
     def clean(self):
         super().clean()
         data = self.cleaned_data
+        app = self.apps.get(data.get("protected_app"))
+        if app is not None:
+            data["name"] = data.get("name") or app.name[:80]
+            data["url"] = data.get("url") or app.url
+            if not data.get("icon") and not data.get("brand_icon") and app.icon:
+                if safe_web_url(app.icon):
+                    data["icon"] = app.icon
+                elif icons.icon(app.icon.strip().lower()) is not None:
+                    data["brand_icon"] = app.icon.strip().lower()
+        for name in ("name", "url"):
+            if name in data and not data[name]:
+                self.add_error(name, forms.Field.default_error_messages["required"])
         if data.get("ping") and not (data.get("ping_url") or safe_web_url(data.get("url"))):
             self.add_error(
                 "ping_url",
@@ -70,6 +127,13 @@ def suggest(options: dict) -> dict:
     if options.get("brand_icon") or options.get("icon") or not options.get("name"):
         return options
     return {**options, "brand_icon": icons.match(options["name"], options.get("url") or "")}
+
+
+def app_choices(grants) -> dict:
+    """The protected apps the editing user reaches, for the options form."""
+    from protected_apps.access import visible_apps
+
+    return {"protected_apps": list(visible_apps(grants).order_by("name", "pk"))}
 
 
 def ping_target(options: dict) -> str:
@@ -109,5 +173,6 @@ KIND = register(
         suggest=suggest,
         refresh=refresh,
         refresh_seconds=60,
+        form_choices=app_choices,
     )
 )

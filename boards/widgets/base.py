@@ -50,6 +50,8 @@ class WidgetKind:
     # Options that only a user with `full` on the widget's integration may set or change
     # (a Prometheus widget's PromQL): checked when a layout is saved or imported.
     full_options: tuple[str, ...] = field(default_factory=tuple)
+    # The editor's extra form arguments for a user (their grants): choices they may make.
+    form_choices: Callable[[Any], dict] | None = None
 
     def validate(self, options) -> tuple[dict | None, WidgetForm]:
         """(clean options, form) for stored or imported options; (None, form) when invalid."""
