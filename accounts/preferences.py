@@ -57,19 +57,24 @@ def preferences_middleware(get_response):
     """Activates the (effective) user's time zone, time format and chosen language."""
 
     def middleware(request):
-        user = request.user
-        if user.is_authenticated:
-            if user.time_zone and is_time_zone(user.time_zone):
-                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
-            else:
-                timezone.deactivate()
-            activate_time_format(user.time_format)
-            if user.language and user.language in dict(settings.LANGUAGES):
-                translation.activate(user.language)
-                request.LANGUAGE_CODE = user.language
-        else:
-            timezone.deactivate()
-            activate_time_format("")
+        activate_preferences(request, request.user)
         return get_response(request)
 
     return middleware
+
+
+def activate_preferences(request, user) -> None:
+    """`user`'s time zone, time format and language for the rest of the request (the server's
+    and the browser's for an anonymous visitor); also for API calls, as their holder's."""
+    if user.is_authenticated:
+        if user.time_zone and is_time_zone(user.time_zone):
+            timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+        else:
+            timezone.deactivate()
+        activate_time_format(user.time_format)
+        if user.language and user.language in dict(settings.LANGUAGES):
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+    else:
+        timezone.deactivate()
+        activate_time_format("")

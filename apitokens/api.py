@@ -1,7 +1,7 @@
 """How every `/api/v1/` call is answered: Bearer authentication, scopes, rate limit, errors.
 
 - Authentication is the `Authorization: Bearer hp_…` header and nothing else. Cookies are
-  removed from API requests before the session middleware runs (`cookieless_api_middleware`),
+  removed from API requests before the session middleware would run (`api_middleware`),
   so a browser's session never authenticates an API call and a token is never read from a
   cookie; with no cookie there is no CSRF to forge, and API views are exempt from its check.
 - The token's holder becomes `request.user`, and `request.grants` is the resolver's answer for
@@ -22,16 +22,24 @@ from functools import wraps
 from typing import Any, cast
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.storage import default_storage
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from django_htmx.middleware import HtmxDetails
 
+from accounts.preferences import activate_preferences
 from accounts.throttle import reserve
 from apitokens import scopes as scope_names
 from apitokens.models import ApiToken, by_token
-from groups.resolver import grants_for
+from groups.resolver import ANONYMOUS, grants_for
 from homeportal import jsoninput
 from homeportal.http import AuthenticatedRequest
 from homeportal.net import client_ip
@@ -42,14 +50,41 @@ MAX_BODY = 64 * 1024
 PER_PAGE, MAX_PER_PAGE = 50, 200
 
 
-def cookieless_api_middleware(get_response):
-    """API requests lose their cookies before anything reads them (see the docstring)."""
+def api_middleware(get_response):
+    """Answers API calls (paths under /api/), in place of the middleware after it.
+
+    Those serve browser sessions: the session and its user, CSRF, messages, htmx, the checks
+    that send a session to a password change or to two-factor set-up, impersonation. A Bearer
+    call has no session (its cookies are removed here, so a browser's session can never
+    authenticate it) and is authenticated by its view (`endpoint`), so for it they would only
+    cost time. What they give every request is given here instead: the language of the
+    Accept-Language header and the server's time zone (the holder's own preferences apply once
+    the token is known, `act_as`), an anonymous user and grants, an empty session and a
+    message store that nothing saves, and request.htmx; then the URL's view is called."""
 
     def middleware(request):
-        if request.path.startswith(API_PREFIX):
-            request.COOKIES = {}
-            request.META.pop("HTTP_COOKIE", None)
-        return get_response(request)
+        if not request.path.startswith(API_PREFIX):
+            return get_response(request)
+        request.COOKIES = {}
+        request.META.pop("HTTP_COOKIE", None)
+        language = translation.get_language_from_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        request.user = AnonymousUser()
+        activate_preferences(request, request.user)
+        request.grants = ANONYMOUS
+        request.session = SessionBase()
+        request._messages = default_storage(request)
+        request.htmx = HtmxDetails(request)
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return error(404, "not_found", _("Not found."))
+        request.resolver_match = match
+        response = match.func(request, *match.args, **match.kwargs)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ("Accept-Language", "Authorization"))
+        return response
 
     return middleware
 
@@ -100,6 +135,7 @@ def act_as(request: HttpRequest, token: ApiToken) -> None:
     """The token's holder, seen through its scopes, becomes the request's user: from here on
     the request is an `ApiRequest`."""
     user = token.user
+    activate_preferences(request, user)
     granted = tuple(token.scopes)
     user.restrict_grants = lambda grants: scope_names.narrow(grants, granted)
     user._grants = None

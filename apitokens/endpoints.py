@@ -6,11 +6,14 @@ integrations.access, boards.actions, groups.rules, the users pages' forms), thro
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Count, F, QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -147,6 +150,10 @@ def boards(request: ApiRequest) -> dict:
     return paginate(request, found, lambda board: board_json(request, board))
 
 
+def boards_with_owner() -> QuerySet:
+    return Board.objects.annotate(owner_name=OWNER)
+
+
 @endpoint(
     "GET",
     scopes=(BOARDS_READ,),
@@ -154,25 +161,25 @@ def boards(request: ApiRequest) -> dict:
     summary="A board with its sections and widgets",
     errors=(404,),
 )
-def board(request: ApiRequest, name: str) -> dict:
-    found = get_board(request, name, queryset=Board.objects.annotate(owner_name=OWNER))
-    return {
-        "board": board_json(request, cast("BoardWithOwner", found)),
-        "sections": board_sections(found),
-    }
+def board(request: ApiRequest, name: str) -> HttpResponse:
+    found = get_board(request, name, base=boards_with_owner)
+    head = json.dumps(board_json(request, cast("BoardWithOwner", found)), cls=DjangoJSONEncoder)
+    text = f'{{"board": {head}, "sections": {board_sections(found)}}}'
+    return HttpResponse(text, content_type="application/json")
 
 
 SECTIONS_TIMEOUT = 3600
 
 
-def board_sections(board: Board) -> list[dict]:
-    """The board's sections and widgets, the same for every viewer: kept in the shared cache
-    under the board's version and last change, like the page's body (boards.render)."""
+def board_sections(board: Board) -> str:
+    """The board's sections and widgets as JSON text, the same for every viewer: kept in the
+    shared cache under the board's version and last change, like the page's body
+    (boards.render), as text (neither decoded from the cache nor encoded again per call)."""
     stamp = board.updated.timestamp() if board.updated else 0
-    key = f"api-board:{board.pk}:{board.version}:{stamp}"
-    sections = cache.get(key)
-    if sections is not None:
-        return sections
+    key = f"api-board-json:{board.pk}:{board.version}:{stamp}"
+    text = cache.get(key)
+    if text is not None:
+        return text
     sections = []
     for section in load_body_sections(board):
         items = []
@@ -186,8 +193,9 @@ def board_sections(board: Board) -> list[dict]:
         sections.append(
             {"id": section.pk, "kind": section.kind, "title": section.title, "items": items}
         )
-    cache.set(key, sections, SECTIONS_TIMEOUT)
-    return sections
+    text = json.dumps(sections, cls=DjangoJSONEncoder)
+    cache.set(key, text, SECTIONS_TIMEOUT)
+    return text
 
 
 @endpoint(

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from homeportal.compiled import CompiledQuery
 from invites.tokens import hash_token, new_token
 
 PREFIX = "hp_"
@@ -127,7 +128,13 @@ class ApiToken(models.Model):
         self.last_used_at, self.last_used_ip = now, ip
 
 
+# Asked on every API call: its SQL compiled once (homeportal.compiled).
+_BY_HASH = CompiledQuery(
+    lambda token_hash: ApiToken.objects.select_related("user").filter(token_hash=token_hash)
+)
+
+
 def by_token(token: str) -> ApiToken | None:
     if not token.startswith(PREFIX):
         return None
-    return ApiToken.objects.select_related("user").filter(token_hash=hash_token(token)).first()
+    return _BY_HASH.first(hash_token(token))

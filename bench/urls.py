@@ -2,16 +2,16 @@
 yardstick the board page is measured against (same server, middleware and session),
 /bench/bare/: a fixed HttpResponse through the whole middleware stack (the yardstick of the API
 and of the forward-auth endpoints), and /bench/first-view/<name>/: the board page as its first
-view after a change (the cached body dropped before each request, so it is rendered again)."""
+view after a change (the body dropped from the shared cache and the process before each
+request, so it is rendered again; the widgets' own renderings stay, as after a change)."""
 
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_safe
 
 from boards.access import with_board
-from boards.render import body_key
+from boards.render import forget_body
 from boards.views import render_board
 from homeportal.urls import urlpatterns as project_urlpatterns
 
@@ -34,7 +34,7 @@ def bare(request):
 @require_safe
 @with_board()
 def first_view(request, board):
-    cache.delete(body_key(board))
+    forget_body(board)
     return render_board(request, board)
 
 

@@ -28,10 +28,11 @@ class LoginNeeded(Exception):
 
 
 def get_board(request: Request, name: str, level: str = Level.VIEW,
-              queryset: QuerySet | None = None) -> Board:  # fmt: skip
+              base: Callable[[], QuerySet] | None = None) -> Board:  # fmt: skip
+    """`base` (a module-level function, as the lookup's SQL is kept per function) makes the
+    queryset the board is read from, for an annotation of the caller's own."""
     grants = request.grants
-    queryset = queryset if queryset is not None else Board.objects.all()
-    board = grants.annotate(KIND, queryset).filter(name=name).first()
+    board = grants.find(KIND, "name", name, base)
     viewable = board is not None and grants.can(KIND, board, Level.VIEW)
     if board is not None and viewable and grants.can(KIND, board, level):
         return board
@@ -42,14 +43,14 @@ def get_board(request: Request, name: str, level: str = Level.VIEW,
     raise PermissionDenied
 
 
-def with_board(level: str = Level.VIEW, queryset: Callable[[], QuerySet] | None = None):
+def with_board(level: str = Level.VIEW, base: Callable[[], QuerySet] | None = None):
     """View decorator: passes the board named by the URL's `name` to the view, at `level`."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, name: str, *args, **kwargs):
             try:
-                board = get_board(request, name, level, queryset() if queryset else None)
+                board = get_board(request, name, level, base)
             except LoginNeeded:
                 return redirect_to_login(request.get_full_path())
             return view(request, board, *args, **kwargs)

@@ -26,15 +26,16 @@ from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections
 from django.template import Context, engines
 from django.template.backends.django import DjangoTemplates
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from accounts import preferences
 from boards.models import (
     HEX_COLOR,
     NARROW_COLUMNS,
@@ -45,6 +46,7 @@ from boards.models import (
     validate_background_url,
 )
 from boards.widgets import get_widget
+from homeportal.compiled import CompiledQuery
 
 
 def load_sections(board: Board) -> list[Section]:
@@ -70,7 +72,7 @@ class BodyItem:
     """What rendering a widget reads of an item, without a model instance's cost (a board's
     body builds 60 of them on its first view)."""
 
-    __slots__ = (*ITEM_FIELDS, "board", "data")
+    __slots__ = (*ITEM_FIELDS, "board", "data", "options_text")
     id: int
     section_id: int
     kind: str
@@ -85,12 +87,14 @@ class BodyItem:
     nh: int
     board: Board
     data: object
+    options_text: str | None  # the options as stored: what render_item keys the widget by
 
-    def __init__(self, board: Board, values: tuple):
+    def __init__(self, board: Board, values: tuple, options_text: str | None = None):
         for name, value in zip(ITEM_FIELDS, values, strict=True):
             setattr(self, name, value)
         self.board = board
         self.data = None
+        self.options_text = options_text
 
     @property
     def pk(self) -> int:
@@ -129,19 +133,23 @@ class LiveItem:
 ItemLike = Item | BodyItem | LiveItem
 
 
-def _item_rows(board: Board) -> list[tuple]:
-    """The board's items as tuples of ITEM_FIELDS in reading order: the ORM's query, run on
-    the database cursor. For the 60 items of a big board the ORM's per-row conversions took
-    3.1 ms where the query and the decoding of the options take 0.5 ms (a seventh of a first
-    view); the options are the only value that needs converting (JSON text on every database
-    homeportal runs on), and they are decoded as the JSON field would."""
-    query = Item.objects.filter(board_id=board.id).order_by("y", "x", "id")
-    sql, params = query.values_list(*ITEM_FIELDS).query.sql_with_params()
-    with connections[query.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+def _item_rows(board: Board) -> list[tuple[tuple, str | None]]:
+    """The board's items as tuples of ITEM_FIELDS in reading order, each with its options as
+    stored (text, or None when the database gave them decoded). The query's SQL is compiled
+    once and its rows are read as the database gives them: for the 60 items of a big board
+    the ORM's per-row conversions took 3.1 ms where the query and the decoding of the options
+    take 0.5 ms (a seventh of a first view); the options are the only value that needs
+    converting (JSON text on every database homeportal runs on), and they are decoded as the
+    JSON field would."""
+    rows = _ITEMS.rows(board.id, convert=False)
     at = ITEM_FIELDS.index("options")
-    return [(*row[:at], _json_value(row[at]), *row[at + 1 :]) for row in rows]
+    return [
+        (
+            (*row[:at], _json_value(row[at]), *row[at + 1 :]),
+            row[at] if type(row[at]) is str else None,
+        )
+        for row in rows
+    ]
 
 
 def _json_value(value):
@@ -153,12 +161,21 @@ def _json_value(value):
         return value  # what Django's JSONField answers for text that is not JSON
 
 
+# The two queries of a board's first view, their SQL compiled once (homeportal.compiled).
+_SECTIONS = CompiledQuery(lambda board_id: Section.objects.filter(board_id=board_id))
+_ITEMS = CompiledQuery(
+    lambda board_id: (
+        Item.objects.filter(board_id=board_id).order_by("y", "x", "id").values_list(*ITEM_FIELDS)
+    )
+)
+
+
 def load_body_sections(board: Board) -> list[Section]:
     """`load_sections` for rendering only: the same two queries, items as `BodyItem`s."""
-    sections = list(board.sections.all())
+    sections = _SECTIONS.all(board.id)
     by_section: dict[int, list] = {section.id: [] for section in sections}
-    for row in _item_rows(board):
-        item = BodyItem(board, row)
+    for row, options_text in _item_rows(board):
+        item = BodyItem(board, row, options_text)
         by_section.setdefault(item.section_id, []).append(item)
     for section in sections:
         section.item_list = by_section[section.id]
@@ -286,36 +303,41 @@ UNKNOWN_TEMPLATE = "boards/item_unknown.html"
 RENDERED_CACHE_SIZE = 4096
 
 
-class _RenderedCache:
-    """Widget bodies already rendered in this process, keyed by everything they depend on
-    (template, item, board name, editing, language, options, data), least recently used out.
-    A widget's template sees nothing else, so a key can never name two different outputs."""
+class RenderedCache[V]:
+    """Things rendered in this process, keyed by everything they depend on, least recently
+    used out: widget bodies (template, item, board name, editing, language, options, data:
+    a widget's template sees nothing else, so a key can never name two different outputs) and
+    the board page's frames (boards.frame)."""
 
     def __init__(self, size: int):
         self.size = size
-        self.entries: OrderedDict[tuple, SafeString] = OrderedDict()
+        self.entries: OrderedDict[tuple, V] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple) -> SafeString | None:
+    def get(self, key: tuple) -> V | None:
         with self.lock:
             value = self.entries.get(key)
             if value is not None:
                 self.entries.move_to_end(key)
             return value
 
-    def put(self, key: tuple, value: SafeString) -> None:
+    def put(self, key: tuple, value: V) -> None:
         with self.lock:
             self.entries[key] = value
             self.entries.move_to_end(key)
             while len(self.entries) > self.size:
                 self.entries.popitem(last=False)
 
+    def discard(self, key: tuple) -> None:
+        with self.lock:
+            self.entries.pop(key, None)
+
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
 
 
-rendered_cache = _RenderedCache(RENDERED_CACHE_SIZE)
+rendered_cache: RenderedCache[SafeString] = RenderedCache(RENDERED_CACHE_SIZE)
 
 
 def render_item(
@@ -331,7 +353,7 @@ def render_item(
     name = widget.template if widget is not None else UNKNOWN_TEMPLATE
     data = getattr(item, "data", None)
     try:
-        options = json.dumps(item.options, sort_keys=True)
+        options = getattr(item, "options_text", None) or json.dumps(item.options, sort_keys=True)
         data_text = "" if data is None else json.dumps(data, sort_keys=True)
         key = (name, item.id, board.name, editing, get_language(), options, data_text, live_slot)
     except (TypeError, ValueError):
@@ -502,30 +524,65 @@ def board_body(board: Board, request=None, shared_cache=None) -> BoardBody:
     return body
 
 
+# Bodies this process served last. A body key names its whole content (the board's version
+# and last change, the language, the release), so a copy kept here is never out of date: a
+# change names a new key, which every process reads from the shared cache (or renders) once.
+local_bodies: RenderedCache[BoardBody] = RenderedCache(64)
+
+
+def forget_body(board: Board) -> None:
+    """Drops the board's current body from the shared cache and this process, as a change
+    would: its next view renders it again."""
+    key = body_key(board)
+    cache.delete(key)
+    local_bodies.discard((key,))
+
+
 def page_parts(board: Board, request) -> tuple[BoardBody, set[int]]:
     """The board's shared body and the viewer's collapsed categories: one cache round-trip
-    for both when they are known."""
+    for both when they are known (none for the body when this process has it)."""
     user = request.user
-    keys = [body_key(board)]
+    key = body_key(board)
+    body = local_bodies.get((key,))
+    wanted = [key] if body is None else []
     if user.is_authenticated:
-        keys.append(collapsed_key(user.pk, board.pk))
-    found = cache.get_many(keys)
-    body = found.get(keys[0])
+        wanted.append(collapsed_key(user.pk, board.pk))
+    found = cache.get_many(wanted) if wanted else {}
     if body is None:
-        body = render_body(board, request)
-        cache.set(keys[0], body, BODY_TIMEOUT)
+        body = found.get(key)
+        if body is None:
+            body = render_body(board, request)
+            cache.set(key, body, BODY_TIMEOUT)
+        local_bodies.put((key,), body)
     if not user.is_authenticated or not body.categories:
         return body, set()
-    collapsed = found.get(keys[1])
+    collapsed = found.get(collapsed_key(user.pk, board.pk))
     if collapsed is None:
         collapsed = collapsed_from_database(user, board)
     return body, collapsed
 
 
 def live_fragments(body: BoardBody, board: Board, request) -> dict[int, str]:
-    """This request's live partials of the body's widgets (their data loaded now)."""
+    """This request's live partials of the body's widgets (their data loaded now). A partial
+    depends on its item (named, with its options, by the body's key), its data and the
+    viewer's time settings: one rendered for the same (a clock's minute, an app's status) is
+    used again."""
     if not body.live:
         return {}
     items = [LiveItem(board, pk, kind, options) for pk, kind, options in body.live]
     attach_data(items, request)
-    return {item.pk: render_live(item, board) for item in items}
+    # What a partial may show of the viewer besides its data: their time zone and time format.
+    key = (body_key(board), timezone.get_current_timezone_name(), preferences.time_format())
+    fragments = {}
+    for item in items:
+        try:
+            cache_key = ("live", key, item.pk, json.dumps(item.data, sort_keys=True))
+        except (TypeError, ValueError):
+            fragments[item.pk] = render_live(item, board)  # data JSON cannot describe
+            continue
+        html = rendered_cache.get(cache_key)
+        if html is None:
+            html = render_live(item, board)
+            rendered_cache.put(cache_key, html)
+        fragments[item.pk] = html
+    return fragments

@@ -46,6 +46,7 @@ from boards.forms import (
     ServerHomeBoardForm,
     WidgetRequestForm,
 )
+from boards.frame import frame_key, render_page
 from boards.home import resolve_home_board
 from boards.models import (
     Board,
@@ -59,6 +60,7 @@ from boards.models import (
 from boards.render import (
     attach_data,
     board_css,
+    body_key,
     csp_with,
     live_fragments,
     load_sections,
@@ -133,15 +135,11 @@ def render_board(request: Request, board: Board) -> HttpResponse:
         remember=request.user.is_authenticated,
         live=live_fragments(body, board, request),
     )
-    context = {
-        "board": board,
-        "body": html,
-        "empty": body.empty,
-        "level": level_of(grants, board),
-        "can_modify": can(grants, board, Level.MODIFY),
-        "board_css": body.css,
-    }
-    response = render(request, "boards/board.html", context)
+    level, can_modify = level_of(grants, board), can(grants, board, Level.MODIFY)
+    context = {"board": board, "body": html, "empty": body.empty, "level": level,
+               "can_modify": can_modify, "board_css": body.css}  # fmt: skip
+    key = frame_key(request, board, body_key(board), level, can_modify, body.empty)
+    response = HttpResponse(render_page(request, context, key))
     # What csp_override does, per board: the policy the CSP middleware reads from the response.
     response._csp_config = csp_with(body.csp)  # type: ignore[attr-defined]  # Django's own name
     return response

@@ -15,6 +15,7 @@ decides a permission.
 
 import functools
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
@@ -24,6 +25,7 @@ from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 
 from groups.permissions import ADMIN, PERMISSIONS, expand
+from homeportal.compiled import CompiledQuery
 
 if TYPE_CHECKING:
     from groups.models import AccessRow
@@ -181,13 +183,24 @@ class Grants:
         spec = _REGISTRY[kind]
         if not self._needs_rows(spec):
             return queryset
+        level = _level_sql(spec, queryset, self.user_id, sorted(self.group_ids))
+        return queryset.annotate(**{self._attribute(spec): level})
+
+    def find(self, kind: str, field: str, value: str, base: "Base | None" = None):
+        """The object of `kind` whose unique `field` is `value`, carrying the user's level as
+        `annotate` gives it, or None: one query whose SQL is compiled once per shape (what the
+        ORM spends turning the queryset into SQL costs more than running it, and the board
+        page and the API ask this on every call). `base` makes the starting queryset (for
+        example with an annotation of its own); the default is every object."""
+        spec = _REGISTRY[kind]
+        query = _lookup(kind, field, base)
+        if not self._needs_rows(spec):
+            return query.first(value, shape="plain")
         groups = sorted(self.group_ids)
-        sql = _best_row_sql(spec, queryset.model._meta.db_table, len(groups))
-        params = (*spec.levels, self.user_id, *groups)
-        return queryset.annotate(
-            # Identifiers from model metadata, every value a parameter.
-            **{self._attribute(spec): RawSQL(sql, params, output_field=models.IntegerField())}  # noqa: S611
-        )
+        found = query.first(value, self.user_id, *groups, shape=len(groups))
+        if found is not None:  # the annotation, compiled under a placeholder user id
+            found.__dict__[self._attribute(spec)] = found.__dict__.pop(_LEVEL)
+        return found
 
     def visible(self, kind: str, queryset: models.QuerySet, level: str | None = None):
         """`queryset` narrowed to the objects on which the user has at least `level`, each
@@ -262,6 +275,38 @@ def restrict(grants: Grants, ceilings: dict[str, str | None], permissions) -> Gr
         grants.group_ids, grants.two_factor_required,
         holder_permissions=grants.permissions, ceilings=indexes,
     )  # fmt: skip
+
+
+Base = Callable[[], models.QuerySet]
+_LEVEL = "_acl_level"
+_LOOKUPS: dict[tuple[str, str, Base | None], CompiledQuery] = {}
+
+
+def _lookup(kind: str, field: str, base: Base | None) -> CompiledQuery:
+    """`Grants.find`'s compiled query for (kind, field, base): the object by `field`, with the
+    level annotation `annotate` makes when user and group ids are given."""
+    key = (kind, field, base)
+    if key not in _LOOKUPS:
+        spec = _REGISTRY[kind]
+
+        def build(value: str, user_id: int | None = None, *groups: int) -> models.QuerySet:
+            queryset = base() if base is not None else object_model(spec)._default_manager.all()
+            if user_id is not None:
+                queryset = queryset.annotate(
+                    **{_LEVEL: _level_sql(spec, queryset, user_id, groups)}
+                )
+            return queryset.filter(**{field: value})
+
+        _LOOKUPS[key] = CompiledQuery(build)
+    return _LOOKUPS[key]
+
+
+def _level_sql(spec: AclSpec, queryset: models.QuerySet, user_id, groups) -> RawSQL:
+    """The user's best level on each object of `queryset`, as an expression to annotate."""
+    sql = _best_row_sql(spec, queryset.model._meta.db_table, len(groups))
+    params = (*spec.levels, user_id, *groups)
+    # Identifiers from model metadata, every value a parameter.
+    return RawSQL(sql, params, output_field=models.IntegerField())  # noqa: S611
 
 
 @functools.lru_cache(maxsize=64)

@@ -143,8 +143,9 @@ MIDDLEWARE = [
     # policy of the answer) the OIDC provider's endpoint origins in form-action.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "accounts.providers.oidc_hooks.csp_middleware",
-    # Before sessions: an API call is never authenticated by a cookie (apitokens.api).
-    "apitokens.api.cookieless_api_middleware",
+    # Before sessions: API calls are answered here, never authenticated by a cookie, without
+    # the browser-session middleware below (apitokens.api).
+    "apitokens.api.api_middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before CommonMiddleware (Django's documented place): picks the language
     # from Accept-Language; accounts.preferences applies a user's own choice later.

@@ -29,10 +29,20 @@ PERSONAS = ("owner", "admin", "user_manager", "member", "outsider", "anonymous")
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttling counters, grants and the onboarding flag never leak between tests."""
-    cache.clear()
+    """Throttling counters, grants, the onboarding flag and pages kept by this process never
+    leak between tests."""
+    clear_process_caches()
     yield
+    clear_process_caches()
+
+
+def clear_process_caches() -> None:
+    from boards.frame import frames
+    from boards.render import local_bodies, rendered_cache
+
     cache.clear()
+    for kept in (frames, local_bodies, rendered_cache):
+        kept.clear()
 
 
 def make_user(username: str, *groups: Group, **fields) -> User:

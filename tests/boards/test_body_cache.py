@@ -229,4 +229,8 @@ def test_the_body_reads_the_items_the_orm_reads(lab):
         Item.objects.filter(board_id=lab.id).order_by("y", "x", "id").values_list(*ITEM_FIELDS)
     )
     assert len(orm) == 4
-    assert _item_rows(lab) == orm
+    rows = _item_rows(lab)
+    assert [row for row, _stored in rows] == orm
+    at = ITEM_FIELDS.index("options")
+    # the options as stored, the text the widget's rendering is keyed by, say the same
+    assert [json.loads(stored) for _row, stored in rows] == [row[at] for row in orm]

@@ -1,0 +1,111 @@
+"""CPU time per request of the benchmarked pages, in one process through Django's WSGI handler:
+steadier than requests per second on a busy machine, and what a profile explains.
+
+    .venv/bin/python bench/cpu_per_request.py                 # the table
+    .venv/bin/python bench/cpu_per_request.py --profile board # and a profile of one page
+
+Pages: the board page's first view and unchanged board, the bare 30-card page, the API's board
+call and the bare HttpResponse (bench_board_page.py's and bench_api.py's data set, on SQLite in a
+throwaway folder). Each figure is the best of 5 batches of 50 requests after 20 to warm up.
+"""
+
+import argparse
+import cProfile
+import io
+import pstats
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bench_api import make_token
+from bench.bench_board_page import populate, prepare_environment, session_cookie
+
+PAGES = {
+    "first": ("/bench/first-view/bench/", "cookie"),
+    "board": ("/boards/bench/", "cookie"),
+    "cards": ("/bench/cards/", "cookie"),
+    "api": ("/api/v1/boards/bench/", "bearer"),
+    "bare": ("/bench/bare/", "bearer"),
+}
+
+
+def environ(path: str, headers: dict[str, str]) -> dict:
+    base = {
+        "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000", "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1",
+        "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False,
+        "wsgi.run_once": False, "wsgi.version": (1, 0),
+    }  # fmt: skip
+    base.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()})
+    return base
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", choices=list(PAGES), help="print a profile of this page")
+    parser.add_argument("--batches", type=int, default=5)
+    parser.add_argument("--per-batch", type=int, default=50)
+    args = parser.parse_args()
+    args.postgres = args.redis = False
+    args.widgets, args.groups, args.boards = 60, 20, 2000
+    env = prepare_environment(args)
+    try:
+        ids = populate(args)
+        headers = {
+            "cookie": {"Cookie": session_cookie(ids["user_id"])},
+            "bearer": {"Authorization": f"Bearer {make_token(ids['user_id'])}"},
+        }
+        from django.core.handlers.wsgi import WSGIHandler
+        from django.db import connections
+
+        from django.conf import settings
+
+        settings.API_RATE_LIMIT = 10**9  # what a token may do is not measured here
+        connections.close_all()
+        handler = WSGIHandler()
+
+        def call(path: str, kind: str) -> None:
+            status = []
+            body = handler(environ(path, headers[kind]), lambda s, h: status.append(s))
+            b"".join(body)
+            if hasattr(body, "close"):
+                body.close()
+            assert status[0].startswith("200"), (path, status)
+
+        figures = {}
+        for name, (path, kind) in PAGES.items():
+            for _ in range(20):
+                call(path, kind)
+            best = float("inf")
+            for _ in range(args.batches):
+                start = time.process_time()
+                for _ in range(args.per_batch):
+                    call(path, kind)
+                best = min(best, (time.process_time() - start) / args.per_batch)
+            figures[name] = best * 1000
+        print(f"{'page':8}{'CPU ms':>10}")
+        for name, ms in figures.items():
+            print(f"{name:8}{ms:10.2f}")
+        print(f"ratio first view {figures['cards'] / figures['first']:.2f}, "
+              f"unchanged {figures['cards'] / figures['board']:.2f}, "
+              f"api {figures['bare'] / figures['api']:.2f}")  # fmt: skip
+        if args.profile:
+            path, kind = PAGES[args.profile]
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(200):
+                call(path, kind)
+            profiler.disable()
+            stats = pstats.Stats(profiler)
+            stats.sort_stats("cumulative").print_stats(60)
+            stats.sort_stats("tottime").print_stats(30)
+    finally:
+        shutil.rmtree(env["DATA_DIR"], ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""Querysets compiled to SQL once per process, for the few lookups made on every request.
+
+Turning a queryset into SQL costs the ORM more than SQLite takes to run it: for the token and
+board lookups of an API call, 0.3 ms of compiling each against 0.05 ms of querying. A
+`CompiledQuery` builds its queryset once per shape with placeholder values, keeps the SQL and
+what the ORM needs to turn rows into objects (the compiler's columns, related models,
+annotations and converters), and from then on runs that SQL with the call's values. The rows
+become model instances exactly as `QuerySet.__iter__` makes them (ModelIterable's steps), so
+an answer is the queryset's answer, only cheaper to ask.
+
+Values are parameters as in any queryset: the builder receives placeholders, and their places
+among the SQL's parameters are found by value. A builder must give every argument to the ORM
+as a value (a filter, an annotation's parameter), never choose the query's shape from one: the
+shape is named separately by `shape` (for example how many group ids an annotation lists), so
+each shape is compiled once.
+"""
+
+import threading
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.query import ModelIterable, get_related_populators
+
+
+class _Text(str):
+    """A value no caller could pass, found again among the compiled SQL's parameters."""
+
+
+class _Number(int):
+    """The same for a number (an id): a value far outside any table's."""
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    params: tuple  # the compiled parameters, placeholders where the call's values go
+    slots: tuple[tuple[int, int], ...]  # (parameter index, argument index)
+    converters: tuple[tuple[int, tuple[list, Any]], ...]  # (column, (functions, expression))
+    # How rows become model instances (None for a values_list queryset): the model's from_db
+    # with the queryset's fetch mode, the model's columns, Django's populators of the related
+    # objects (select_related) and the annotations' columns.
+    from_db: Callable | None
+    init_list: tuple[str, ...]
+    start: int
+    end: int
+    populators: list
+    annotations: tuple[tuple[str, int], ...]
+
+
+class CompiledQuery:
+    """`build(*values)` → a queryset whose SQL is kept per (database, shape)."""
+
+    def __init__(self, build: Callable[..., QuerySet]):
+        self.build = build
+        self._plans: dict[tuple, _Plan] = {}
+        self._lock = threading.Lock()
+
+    def _plan(self, alias: str, shape: Hashable, count: int, kinds: Sequence[type]) -> _Plan:
+        key = (alias, shape, tuple(kinds))
+        plan = self._plans.get(key)
+        if plan is not None:
+            return plan
+        placeholders = [_placeholder(n, kind) for n, kind in enumerate(kinds)]
+        queryset = self.build(*placeholders).using(alias)
+        compiler = queryset.query.get_compiler(alias)
+        sql, params = compiler.as_sql()
+        slots = tuple((i, _argument(p, placeholders)) for i, p in enumerate(params))
+        slots = tuple((i, n) for i, n in slots if n is not None)
+        if {n for _i, n in slots} != set(range(count)):
+            raise ValueError(f"{self.build!r}: a value did not reach the SQL as a parameter")
+        columns = [s[0] for s in compiler.select[0 : compiler.col_count]]
+        converters = tuple(compiler.get_converters(columns).items())
+        info, mode = compiler.klass_info, queryset._fetch_mode
+        if info is None or queryset._iterable_class is not ModelIterable:  # values_list
+            plan = _Plan(sql, tuple(params), slots, converters, None, (), 0, 0, [], ())
+        else:
+            start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+            plan = _Plan(
+                sql, tuple(params), slots, converters,
+                from_db=partial(info["model"].from_db, fetch_mode=mode),
+                init_list=tuple(f[0].target.attname for f in compiler.select[start:end]),
+                start=start,
+                end=end,
+                populators=get_related_populators(info, compiler.select, alias, mode),
+                annotations=tuple(compiler.annotation_col_map.items()),
+            )  # fmt: skip
+        with self._lock:
+            self._plans[key] = plan
+        return plan
+
+    def rows(self, *values, shape: Hashable = None, using: str = "default",
+             convert: bool = True) -> list:  # fmt: skip
+        """The rows as tuples, converted as the ORM converts them unless `convert` is false
+        (the database's own values)."""
+        plan = self._plan(using, shape, len(values), [type(v) for v in values])
+        return self._rows(plan, values, using, convert)
+
+    def _rows(self, plan: _Plan, values: Sequence, using: str, convert: bool) -> list:
+        params = list(plan.params)
+        for index, argument in plan.slots:
+            params[index] = values[argument]
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            rows = cursor.fetchall()
+        if not convert or not plan.converters:
+            return rows
+        converted = []
+        for row in rows:  # what the compiler's apply_converters does
+            row = list(row)
+            for position, (functions, expression) in plan.converters:
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[position] = value
+            converted.append(tuple(row))
+        return converted
+
+    def all(self, *values, shape: Hashable = None, using: str = "default") -> list:
+        """The model instances, as iterating the queryset makes them."""
+        plan = self._plan(using, shape, len(values), [type(v) for v in values])
+        if plan.from_db is None:
+            raise TypeError("a values_list query: ask rows()")
+        found = []
+        for row in self._rows(plan, values, using, convert=True):
+            obj = plan.from_db(using, plan.init_list, row[plan.start : plan.end])
+            for populator in plan.populators:
+                populator.populate(row, obj)
+            for name, position in plan.annotations:
+                setattr(obj, name, row[position])
+            found.append(obj)
+        return found
+
+    def first(self, *values, shape: Hashable = None, using: str = "default"):
+        found = self.all(*values, shape=shape, using=using)
+        return found[0] if found else None
+
+
+def _placeholder(n: int, kind: type) -> Any:
+    if issubclass(kind, str):
+        return _Text(f"\x00compiled-placeholder-{n}\x00")
+    if issubclass(kind, int) and not issubclass(kind, bool):
+        return _Number(-(10**15) - n)
+    raise TypeError(f"CompiledQuery takes text and numbers; got {kind.__name__}")
+
+
+def _argument(param: object, placeholders: list) -> int | None:
+    """Which placeholder a compiled parameter is (by value: the ORM may convert a number to a
+    plain int on its way), or None for a value of the query itself."""
+    if type(param) not in (str, int, _Text, _Number):
+        return None
+    for n, placeholder in enumerate(placeholders):
+        if param == placeholder and isinstance(param, str) == isinstance(placeholder, str):
+            return n
+    return None
