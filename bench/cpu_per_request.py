@@ -59,10 +59,9 @@ def main() -> None:
             "cookie": {"Cookie": session_cookie(ids["user_id"])},
             "bearer": {"Authorization": f"Bearer {make_token(ids['user_id'])}"},
         }
+        from django.conf import settings
         from django.core.handlers.wsgi import WSGIHandler
         from django.db import connections
-
-        from django.conf import settings
 
         settings.API_RATE_LIMIT = 10**9  # what a token may do is not measured here
         connections.close_all()

@@ -15,6 +15,7 @@ from boards.models import Board, CollapsedSection, Item, Section
 from boards.render import board_body, body_key, load_sections
 from homeportal import shared_fetch
 from tests.boards.factories import OPTIONS, add_item, add_section, grant, make_board
+from tests.conftest import clear_process_caches
 
 pytestmark = pytest.mark.django_db
 
@@ -135,17 +136,17 @@ def test_collapsed_categories_are_the_viewers_own(lab, people, login):
     for _ in range(2):  # first view and cached body, in both orders
         assert page(member).split(opening)[1].startswith(" data-collapse-url")
         assert page(outsider).split(opening)[1].startswith(" open data-collapse-url")
-        cache.clear()
+        clear_process_caches()
         assert page(outsider).split(opening)[1].startswith(" open data-collapse-url")
         assert page(member).split(opening)[1].startswith(" data-collapse-url")
-        cache.clear()
+        clear_process_caches()
 
 
 def test_edit_buttons_follow_each_viewers_level_on_a_shared_body(lab, people, login):
     Board.objects.filter(pk=lab.pk).update(is_public=True)
     editor, viewer, anonymous = login(people.member), login(people.outsider), login(None)
     for order in ((editor, viewer, anonymous), (anonymous, viewer, editor)):
-        cache.clear()
+        clear_process_caches()
         bodies = {id(client): page(client) for client in order}
         assert "/boards/lab/edit/" in bodies[id(editor)]
         assert "/boards/lab/edit/" not in bodies[id(viewer)]
@@ -186,7 +187,7 @@ def test_content_security_policy_travels_with_the_cached_body(lab, people, login
 
 def test_one_body_per_board_version_whoever_views_it(lab, people, login):
     Board.objects.filter(pk=lab.pk).update(is_public=True)
-    cache.clear()
+    clear_process_caches()
     for user in (people.owner, people.member, people.outsider, None):
         page(login(user))
     assert cached_bodies() == 1

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from boards.models import Board, BoardAccess
 from tests.boards.factories import fill_board, grant, make_board
-from tests.conftest import make_group, make_user
+from tests.conftest import clear_process_caches, make_group, make_user
 
 MANY_BOARDS = 200
 GROWN_BOARDS = 2_000
@@ -94,7 +94,6 @@ def test_first_view_of_a_changed_board_costs_two_more_queries(world, login):
 
 
 def test_board_page_queries_with_cold_grants_cache(world, login):
-    from django.core.cache import cache
 
     counts = {}
     for user_key in ("one", "twenty"):
@@ -103,7 +102,7 @@ def test_board_page_queries_with_cold_grants_cache(world, login):
         for board_key in ("small", "big"):
             # The resolver recomputes (one query), the onboarding flag too (one), the body is
             # rendered again (two), the collapsed categories are read again (one).
-            cache.clear()
+            clear_process_caches()
             counts[(user_key, board_key)] = page_queries(client, f"/boards/{board_key}/")
     assert len(set(counts.values())) == 1, counts
     assert next(iter(counts.values())) == 8, counts
