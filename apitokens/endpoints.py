@@ -165,6 +165,25 @@ def board(request: ApiRequest, name: str) -> dict:
 SECTIONS_TIMEOUT = 3600
 
 
+def item_json(item) -> dict:
+    """A widget as the API shows it: its options as an export shows them (boards.widgets)."""
+    widget = item.widget
+    return {
+        "id": item.pk, "kind": item.kind, "x": item.x, "y": item.y, "w": item.w, "h": item.h,
+        "options": widget.export(item.options) if widget else {},
+        "live": bool(widget and widget.refresh),
+    }  # fmt: skip
+
+
+def section_json(section, items) -> dict:
+    return {
+        "id": section.pk,
+        "kind": section.kind,
+        "title": section.title,
+        "items": [item_json(item) for item in items],
+    }
+
+
 def board_sections(board: Board) -> list[dict]:
     """The board's sections and widgets, the same for every viewer: kept in the shared cache
     under the board's version and last change, like the page's body (boards.render)."""
@@ -175,17 +194,7 @@ def board_sections(board: Board) -> list[dict]:
         return sections
     sections = []
     for section in load_body_sections(board):
-        items = []
-        for item in section.item_list:
-            widget = item.widget
-            items.append({
-                "id": item.pk, "kind": item.kind, "x": item.x, "y": item.y, "w": item.w,
-                "h": item.h, "options": widget.export(item.options) if widget else {},
-                "live": bool(widget and widget.refresh),
-            })  # fmt: skip
-        sections.append(
-            {"id": section.pk, "kind": section.kind, "title": section.title, "items": items}
-        )
+        sections.append(section_json(section, section.item_list))
     cache.set(key, sections, SECTIONS_TIMEOUT)
     return sections
 

@@ -32,6 +32,7 @@ STATUS_TEXT = {
     403: "The token or its holder may not do this",
     404: "Not found, or not visible to the holder",
     405: "Wrong method",
+    409: "The board changed since the version sent",
     422: "Invalid fields",
     429: "Too many calls with this token",
     502: "The service behind the integration failed",
