@@ -438,3 +438,39 @@ def test_the_editor_page_still_saves_through_the_shared_code(people, family_boar
     response = client.post("/boards/family/save/", {"state": json.dumps(state)})
     assert response.status_code == 200 and response.json()["ok"]
     assert not family_board.sections.exists()
+
+
+def test_layout_changes_read_as_sentences_in_the_audit_log(family_board, editor):
+    from sessions_admin.audit_text import describe
+
+    section = family_board.sections.get()
+    item = family_board.items.get()
+    post(editor, "/api/v1/boards/family/sections/new", {"title": "Media"})
+    post(editor, f"/api/v1/boards/family/items/{item.pk}/edit", {"options": {"title": "Rome"}})
+    post(editor, f"/api/v1/boards/family/items/{item.pk}/move", {"x": 4, "y": 0})
+    post(editor, f"/api/v1/boards/family/sections/{section.pk}/delete")
+    sentences = [
+        describe(entry.action, entry.details)
+        for entry in AuditEntry.objects.filter(action__startswith="board.").order_by("pk")
+    ]
+    assert sentences == [
+        "added the section “Media”",
+        "changed a widget's title",
+        "moved a widget",
+        "removed the section “Apps” and its widget",
+    ]
+
+
+def test_the_openapi_document_describes_the_board_writes(people):
+    from django.test import Client
+
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    create = paths["/api/v1/boards/{name}/items/new"]["post"]
+    assert create["security"] == [{"token": ["boards:write"]}]
+    body = create["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert {"section", "kind", "options", "x", "y", "w", "h", "version"} == set(body)
+    assert {"403", "404", "409", "422"} <= set(create["responses"])
+    assert "post" in paths["/api/v1/boards/{name}/items/{item_id}/move"]
+    assert "post" in paths["/api/v1/boards/new"] and "post" in paths["/api/v1/groups/new"]
+    reset = paths["/api/v1/users/{username}/reset-link"]["post"]
+    assert reset["security"] == [{"token": ["users:manage"]}]
