@@ -22,7 +22,7 @@ from boards import editing
 from boards.access import CREATE, get_board
 from boards.forms import BoardCreateForm
 from boards.layout import Occupancy
-from boards.models import Board, Item, Level, Section, SectionKind
+from boards.models import MAX_ITEM_HEIGHT, Board, Item, Level, Section, SectionKind
 from boards.widgets import get_widget
 from homeportal.net import client_ip
 from sessions_admin import audit
@@ -145,7 +145,9 @@ def section_create(request: ApiRequest, name: str) -> dict:
     def edit(state: dict) -> int:
         section = {
             "id": None,
-            "kind": body.get("kind", SectionKind.CATEGORY if body.get("title") else "area"),
+            "kind": body.get(
+                "kind", SectionKind.CATEGORY if body.get("title") else SectionKind.AREA
+            ),
             "title": body.get("title", ""),
             "items": [],
         }
@@ -230,7 +232,7 @@ def placed(body: dict, section: dict, columns: int, size, skip=None) -> list[int
     w, h = body.get("w", size[0]), body.get("h", size[1])
     if "x" in body:
         return [body["x"], body["y"], w, h]
-    if w < 1 or h < 1 or w > columns:
+    if not (1 <= w <= columns and 1 <= h <= MAX_ITEM_HEIGHT):
         return [0, 0, w, h]  # refused by the layout's check, with its message
     x, y = free_spot(section, columns, w, h, skip)
     return [x, y, w, h]

@@ -1,5 +1,6 @@
 """The JSON API under /api/v1/: boards, widgets and their live data, integration actions,
-users and groups, and `me`. Each view reaches objects the way the pages do (boards.access,
+users and groups, and `me` (board changes: apitokens.board_endpoints; group and account
+changes: apitokens.manage_endpoints). Each view reaches objects the way the pages do (boards.access,
 integrations.access, boards.actions, groups.rules, the users pages' forms), through
 `request.grants`: the holder's current grants narrowed by the token's scopes (apitokens.api).
 """

@@ -474,3 +474,28 @@ def test_the_openapi_document_describes_the_board_writes(people):
     assert "post" in paths["/api/v1/boards/new"] and "post" in paths["/api/v1/groups/new"]
     reset = paths["/api/v1/users/{username}/reset-link"]["post"]
     assert reset["security"] == [{"token": ["users:manage"]}]
+
+
+def test_a_huge_size_is_refused_without_searching_for_room(family_board, editor):
+    section = family_board.sections.get()
+    before = snapshot(family_board)
+    for size in ({"h": 10**9}, {"w": 10**9}, {"h": 25}):
+        body = {"section": section.pk, "kind": "clock", "options": CLOCK, **size}
+        error_of(post(editor, "/api/v1/boards/family/items/new", body), 422, "invalid")
+    assert snapshot(family_board) == before
+
+
+def test_a_hand_arranged_phone_layout_survives_a_move(family_board, editor):
+    """A widget moved to another section loses its phone place there (it goes below the
+    others); the other widgets keep theirs."""
+    item = family_board.items.get()
+    other = Item.objects.create(board=family_board, section=item.section, kind="clock", x=4,
+                                w=2, h=1, nx=1, ny=5, nw=1, nh=1, options=CLOCK)  # fmt: skip
+    Board.objects.filter(pk=family_board.pk).update(narrow_custom=True)
+    new = Section.objects.create(board=family_board, kind="area", position=1)
+    response = post(editor, f"/api/v1/boards/family/items/{item.pk}/move", {"section": new.pk})
+    assert response.status_code == 200, response.content
+    other.refresh_from_db()
+    item.refresh_from_db()
+    assert (other.nx, other.ny, other.nw, other.nh) == (1, 5, 1, 1)
+    assert item.section == new and (item.nx, item.ny) == (0, 0)
