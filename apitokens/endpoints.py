@@ -290,10 +290,11 @@ def integrations(request: ApiRequest) -> dict:
 # --- Users and groups ----------------------------------------------------------------------
 
 
-def require_user_manager(request: ApiRequest) -> None:
-    """The users pages' own check (groups.decorators.require_permission), on the narrowed
-    grants: a refused change is recorded like the pages' refusals."""
-    if not (request.grants.has(ADMIN) or request.grants.has(USER_MANAGE)):
+def require_user_manager(request: ApiRequest, permissions=(ADMIN, USER_MANAGE)) -> None:
+    """The users pages' own check (groups.decorators.require_permission: one of
+    `permissions`), on the narrowed grants: a refused change is recorded like the pages'
+    refusals."""
+    if not any(request.grants.has(permission) for permission in permissions):
         reason = _("You do not have the permission to open this page.")
         if request.method == "POST":
             record_refusal(request, reason)

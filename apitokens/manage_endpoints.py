@@ -7,18 +7,14 @@ and is recorded like the pages' refusals.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.translation import gettext as _
 
 from accounts.manage_forms import DeleteUserForm, ResetLinkForm
-from accounts.manage_views import absolute_url
+from accounts.manage_views import absolute_url, get_user
 from accounts.manage_views import delete_user as delete_account
-from accounts.models import User
 from apitokens.api import ApiError, ApiRequest, endpoint, fields, form_errors, json_body
 from apitokens.endpoints import (
     GROUP,
@@ -38,7 +34,7 @@ from groups.forms import GroupCreateForm, GroupPermissionsForm, GroupRenameForm
 from groups.models import Group
 from groups.permissions import ADMIN
 from groups.refusals import record_refusal
-from groups.views import create_from_form, rename_from_form
+from groups.views import create_from_form, get_group, rename_from_form
 from homeportal.net import client_ip
 from integrations.models import Integration
 from invites.models import PasswordResetLink
@@ -87,7 +83,7 @@ def group_create(request: ApiRequest) -> dict:
 )
 def group_rename(request: ApiRequest, pk: int) -> dict:
     require_user_manager(request)
-    group = get_object_or_404(Group, pk=pk)
+    group = get_group(pk)
     body = fields(json_body(request), {"name": str}, required=("name",))
     form = GroupRenameForm(body, group=group)
     if not form.is_valid():
@@ -112,7 +108,7 @@ def group_rename(request: ApiRequest, pk: int) -> dict:
 )
 def group_permissions(request: ApiRequest, pk: int) -> dict:
     require_user_manager(request)
-    group = get_object_or_404(Group, pk=pk)
+    group = get_group(pk)
     body = fields(json_body(request), {"permissions": list}, required=("permissions",))
     form = GroupPermissionsForm(body, group=group, grantable=rules.grantable(request.user))
     if not form.is_valid():
@@ -135,7 +131,7 @@ def group_permissions(request: ApiRequest, pk: int) -> dict:
 )
 def group_delete(request: ApiRequest, pk: int) -> dict:
     require_user_manager(request)
-    group = get_object_or_404(Group, pk=pk)
+    group = get_group(pk)
     fields(json_body(request), {})
     name = group.name
     try:
@@ -159,7 +155,7 @@ def group_delete(request: ApiRequest, pk: int) -> dict:
 )
 def user_delete(request: ApiRequest, username: str) -> dict:
     require_user_manager(request)
-    user = get_object_or_404(User, username=username.lower())
+    user = get_user(username)
     body = fields(json_body(request), {"owned": str, "heir": str})
     boards = list(Board.objects.filter(owner=user))
     integrations = list(Integration.objects.filter(owner=user))
@@ -188,7 +184,7 @@ def user_delete(request: ApiRequest, username: str) -> dict:
 )
 def user_reset_link(request: ApiRequest, username: str) -> JsonResponse:
     require_user_manager(request)
-    user = get_object_or_404(User, username=username.lower())
+    user = get_user(username)
     body = fields(json_body(request), {"lifetime": str})
     form = ResetLinkForm({"lifetime": "1d", **body})
     if not form.is_valid():
@@ -216,11 +212,8 @@ def user_reset_link(request: ApiRequest, username: str) -> JsonResponse:
     errors=(400, 403, 404),
 )
 def user_transfer_ownership(request: ApiRequest, username: str) -> dict:
-    if not request.grants.has(ADMIN):  # the page's own check: admins only
-        reason = _("You do not have the permission to open this page.")
-        record_refusal(request, reason)
-        raise PermissionDenied(reason)
-    user = get_object_or_404(User, username=username.lower())
+    require_user_manager(request, (ADMIN,))  # the page's own check: admins only
+    user = get_user(username)
     fields(json_body(request), {})
     try:
         rules.transfer_ownership(user, actor=request.user, ip=client_ip(request))
