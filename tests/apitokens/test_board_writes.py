@@ -499,3 +499,20 @@ def test_a_hand_arranged_phone_layout_survives_a_move(family_board, editor):
     item.refresh_from_db()
     assert (other.nx, other.ny, other.nw, other.nh) == (1, 5, 1, 1)
     assert item.section == new and (item.nx, item.ny) == (0, 0)
+
+
+def test_a_holder_who_loses_modify_loses_the_layout_at_once(people, family_board, editor):
+    section = family_board.sections.get()
+    assert post(editor, "/api/v1/boards/family/sections/new", {"title": "A"}).status_code == 200
+    BoardAccess.objects.filter(user=people.user_manager).delete()
+    before = snapshot(family_board)
+    error_of(post(editor, "/api/v1/boards/family/sections/new", {"title": "B"}), 404)
+    error_of(post(editor, f"/api/v1/boards/family/sections/{section.pk}/delete"), 404)
+    assert snapshot(family_board) == before
+
+
+def test_a_token_never_edits_beyond_its_holder(people, family_board, token_for):
+    """boards:write on the member, who may only view the board."""
+    client = bearer(token_for(people.member, "boards:write"))
+    error_of(post(client, "/api/v1/boards/family/sections/new", {"title": "B"}), 403)
+    assert family_board.sections.count() == 1
