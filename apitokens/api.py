@@ -32,6 +32,7 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django_htmx.middleware import HtmxDetails
 
@@ -234,6 +235,36 @@ def json_body(request: HttpRequest) -> dict:
     if not isinstance(data, dict):
         raise ApiError(400, "bad_json", _("Send a JSON object."))
     return data
+
+
+TYPE_NAMES = {
+    str: gettext_lazy("a string"),
+    int: gettext_lazy("a whole number"),
+    bool: gettext_lazy("true or false"),
+    dict: gettext_lazy("an object"),
+    list: gettext_lazy("a list"),
+}
+
+
+def fields(body: dict, spec: dict[str, type], required: tuple[str, ...] = ()) -> dict:
+    """The body's fields, each of the type `spec` names: ApiError 422 for a field that is
+    unknown, missing or of another type (so a typo never passes for a field left out)."""
+    unknown = sorted(set(body) - set(spec))
+    if unknown:
+        raise ApiError(422, "invalid", _("Unknown field: %s.") % ", ".join(unknown))
+    for name in required:
+        if name not in body:
+            raise ApiError(
+                422, "invalid", _("%(field)s: this field is required.") % {"field": name}
+            )
+    for name, value in body.items():
+        kind = spec[name]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ApiError(
+                422, "invalid",
+                _("%(field)s must be %(type)s.") % {"field": name, "type": TYPE_NAMES[kind]},
+            )  # fmt: skip
+    return body
 
 
 def form_errors(form) -> ApiError:

@@ -1,5 +1,6 @@
 """The JSON API under /api/v1/: boards, widgets and their live data, integration actions,
-users and groups, and `me`. Each view reaches objects the way the pages do (boards.access,
+users and groups, and `me` (board changes: apitokens.board_endpoints; group and account
+changes: apitokens.manage_endpoints). Each view reaches objects the way the pages do (boards.access,
 integrations.access, boards.actions, groups.rules, the users pages' forms), through
 `request.grants`: the holder's current grants narrowed by the token's scopes (apitokens.api).
 """
@@ -171,6 +172,25 @@ def board(request: ApiRequest, name: str) -> HttpResponse:
 SECTIONS_TIMEOUT = 3600
 
 
+def item_json(item) -> dict:
+    """A widget as the API shows it: its options as an export shows them (boards.widgets)."""
+    widget = item.widget
+    return {
+        "id": item.pk, "kind": item.kind, "x": item.x, "y": item.y, "w": item.w, "h": item.h,
+        "options": widget.export(item.options) if widget else {},
+        "live": bool(widget and widget.refresh),
+    }  # fmt: skip
+
+
+def section_json(section, items) -> dict:
+    return {
+        "id": section.pk,
+        "kind": section.kind,
+        "title": section.title,
+        "items": [item_json(item) for item in items],
+    }
+
+
 def board_sections(board: Board) -> str:
     """The board's sections and widgets as JSON text, the same for every viewer: kept in the
     shared cache under the board's version and last change, like the page's body
@@ -182,17 +202,7 @@ def board_sections(board: Board) -> str:
         return text
     sections = []
     for section in load_body_sections(board):
-        items = []
-        for item in section.item_list:
-            widget = item.widget
-            items.append({
-                "id": item.pk, "kind": item.kind, "x": item.x, "y": item.y, "w": item.w,
-                "h": item.h, "options": widget.export(item.options) if widget else {},
-                "live": bool(widget and widget.refresh),
-            })  # fmt: skip
-        sections.append(
-            {"id": section.pk, "kind": section.kind, "title": section.title, "items": items}
-        )
+        sections.append(section_json(section, section.item_list))
     text = json.dumps(sections, cls=DjangoJSONEncoder)
     cache.set(key, text, SECTIONS_TIMEOUT)
     return text
@@ -288,10 +298,11 @@ def integrations(request: ApiRequest) -> dict:
 # --- Users and groups ----------------------------------------------------------------------
 
 
-def require_user_manager(request: ApiRequest) -> None:
-    """The users pages' own check (groups.decorators.require_permission), on the narrowed
-    grants: a refused change is recorded like the pages' refusals."""
-    if not (request.grants.has(ADMIN) or request.grants.has(USER_MANAGE)):
+def require_user_manager(request: ApiRequest, permissions=(ADMIN, USER_MANAGE)) -> None:
+    """The users pages' own check (groups.decorators.require_permission: one of
+    `permissions`), on the narrowed grants: a refused change is recorded like the pages'
+    refusals."""
+    if not any(request.grants.has(permission) for permission in permissions):
         reason = _("You do not have the permission to open this page.")
         if request.method == "POST":
             record_refusal(request, reason)

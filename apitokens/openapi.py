@@ -2,7 +2,7 @@
 
 Why no library: drf-spectacular and django-ninja describe views of their own framework (Django
 REST framework, pydantic models), which would mean a second framework under the API;
-apispec only writes the document from dicts we would write anyway. The API is a dozen
+apispec only writes the document from dicts we would write anyway. The API is a few dozen
 function views, each declaring its method, scopes, body and answer with `@endpoint`
 (apitokens.api); walking the URLconf for them and writing those declarations out is smaller
 than any of them, and cannot drift from the code, since the routes are the URL patterns and
@@ -32,6 +32,7 @@ STATUS_TEXT = {
     403: "The token or its holder may not do this",
     404: "Not found, or not visible to the holder",
     405: "Wrong method",
+    409: "The board changed since the version sent",
     422: "Invalid fields",
     429: "Too many calls with this token",
     502: "The service behind the integration failed",

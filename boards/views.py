@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
-from boards import actions, icons, layout
+from boards import actions, editing, icons, layout
 from boards.access import (
     CREATE,
     can,
@@ -42,7 +41,6 @@ from boards.forms import (
     ImportForm,
     MakeHomeForm,
     PreferencesForm,
-    SaveLayoutForm,
     ServerHomeBoardForm,
     WidgetRequestForm,
 )
@@ -89,18 +87,6 @@ def posted(request: Request, files: bool = False):
     if files:
         return data, (request.FILES if data is not None else None)
     return data
-
-
-def name_taken(name: str, board: Board | None = None) -> dict:
-    """What save_unique needs to tell a board name taken meanwhile by another request."""
-    others = Board.objects.filter(name=name)
-    if board is not None:
-        others = others.exclude(pk=board.pk)
-    return {
-        "field": "name",
-        "taken": others.exists,
-        "message": _("Board with this URL name already exists."),
-    }
 
 
 # --- Viewing ---------------------------------------------------------------------------------
@@ -245,19 +231,9 @@ def board_create(request: AuthenticatedRequest) -> HttpResponse:
     form = BoardCreateForm(posted(request))
     created = None
     if request.method == "POST" and form.is_valid():
-
-        def create() -> tuple[Board, bool]:
-            board = form.save(commit=False)
-            board.owner = request.user
-            board.save()
-            Section.objects.create(board=board, kind="area", position=0)
-            return board, _first_board_becomes_home(request.user, board)
-
-        created = save_unique(form, create, **name_taken(form.cleaned_data["name"]))
+        created = editing.create_board(request, form)
     if created is not None:
         board, became_home = created
-        audit.record("board.created", actor=request.user, target=board, ip=client_ip(request),
-                     details={"name": board.name, "public": board.is_public})  # fmt: skip
         messages.success(request, _("Board created. Add widgets to it."))
         if became_home:
             messages.info(request, _(
@@ -265,18 +241,6 @@ def board_create(request: AuthenticatedRequest) -> HttpResponse:
                 "home board yet. Change that under Settings → Home boards."))  # fmt: skip
         return redirect("boards:edit", board.name)
     return render(request, "boards/create.html", {"form": form})
-
-
-def _first_board_becomes_home(user, board: Board) -> bool:
-    """The owner's first board becomes the server's home board while there is none, so `/`
-    shows a board instead of a list from the start. Runs in the creating transaction."""
-    if not user.is_owner:
-        return False
-    default = ServerHomeBoard.objects.select_for_update().filter(pk=1).first()
-    if default is not None and (default.desktop_board_id or default.mobile_board_id):
-        return False
-    ServerHomeBoard.objects.update_or_create(pk=1, defaults={"desktop_board": board})
-    return True
 
 
 @impersonable
@@ -297,7 +261,7 @@ def board_import(request: AuthenticatedRequest) -> HttpResponse:
             layout.apply_layout(board, parsed)
             return board
 
-        board = save_unique(form, create, **name_taken(form.cleaned_data["name"]))
+        board = save_unique(form, create, **editing.name_taken(form.cleaned_data["name"]))
     if board is not None:
         audit.record("board.imported", actor=request.user, target=board, ip=client_ip(request),
                      details={"name": board.name})  # fmt: skip
@@ -332,7 +296,7 @@ def board_duplicate(request: AuthenticatedRequest, board: Board) -> HttpResponse
             layout.copy_layout(board, copy)
             return copy
 
-        copy = save_unique(form, create, **name_taken(form.cleaned_data["name"]))
+        copy = save_unique(form, create, **editing.name_taken(form.cleaned_data["name"]))
     if copy is not None:
         audit.record("board.duplicated", actor=request.user, target=copy, ip=client_ip(request),
                      details={"from": board.name})  # fmt: skip
@@ -346,9 +310,7 @@ def board_duplicate(request: AuthenticatedRequest, board: Board) -> HttpResponse
 @with_board(Level.FULL)
 def board_delete(request: Request, board: Board) -> HttpResponse:
     if request.method == "POST":
-        audit.record("board.deleted", actor=request.user, target=board, ip=client_ip(request),
-                     details={"name": board.name})  # fmt: skip
-        board.delete()
+        editing.delete_board(request, board)
         messages.success(request, _("Board “%(title)s” deleted.") % {"title": board.title})
         return redirect("boards:list")
     return render(request, "boards/delete.html", settings_context(request, board))
@@ -450,16 +412,12 @@ def board_edit(request: Request, board: Board) -> HttpResponse:
 @with_board(Level.MODIFY)
 def board_save(request: Request, board: Board) -> HttpResponse:
     """Saves the editor's whole layout at once, or changes nothing and says why."""
-    with transaction.atomic():
-        board = Board.objects.select_for_update().get(pk=board.pk)
-        form = SaveLayoutForm(board, load_sections(board), request.POST, grants=request.grants)
-        if not form.is_valid():
-            errors = [str(e) for e in form.errors.get("state", [])] or [_("Nothing to save.")]
-            return JsonResponse(
-                {"ok": False, "errors": errors}, status=409 if form.conflict else 400
-            )
-        assert form.layout is not None  # a valid form has parsed the state
-        saved = layout.apply_layout(board, form.layout)
+    try:
+        board, saved = editing.save_layout(board, request.POST, request.grants)
+    except editing.LayoutRefused as refused:
+        return JsonResponse(
+            {"ok": False, "errors": refused.errors}, status=409 if refused.conflict else 400
+        )
     state = {"sections": saved, "narrow_custom": board.narrow_custom}
     return JsonResponse({"ok": True, "version": board.version, "state": state})
 
@@ -600,7 +558,8 @@ def general_state(board: Board) -> dict:
 def save_general(request: Request, form: BoardGeneralForm, before: dict) -> Board | None:
     """Saves a valid general form (`full`, checked by the caller) with its audit entry; None
     when the name was taken meanwhile (the form then says so). Shared with the API."""
-    saved = save_unique(form, form.save, **name_taken(form.cleaned_data["name"], form.instance))
+    taken = editing.name_taken(form.cleaned_data["name"], form.instance)
+    saved = save_unique(form, form.save, **taken)
     if saved is not None:
         after = general_state(saved)
         changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}

@@ -82,17 +82,8 @@ def group_list(request: AuthenticatedRequest) -> HttpResponse:
 def group_create(request: AuthenticatedRequest) -> HttpResponse:
     form = GroupCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        name = form.cleaned_data["name"]
         try:
-            group = save_unique(
-                form,
-                lambda: rules.create_group(
-                    name, form.cleaned_data["permissions"], actor=request.user,
-                    ip=client_ip(request),
-                ),
-                field="name", message=NAME_TAKEN,
-                taken=lambda: Group.objects.filter(name__iexact=name).exists(),
-            )  # fmt: skip
+            group = create_from_form(form, request.user, client_ip(request))
         except rules.RuleError as error:
             return refused(request, error)
         if group is not None:
@@ -104,6 +95,38 @@ def group_create(request: AuthenticatedRequest) -> HttpResponse:
     context = {"form": form, "grantable": grantable, "rows": _create_rows(form, grantable)}
     template = "groups/create.html#form" if request.htmx else "groups/create.html"
     return render(request, template, context, status=400 if form.errors else 200)
+
+
+def create_from_form(form: GroupCreateForm, actor, ip: str | None) -> Group | None:
+    """Creates the group a valid form describes (groups.rules: grant rule, audit entry); None
+    when the name was taken meanwhile (the form then says so). Raises RuleError. Shared with
+    the API."""
+    name = form.cleaned_data["name"]
+    return save_unique(
+        form,
+        lambda: rules.create_group(
+            name, form.cleaned_data["permissions"], actor=actor, ip=ip
+        ),
+        field="name", message=NAME_TAKEN,
+        taken=lambda: Group.objects.filter(name__iexact=name).exists(),
+    )  # fmt: skip
+
+
+def rename_from_form(form: GroupRenameForm, group: Group, actor, ip: str | None) -> Group | None:
+    """Renames `group` as a valid form says (groups.rules); None when the name was taken
+    meanwhile (the form then says so). Raises RuleError. Shared with the API."""
+    name = form.cleaned_data["name"]
+
+    def rename() -> Group:
+        rules.rename_group(group, name, actor=actor, ip=ip)
+        return group
+
+    return save_unique(
+        form,
+        rename,
+        field="name", message=NAME_TAKEN,
+        taken=lambda: Group.objects.filter(name__iexact=name).exclude(pk=group.pk).exists(),
+    )  # fmt: skip
 
 
 def _create_rows(form: GroupCreateForm, grantable) -> list[dict]:
@@ -163,19 +186,8 @@ def group_rename(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = GroupRenameForm(request.POST, group=group)
     if not form.is_valid():
         return render_detail(request, group, status=400, rename_form=form)
-    name = form.cleaned_data["name"]
-
-    def rename() -> Group:
-        rules.rename_group(group, name, actor=request.user, ip=client_ip(request))
-        return group
-
     try:
-        renamed = save_unique(
-            form,
-            rename,
-            field="name", message=NAME_TAKEN,
-            taken=lambda: Group.objects.filter(name__iexact=name).exclude(pk=group.pk).exists(),
-        )  # fmt: skip
+        renamed = rename_from_form(form, group, request.user, client_ip(request))
     except rules.RuleError as error:
         return refused(request, error, back=group_url(group), target=group)
     if renamed is None:

@@ -9,6 +9,7 @@ one: its name in words, its target, and its details as "key: value" phrases.
 from collections.abc import Callable
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Provider
 from groups.permissions import PERMISSIONS
@@ -172,6 +173,26 @@ SENTENCES: dict[str, Sentence] = {
     "board.access_removed": lambda d: (
         _("took away the access of %(who)s") % {"who": d.get("principal", "?")}
     ),
+    "board.section_added": lambda d: (
+        _("added the section “%(title)s”") % {"title": d["title"]}
+        if d.get("title")
+        else _("added a section")
+    ),
+    "board.section_changed": lambda d: _change_list(d.get("changed", {})) or _("saved a section"),
+    "board.section_removed": lambda d: (
+        ngettext(
+            "removed the section “%(title)s” and its widget",
+            "removed the section “%(title)s” and its %(count)s widgets",
+            int(d.get("widgets", 0)),
+        )
+        % {"title": d.get("title") or "—", "count": d.get("widgets", 0)}
+    ),
+    "board.widget_added": lambda d: _("added a %(kind)s widget") % {"kind": d.get("kind", "?")},
+    "board.widget_changed": lambda d: (
+        _("changed a widget's %(what)s") % {"what": _value(d.get("changed"))}
+    ),
+    "board.widget_moved": lambda d: _("moved a widget"),
+    "board.widget_removed": lambda d: _("removed a %(kind)s widget") % {"kind": d.get("kind", "?")},
     "integration.created": lambda d: (
         _("created the integration (%(kind)s)") % {"kind": d.get("kind", "?")}
     ),
