@@ -21,14 +21,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from boards import icons, ping
+from boards.icon_field import IconField, clean_icon_value
 from boards.safety import WEB_SCHEMES, LinkField, WebURLField, safe_link, safe_web_url
 from boards.widgets.base import WidgetForm, WidgetKind, register
-
-
-class BrandIconInput(forms.TextInput):
-    """The icon's name, with a search of the bundled icons (htmx) and a preview."""
-
-    template_name = "boards/forms/brand_icon_input.html"
 
 
 class AppForm(WidgetForm):
@@ -44,14 +39,11 @@ class AppForm(WidgetForm):
     )
     name = forms.CharField(label=_("Name"), max_length=80, required=False)
     url = LinkField(label=_("Address"), required=False, help_text=_("Where the link leads."))
-    brand_icon = forms.CharField(
-        label=_("Icon"),
-        max_length=64,
-        required=False,
-        widget=BrandIconInput(attrs={"size": 14}),
+    brand_icon = IconField(
         help_text=_(
-            "Search the bundled brand icons by name. Empty: found from the app's name or "
-            "address when one matches; “-” for the name's first letter."
+            "Search the bundled brand icons and the uploaded ones by name, or upload one. "
+            "Empty: found from the app's name or address when one matches; “-” for the "
+            "name's first letter."
         ),
     )
     icon = LinkField(
@@ -91,14 +83,6 @@ class AppForm(WidgetForm):
             options.pop("protected_app", None)  # plain links keep the options they had
         return options
 
-    def clean_brand_icon(self) -> str:
-        slug = self.cleaned_data["brand_icon"].strip().lower()
-        if slug in ("", "-") or icons.icon(slug) is not None:
-            return slug
-        raise forms.ValidationError(
-            _("There is no bundled icon named “%(slug)s”.") % {"slug": slug}
-        )
-
     def clean(self):
         super().clean()
         data = self.cleaned_data
@@ -109,8 +93,11 @@ class AppForm(WidgetForm):
             if not data.get("icon") and not data.get("brand_icon") and app.icon:
                 if safe_web_url(app.icon):
                     data["icon"] = app.icon
-                elif icons.icon(app.icon.strip().lower()) is not None:
-                    data["brand_icon"] = app.icon.strip().lower()
+                else:
+                    try:
+                        data["brand_icon"] = clean_icon_value(app.icon) or ""
+                    except forms.ValidationError:
+                        pass  # an icon since deleted: the name's letter
         for name in ("name", "url"):
             if name in data and not data[name]:
                 self.add_error(name, forms.Field.default_error_messages["required"])
