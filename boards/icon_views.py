@@ -141,7 +141,7 @@ def icon_upload(request: AuthenticatedRequest) -> HttpResponse:
                      details={"type": icon.content_type, "size": icon.size,
                               "sha256": icon.sha256})  # fmt: skip
     if request.htmx:
-        found = [{"slug": icon.reference, "title": icon.name, "url": icon.url}]
+        found = [{"slug": icon.reference, "title": icon.name, "url": icon.url, "uploaded": True}]
         return render(request, "boards/icon_results.html", {"icons": found, "uploaded": True})
     if created:
         messages.success(request, _("Icon uploaded: %(name)s.") % {"name": icon.name})

@@ -277,6 +277,7 @@ def test_the_picker_uploads_with_htmx_and_offers_the_icon(people, login):
     body = answer.content.decode()
     assert answer.status_code == 200
     assert f'data-brand-icon="{icon.reference}"' in body and f'data-brand-src="{icon.url}"' in body
+    assert "icon-uploaded" in body and "Uploaded: choose it to use it." in body
     assert icon.name == "My NAS"
     # Found by name in the search, before the bundled icons.
     found = client.get("/boards/icons/?icon_q=nas").content.decode()
