@@ -69,13 +69,17 @@ class UploadForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         upload = data.get("icon_file")
         if upload is None:
             return data
         if upload.size > uploads.max_bytes():
-            raise ValidationError({"icon_file": _("The file is too large: icons may be at most "
-                                            "%(size)s KiB.") % {"size": uploads.max_bytes() // 1024}})  # fmt: skip
+            raise ValidationError(
+                {
+                    "icon_file": _("The file is too large: icons may be at most %(size)s KiB.")
+                    % {"size": uploads.max_bytes() // 1024}
+                }
+            )
         content = b"".join(upload.chunks())
         try:
             data["checked"] = uploads.check(content, upload.name or "")
@@ -95,10 +99,15 @@ class UploadForm(forms.Form):
         try:
             with transaction.atomic():
                 icon = UploadedIcon.objects.create(
-                    name=self.cleaned_data["icon_name"], content_type=checked.content_type,
-                    data=checked.data, sha256=digest, size=len(checked.data),
-                    width=checked.width, height=checked.height, uploader=uploader,
-                )  # fmt: skip
+                    name=self.cleaned_data["icon_name"],
+                    content_type=checked.content_type,
+                    data=checked.data,
+                    sha256=digest,
+                    size=len(checked.data),
+                    width=checked.width,
+                    height=checked.height,
+                    uploader=uploader,
+                )
         except IntegrityError:  # the same file, uploaded at the same moment by someone else
             return UploadedIcon.objects.get(sha256=digest), False
         return icon, True
@@ -110,8 +119,12 @@ def _icons_page(request, form, status=200):
         {"icon": icon, "may_delete": may_delete(grants, icon)}
         for icon in UploadedIcon.objects.defer("data").select_related("uploader")[:500]
     ]
-    context = {"rows": rows, "form": form, "may_upload": may_upload(grants),
-               "max_kib": uploads.max_bytes() // 1024}  # fmt: skip
+    context = {
+        "rows": rows,
+        "form": form,
+        "may_upload": may_upload(grants),
+        "max_kib": uploads.max_bytes() // 1024,
+    }
     return render(request, "boards/icons.html", context, status=status)
 
 
@@ -137,30 +150,41 @@ def icon_upload(request: AuthenticatedRequest) -> HttpResponse:
         return _icons_page(request, form, status=400)
     icon, created = form.save(request.user)
     if created:
-        audit.record("icon.uploaded", actor=request.user, target=icon, ip=client_ip(request),
-                     details={"type": icon.content_type, "size": icon.size,
-                              "sha256": icon.sha256})  # fmt: skip
+        audit.record(
+            "icon.uploaded",
+            actor=request.user,
+            target=icon,
+            ip=client_ip(request),
+            details={"type": icon.content_type, "size": icon.size, "sha256": icon.sha256},
+        )
     if request.htmx:
         found = [{"slug": icon.reference, "title": icon.name, "url": icon.url, "uploaded": True}]
         return render(request, "boards/icon_results.html", {"icons": found, "uploaded": True})
     if created:
         messages.success(request, _("Icon uploaded: %(name)s.") % {"name": icon.name})
     else:
-        messages.info(request, _("This icon was already uploaded, as %(name)s.") % {"name": icon.name})
+        messages.info(
+            request, _("This icon was already uploaded, as %(name)s.") % {"name": icon.name}
+        )
     return redirect("icons:list")
 
 
 @require_POST
 @login_required
 def icon_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """Deletes an uploaded icon (its uploader or an admin). Links and integrations that show
-    it fall back to their letter or kind icon."""
+    """Deletes an uploaded icon (its uploader or an admin), and the references to it
+    (UploadedIcon.delete_everywhere)."""
     icon = get_object_or_404(UploadedIcon.objects.defer("data"), pk=pk)
     if not may_delete(request.grants, icon):
         raise PermissionDenied
-    audit.record("icon.deleted", actor=request.user, target=icon, ip=client_ip(request),
-                 details={"sha256": icon.sha256})  # fmt: skip
-    icon.delete()
+    audit.record(
+        "icon.deleted",
+        actor=request.user,
+        target=icon,
+        ip=client_ip(request),
+        details={"sha256": icon.sha256},
+    )
+    icon.delete_everywhere()
     messages.success(request, _("Icon deleted."))
     return redirect("icons:list")
 

@@ -11,7 +11,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -348,3 +348,22 @@ class UploadedIcon(models.Model):
         from django.urls import reverse
 
         return reverse("icons:uploaded", args=[self.key, self.extension])
+
+    def delete_everywhere(self) -> int:
+        """Deletes the icon and the references to it, so nothing shows a missing image: app
+        links fall back to their letter, integrations to their kind's icon, protected apps to
+        none. Answers how many things showed it."""
+        from integrations.models import Integration
+        from protected_apps.models import ProtectedApp
+
+        reference = self.reference
+        with transaction.atomic():
+            items = list(Item.objects.filter(kind="app", options__brand_icon=reference))
+            for item in items:
+                item.options = {**item.options, "brand_icon": "-"}
+                item.save(update_fields=["options"])  # moves the board's `updated`
+            count = len(items)
+            count += Integration.objects.filter(icon=reference).update(icon="")
+            count += ProtectedApp.objects.filter(icon=reference).update(icon="")
+            self.delete()
+        return count

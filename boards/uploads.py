@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import struct
 from dataclasses import dataclass
+from typing import Any
 from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
@@ -47,11 +48,24 @@ TYPES = {
     "svg": ("image/svg+xml", "svg"),
 }
 EXTENSION_TYPES = {
-    "png": "png", "jpg": "jpeg", "jpeg": "jpeg", "jpe": "jpeg", "gif": "gif", "webp": "webp",
-    "ico": "ico", "svg": "svg",
-}  # fmt: skip
+    "png": "png",
+    "jpg": "jpeg",
+    "jpeg": "jpeg",
+    "jpe": "jpeg",
+    "gif": "gif",
+    "webp": "webp",
+    "ico": "ico",
+    "svg": "svg",
+}
 EXTENSIONS = {ext for _type, ext in TYPES.values()}
-TYPE_NAMES = {"png": "PNG", "jpeg": "JPEG", "gif": "GIF", "webp": "WebP", "ico": "ICO", "svg": "SVG"}
+TYPE_NAMES = {
+    "png": "PNG",
+    "jpeg": "JPEG",
+    "gif": "GIF",
+    "webp": "WebP",
+    "ico": "ICO",
+    "svg": "SVG",
+}
 
 
 @dataclass(frozen=True)
@@ -104,7 +118,7 @@ def check(data: bytes, filename: str = "") -> Checked:
     width, height = raster_size(kind, data)
     if not (0 < width <= MAX_DIMENSION and 0 < height <= MAX_DIMENSION):
         raise ValidationError(
-            _("The image is %(w)s×%(h)s pixels; icons may be at most %(max)s×%(max)s.")
+            _("The image is %(w)s×%(h)s pixels; icons may be at most %(max)s×%(max)s.")  # noqa: RUF001
             % {"w": width, "h": height, "max": MAX_DIMENSION},
             code="dimensions",
         )
@@ -218,17 +232,59 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
 # --- SVG ---------------------------------------------------------------------------------------
 
 PRESENTATION = {
-    "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-linecap",
-    "stroke-linejoin", "stroke-miterlimit", "stroke-dasharray", "stroke-dashoffset",
-    "stroke-opacity", "opacity", "color", "display", "visibility", "clip-path", "clip-rule",
-    "mask", "transform", "style", "class", "id", "vector-effect", "paint-order",
-    "shape-rendering", "font-family", "font-size", "font-weight", "font-style", "text-anchor",
-    "dominant-baseline", "letter-spacing",
-}  # fmt: skip
+    "fill",
+    "fill-opacity",
+    "fill-rule",
+    "stroke",
+    "stroke-width",
+    "stroke-linecap",
+    "stroke-linejoin",
+    "stroke-miterlimit",
+    "stroke-dasharray",
+    "stroke-dashoffset",
+    "stroke-opacity",
+    "opacity",
+    "color",
+    "display",
+    "visibility",
+    "clip-path",
+    "clip-rule",
+    "mask",
+    "transform",
+    "style",
+    "class",
+    "id",
+    "vector-effect",
+    "paint-order",
+    "shape-rendering",
+    "font-family",
+    "font-size",
+    "font-weight",
+    "font-style",
+    "text-anchor",
+    "dominant-baseline",
+    "letter-spacing",
+}
 GEOMETRY = {
-    "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry", "width", "height", "d",
-    "points", "dx", "dy", "pathLength",
-}  # fmt: skip
+    "x",
+    "y",
+    "x1",
+    "y1",
+    "x2",
+    "y2",
+    "cx",
+    "cy",
+    "r",
+    "rx",
+    "ry",
+    "width",
+    "height",
+    "d",
+    "points",
+    "dx",
+    "dy",
+    "pathLength",
+}
 # element: attributes it may have beyond PRESENTATION and GEOMETRY
 ELEMENTS: dict[str, set[str]] = {
     "svg": {"viewBox", "preserveAspectRatio", "version"},
@@ -249,13 +305,26 @@ ELEMENTS: dict[str, set[str]] = {
     "desc": set(),
     "style": {"type", "media"},
     "linearGradient": {"gradientUnits", "gradientTransform", "spreadMethod", "href"},
-    "radialGradient": {"gradientUnits", "gradientTransform", "spreadMethod", "fx", "fy", "fr",
-                       "href"},  # fmt: skip
+    "radialGradient": {
+        "gradientUnits",
+        "gradientTransform",
+        "spreadMethod",
+        "fx",
+        "fy",
+        "fr",
+        "href",
+    },
     "stop": {"offset", "stop-color", "stop-opacity"},
     "clipPath": {"clipPathUnits"},
     "mask": {"maskUnits", "maskContentUnits"},
-    "pattern": {"patternUnits", "patternContentUnits", "patternTransform", "viewBox",
-                "preserveAspectRatio", "href"},  # fmt: skip
+    "pattern": {
+        "patternUnits",
+        "patternContentUnits",
+        "patternTransform",
+        "viewBox",
+        "preserveAspectRatio",
+        "href",
+    },
     "image": {"href", "preserveAspectRatio"},
 }
 TEXT_ELEMENTS = {"text", "tspan", "title", "desc", "style"}
@@ -286,8 +355,10 @@ def _check_css(text: str) -> None:
     if "url(" in re.sub(r"\s+", "", lowered):
         for _quote, target in URL_CALL.findall(text):
             if not LOCAL_REF.match(target.strip()):
-                raise _Refused(_("The SVG refers to another file (url(%(target)s)).") % {
-                    "target": target.strip()[:60]})  # fmt: skip
+                raise _Refused(
+                    _("The SVG refers to another file (url(%(target)s)).")
+                    % {"target": target.strip()[:60]}
+                )
         if len(URL_CALL.findall(text)) != re.sub(r"\s+", "", lowered).count("url("):
             raise _Refused(_("The SVG's style holds a url() that cannot be read."))
 
@@ -298,15 +369,19 @@ def _clean_attributes(local: str, raw: dict[str, str]) -> dict[str, str]:
     for name, value in raw.items():
         namespace, _space, attribute = name.rpartition(" ")
         if attribute.lower().startswith("on"):
-            raise _Refused(_("The SVG has an event handler (%(name)s), which would run code.")
-                           % {"name": attribute})  # fmt: skip
+            raise _Refused(
+                _("The SVG has an event handler (%(name)s), which would run code.")
+                % {"name": attribute}
+            )
         if attribute == "href" and namespace in ("", XLINK_NS):
             target = value.strip()
             if LOCAL_REF.match(target) or (local == "image" and RASTER_DATA.match(target)):
                 kept["href"] = target
                 continue
-            raise _Refused(_("The SVG links to something outside itself (%(target)s).")
-                           % {"target": target[:60]})  # fmt: skip
+            raise _Refused(
+                _("The SVG links to something outside itself (%(target)s).")
+                % {"target": target[:60]}
+            )
         if namespace == XML_NS and attribute == "space":
             kept["xml:space"] = value
             continue
@@ -327,8 +402,10 @@ def _parse(data: bytes) -> _Node:
     stack: list[_Node | None] = []  # None: inside an element that is left out
     count = [0]
 
-    def refuse_doctype(*_args) -> None:
-        raise _Refused(_("The SVG declares a document type (DOCTYPE or entities), which icons may not."))
+    def refuse_doctype(*_args) -> Any:
+        raise _Refused(
+            _("The SVG declares a document type (DOCTYPE or entities), which icons may not.")
+        )
 
     def start(name: str, attributes: dict[str, str]) -> None:
         count[0] += 1
@@ -336,19 +413,21 @@ def _parse(data: bytes) -> _Node:
             raise _Refused(_("The SVG is too complex for an icon."))
         namespace, _space, local = name.rpartition(" ")
         if local in REFUSED or local.lower() in {e.lower() for e in REFUSED}:
-            raise _Refused(_("The SVG holds a <%(name)s> element, which icons may not.")
-                           % {"name": local})  # fmt: skip
-        if not root:
-            if local != "svg" or namespace not in ("", SVG_NS):
-                raise _Refused(_("This is an XML document but not an SVG image."))
+            raise _Refused(
+                _("The SVG holds a <%(name)s> element, which icons may not.") % {"name": local}
+            )
+        if not root and (local != "svg" or namespace not in ("", SVG_NS)):
+            raise _Refused(_("This is an XML document but not an SVG image."))
         skipped = bool(stack) and stack[-1] is None
         if skipped or namespace not in ("", SVG_NS) or local not in ELEMENTS:
             # Left out with everything inside it, still checked for refused content.
             for attribute, value in attributes.items():
                 local_name = attribute.rpartition(" ")[2]
                 if local_name.lower().startswith("on"):
-                    raise _Refused(_("The SVG has an event handler (%(name)s), which would run code.")
-                                   % {"name": local_name})  # fmt: skip
+                    raise _Refused(
+                        _("The SVG has an event handler (%(name)s), which would run code.")
+                        % {"name": local_name}
+                    )
                 if "javascript:" in value.lower().replace(" ", ""):
                     raise _Refused(_("The SVG holds a javascript: address."))
             stack.append(None)

@@ -1,5 +1,4 @@
 from django import forms
-
 from django.utils.translation import gettext_lazy as _
 
 from boards.icon_field import IconPickerInput, clean_icon_value

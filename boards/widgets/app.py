@@ -15,6 +15,7 @@ Viewers who cannot reach the app still see the link: it is only an address, and 
 decides at the app (protected_apps.gate) whether they get in.
 """
 
+from contextlib import suppress
 from typing import cast
 
 from django import forms
@@ -94,10 +95,8 @@ class AppForm(WidgetForm):
                 if safe_web_url(app.icon):
                     data["icon"] = app.icon
                 else:
-                    try:
+                    with suppress(forms.ValidationError):  # an icon since deleted: the letter
                         data["brand_icon"] = clean_icon_value(app.icon) or ""
-                    except forms.ValidationError:
-                        pass  # an icon since deleted: the name's letter
         for name in ("name", "url"):
             if name in data and not data[name]:
                 self.add_error(name, forms.Field.default_error_messages["required"])

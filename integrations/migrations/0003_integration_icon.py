@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0002_options_secrets'),
+        ("integrations", "0002_options_secrets"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='integration',
-            name='icon',
-            field=models.CharField(blank=True, default='', max_length=64, verbose_name='icon'),
+            model_name="integration",
+            name="icon",
+            field=models.CharField(blank=True, default="", max_length=64, verbose_name="icon"),
         ),
     ]

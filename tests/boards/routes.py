@@ -21,6 +21,8 @@ VIEW = {"owner": 200, "admin": 200, "user_manager": 200, "member": 200, "outside
 MODIFY = {"owner": 200, "admin": 200, "user_manager": 200, "member": 403, "outsider": 404, **ANON}
 FULL = {"owner": 200, "admin": 200, "user_manager": 403, "member": 403, "outsider": 404, **ANON}
 NO = {"*": 405}
+UPLOADERS = {"owner": 302, "admin": 302, "user_manager": 302, "member": 403, "outsider": 403}
+DELETERS = {"owner": 302, "admin": 302, "user_manager": 403, "member": 302, "outsider": 403}
 
 
 def redirects(table: dict[str, int]) -> dict[str, int]:
@@ -53,10 +55,11 @@ def setup_world(world) -> None:
     world.group_row = BoardAccess.objects.create(board=board, group=p.family, level="view")
     BoardAccess.objects.create(board=board, user=p.user_manager, level="modify")
     # An icon the member uploaded (when they could): they and admins may delete it.
-    svg = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="4" height="4"/></svg>'
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="4" height="4"/></svg>'
+    digest = hashlib.sha256(svg).hexdigest()
     world.icon = UploadedIcon.objects.create(
-        name="Square", content_type="image/svg+xml", data=svg, sha256=hashlib.sha256(svg).hexdigest(),
-        size=len(svg), uploader=p.member,
+        name="Square", content_type="image/svg+xml", data=svg, sha256=digest, size=len(svg),
+        uploader=p.member,
     )  # fmt: skip
 
 
@@ -114,16 +117,14 @@ ROUTES = {
     "icons:upload": Route(
         "/icons/upload/",
         get=NO,
-        post={"owner": 302, "admin": 302, "user_manager": 302, "member": 403, "outsider": 403,
-              **ANON},
+        post={**UPLOADERS, **ANON},
         post_data=icon_upload,
-    ),  # fmt: skip
+    ),
     "icons:delete": Route(
         lambda w: f"/icons/{w.icon.pk}/delete/",
         get=NO,
-        post={"owner": 302, "admin": 302, "user_manager": 403, "member": 302, "outsider": 403,
-              **ANON},
-    ),  # fmt: skip
+        post={**DELETERS, **ANON},
+    ),
     "icons:uploaded": Route(lambda w: w.icon.url, get={"*": 200}, post=NO),
     "boards:home_boards": Route(
         "/boards/home-boards/", get=ADMINS_ONLY, post=redirects(ADMINS_ONLY), post_data={}

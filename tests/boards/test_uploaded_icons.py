@@ -16,6 +16,7 @@ from django.test import override_settings
 from boards import uploads
 from boards.models import BoardAccess, UploadedIcon
 from boards.widgets import get_widget
+from sessions_admin.audit_text import describe
 from sessions_admin.models import AuditEntry
 from tests.boards.factories import OPTIONS, make_board
 
@@ -30,12 +31,18 @@ def png(width: int = 2, height: int = 2) -> bytes:
     """A real PNG (grey pixels) of the given size, drawn here."""
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))  # fmt: skip
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def ico(image: bytes, size: int = 16) -> bytes:
@@ -55,8 +62,11 @@ ACCEPTED = {
 
 
 def upload(client, name: str, data: bytes, **extra):
-    return client.post(UPLOAD, {"icon_file": SimpleUploadedFile(name, data), **extra}, **{
-        k: v for k, v in extra.items() if k.startswith("HTTP_")})  # fmt: skip
+    return client.post(
+        UPLOAD,
+        {"icon_file": SimpleUploadedFile(name, data), **extra},
+        **{k: v for k, v in extra.items() if k.startswith("HTTP_")},
+    )
 
 
 def refused(data: bytes, name: str = "") -> str:
@@ -90,6 +100,9 @@ def test_each_accepted_type_is_stored_once_and_served_as_itself(people, login, e
     entries = AuditEntry.objects.filter(action="icon.uploaded")
     assert entries.count() == 1 and entries.get().actor == people.owner
     assert entries.get().details["sha256"] == icon.sha256
+    assert describe("icon.uploaded", entries.get().details) == (
+        f"uploaded the icon ({content_type}, {icon.size} bytes)"
+    )
 
 
 def test_an_icon_is_served_locked_down_and_cached_by_its_hash(people, login, client):
@@ -100,7 +113,10 @@ def test_an_icon_is_served_locked_down_and_cached_by_its_hash(people, login, cli
     assert answer.status_code == 200
     assert answer["Content-Type"] == "image/svg+xml"
     assert answer["X-Content-Type-Options"] == "nosniff"
-    assert answer["Content-Security-Policy"] == "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    assert (
+        answer["Content-Security-Policy"]
+        == "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    )
     assert answer["Content-Disposition"] == 'inline; filename="logo.svg"'
     assert answer["Cache-Control"] == "max-age=315360000, public, immutable"
     assert answer["ETag"] == f'"{icon.sha256}"'
@@ -121,7 +137,10 @@ def test_a_file_over_the_limit_is_refused_with_nothing_stored(people, login):
     assert "at most 2 KiB" in refused(big, "big.png")
     answer = upload(login(people.owner), "big.png", big)
     assert answer.status_code == 400 and "at most 2 KiB" in answer.content.decode()
-    assert not UploadedIcon.objects.exists() and not AuditEntry.objects.filter(action="icon.uploaded").exists()
+    assert (
+        not UploadedIcon.objects.exists()
+        and not AuditEntry.objects.filter(action="icon.uploaded").exists()
+    )
 
 
 @pytest.mark.parametrize(
@@ -135,10 +154,10 @@ def test_a_file_over_the_limit_is_refused_with_nothing_stored(people, login):
         (b"\xff\xd8\xff\xe0\x00\x10JFIF", "icon.jpg", "damaged or incomplete"),
         (b"", "icon.png", "empty"),
         (b"<html><body>hello", "icon", "not an SVG image"),
-        (b"<svg xmlns=\"http://www.w3.org/2000/svg\"><g></svg>", "", "well-formed SVG"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><g></svg>', "", "well-formed SVG"),
         (b"<?xml version='1.0'?><note>x</note>", "icon.svg", "not an SVG"),
     ],
-)  # fmt: skip
+)
 def test_what_is_not_an_accepted_image_is_refused(data, name, message):
     assert message in refused(data, name)
 
@@ -147,14 +166,16 @@ def test_a_raster_declaring_huge_dimensions_is_refused():
     """A decompression bomb: a small file whose header claims a canvas of billions of pixels."""
     bomb = png(1, 1)
     bomb = bomb[:16] + struct.pack(">II", 60000, 60000) + bomb[24:]
-    assert "60000×60000 pixels" in refused(bomb, "bomb.png")
+    assert "60000×60000 pixels" in refused(bomb, "bomb.png")  # noqa: RUF001
     gif = b"GIF89a" + struct.pack("<HH", 5000, 16) + (FILES / "python.gif").read_bytes()[10:]
-    assert "5000×16" in refused(gif)
+    assert "5000×16" in refused(gif)  # noqa: RUF001
 
 
 def svg(body: str, extra: str = "") -> bytes:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-            f'viewBox="0 0 24 24"{extra}>{body}</svg>').encode()  # fmt: skip
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'viewBox="0 0 24 24"{extra}>{body}</svg>'
+    ).encode()
 
 
 @pytest.mark.parametrize(
@@ -168,20 +189,31 @@ def svg(body: str, extra: str = "") -> bytes:
         (svg('<animate attributeName="href" to="javascript:alert(1)"/>'), "javascript:"),
         (svg('<use href="https://evil.example/sprite.svg#a"/>'), "outside itself"),
         (svg('<image href="http://evil.example/x.png" width="1" height="1"/>'), "outside itself"),
-        (svg('<rect width="1" height="1" fill="url(https://evil.example/p.svg#x)"/>'), "another file"),
+        (
+            svg('<rect width="1" height="1" fill="url(https://evil.example/p.svg#x)"/>'),
+            "another file",
+        ),
         (svg('<rect width="1" height="1" style="fill: url(//evil.example/x)"/>'), "another file"),
         (svg("<style>@import url(https://evil.example/a.css);</style>"), "@import"),
-        (svg('<foreignObject><div xmlns="http://www.w3.org/1999/xhtml">x</div></foreignObject>'),
-         "<foreignObject>"),
-        (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 '
-         b'"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
-         b'<svg xmlns="http://www.w3.org/2000/svg"><text>&lol2;</text></svg>', "document type"),
-        (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-         b'<svg xmlns="http://www.w3.org/2000/svg"><text>&xxe;</text></svg>', "document type"),
+        (
+            svg('<foreignObject><div xmlns="http://www.w3.org/1999/xhtml">x</div></foreignObject>'),
+            "<foreignObject>",
+        ),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 '
+            b'"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+            b'<svg xmlns="http://www.w3.org/2000/svg"><text>&lol2;</text></svg>',
+            "document type",
+        ),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+            b'<svg xmlns="http://www.w3.org/2000/svg"><text>&xxe;</text></svg>',
+            "document type",
+        ),
         (b'<svg xmlns="http://www.w3.org/2000/svg"><text>&undefined;</text></svg>', "well-formed"),
         (b'<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0"', "well-formed"),
     ],
-)  # fmt: skip
+)
 def test_an_svg_that_could_run_or_load_anything_is_refused(data, message):
     assert message in refused(data, "icon.svg")
 
@@ -203,20 +235,42 @@ def test_an_svg_is_rewritten_without_what_is_not_allowed():
         b'viewBox="0 0 24 24" width="24" inkscape:version="1.3" data-secret="x">'
         b'<?php echo 1; ?><sodipodi:namedview id="nv"/><metadata><rdf/></metadata>'
         b'<defs><linearGradient id="g"><stop offset="0" stop-color="#f00"/></linearGradient></defs>'
-        b'<style>.a { fill: url(#g) }</style>'
+        b"<style>.a { fill: url(#g) }</style>"
         b'<a href="https://example.org/"><circle r="3"/></a>'
         b'<animate attributeName="fill" to="red"/>'
         b'<path class="a" d="M0 0h24v24z" fill="url(#g)" unknown="1"/>'
         b'<use xlink:href="#g" x="1"/><text x="1">R&amp;D &lt;3</text></svg>'
     )
     clean = uploads.check(source, "logo.svg").data.decode()
-    for gone in ("inkscape", "sodipodi", "metadata", "rdf", "php", "made by hand", "data-secret",
-                 "example.org", "<a", "circle", "animate", "unknown", "xlink", "<?xml"):  # fmt: skip
+    for gone in (
+        "inkscape",
+        "sodipodi",
+        "metadata",
+        "rdf",
+        "php",
+        "made by hand",
+        "data-secret",
+        "example.org",
+        "<a",
+        "circle",
+        "animate",
+        "unknown",
+        "xlink",
+        "<?xml",
+    ):
         assert gone not in clean, gone
     root = ET.fromstring(clean)
     ns = "{http://www.w3.org/2000/svg}"
-    assert root.tag == f"{ns}svg" and root.get("viewBox") == "0 0 24 24" and root.get("width") == "24"
-    assert [child.tag.removeprefix(ns) for child in root] == ["defs", "style", "path", "use", "text"]
+    assert (
+        root.tag == f"{ns}svg" and root.get("viewBox") == "0 0 24 24" and root.get("width") == "24"
+    )
+    assert [child.tag.removeprefix(ns) for child in root] == [
+        "defs",
+        "style",
+        "path",
+        "use",
+        "text",
+    ]
     assert root.find(f"{ns}path").attrib == {"class": "a", "d": "M0 0h24v24z", "fill": "url(#g)"}
     assert root.find(f"{ns}use").get("href") == "#g"
     assert root.find(f"{ns}text").text == "R&D <3"
@@ -262,7 +316,10 @@ def test_the_uploader_and_admins_delete_an_icon_others_do_not(people, login):
     entry = AuditEntry.objects.get(action="icon.deleted")
     assert entry.actor == people.member and entry.details["sha256"] == icon.sha256
     upload(login(people.member), "a.svg", SVG)
-    assert login(people.admin).post(f"/icons/{UploadedIcon.objects.get().pk}/delete/").status_code == 302
+    assert (
+        login(people.admin).post(f"/icons/{UploadedIcon.objects.get().pk}/delete/").status_code
+        == 302
+    )
     assert login(people.admin).post(url).status_code == 404
 
 
@@ -271,8 +328,9 @@ def test_the_uploader_and_admins_delete_an_icon_others_do_not(people, login):
 
 def test_the_picker_uploads_with_htmx_and_offers_the_icon(people, login):
     client = login(people.owner)
-    answer = client.post(UPLOAD, {"icon_file": SimpleUploadedFile("My NAS.svg", SVG)},
-                         HTTP_HX_REQUEST="true")  # fmt: skip
+    answer = client.post(
+        UPLOAD, {"icon_file": SimpleUploadedFile("My NAS.svg", SVG)}, HTTP_HX_REQUEST="true"
+    )
     icon = UploadedIcon.objects.get()
     body = answer.content.decode()
     assert answer.status_code == 200
@@ -284,8 +342,9 @@ def test_the_picker_uploads_with_htmx_and_offers_the_icon(people, login):
     brand = found.find("/static/icons/brands/")
     assert icon.reference in found and (brand == -1 or found.index(icon.reference) < brand)
     # A refusal is said in the picker, nothing stored.
-    bad = client.post(UPLOAD, {"icon_file": SimpleUploadedFile("x.svg", svg("<script/>"))},
-                      HTTP_HX_REQUEST="true")  # fmt: skip
+    bad = client.post(
+        UPLOAD, {"icon_file": SimpleUploadedFile("x.svg", svg("<script/>"))}, HTTP_HX_REQUEST="true"
+    )
     assert bad.status_code == 200 and "&lt;script&gt;" in bad.content.decode()
     assert UploadedIcon.objects.count() == 1
 
@@ -294,8 +353,11 @@ def test_the_icons_page_uploads_without_javascript(people, login):
     client = login(people.owner)
     page = client.get("/icons/").content.decode()
     assert 'enctype="multipart/form-data"' in page and 'name="icon_file"' in page
-    answer = client.post(UPLOAD, {"icon_file": SimpleUploadedFile("x.png", png()), "icon_name": "Router"},
-                         follow=True)  # fmt: skip
+    answer = client.post(
+        UPLOAD,
+        {"icon_file": SimpleUploadedFile("x.png", png()), "icon_name": "Router"},
+        follow=True,
+    )
     assert "Icon uploaded: Router." in answer.content.decode()
     assert UploadedIcon.objects.get().name == "Router"
 
@@ -310,6 +372,38 @@ def test_an_app_link_shows_an_uploaded_icon_chosen_in_the_picker(people, login):
     assert cleaned is None and "There is no icon named" in str(form.errors)
     from django.template.loader import render_to_string
 
-    html = render_to_string("boards/widgets/app.html", {"options": {**OPTIONS["app"],
-                            "brand_icon": icon.reference, "icon": ""}, "data": {}})  # fmt: skip
+    html = render_to_string(
+        "boards/widgets/app.html",
+        {"options": {**OPTIONS["app"], "brand_icon": icon.reference, "icon": ""}, "data": {}},
+    )
     assert f'src="{icon.url}"' in html
+
+
+def test_deleting_an_icon_removes_it_from_what_showed_it(people, login):
+    from integrations.models import Integration
+    from protected_apps.models import ProtectedApp
+    from tests.boards.factories import add_item, add_section
+
+    upload(login(people.owner), "nas.svg", SVG)
+    icon = UploadedIcon.objects.get()
+    board = make_board("lab", people.owner)
+    item = add_item(add_section(board), "app", **{**OPTIONS["app"], "brand_icon": icon.reference})
+    other = add_item(add_section(board), "app", **{**OPTIONS["app"], "brand_icon": "plex"})
+    integration = Integration.objects.create(
+        name="NAS", kind="transmission", url="http://127.0.0.1:9", icon=icon.reference
+    )
+    app = ProtectedApp.objects.create(name="NAS", host="nas.lab.test", icon=icon.reference)
+    board.refresh_from_db()
+    before = board.updated
+    assert login(people.owner).post(f"/icons/{icon.pk}/delete/").status_code == 302
+    (
+        item.refresh_from_db(),
+        other.refresh_from_db(),
+        integration.refresh_from_db(),
+        app.refresh_from_db(),
+    )
+    assert item.options["brand_icon"] == "-" and other.options["brand_icon"] == "plex"
+    assert integration.icon == "" and app.icon == ""
+    board.refresh_from_db()
+    assert board.updated > before  # no cached body shows the missing icon
+    assert login(people.owner).get(icon.url).status_code == 404

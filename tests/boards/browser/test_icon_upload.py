@@ -9,8 +9,10 @@ from integrations.models import Integration
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><rect width="24" '
-       b'height="24" rx="5" fill="#2a7"/><circle cx="12" cy="12" r="6" fill="#fff"/></svg>')  # fmt: skip
+SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><rect width="24" '
+    b'height="24" rx="5" fill="#2a7"/><circle cx="12" cy="12" r="6" fill="#fff"/></svg>'
+)
 
 
 def test_an_icon_uploaded_in_the_picker_is_chosen_and_shown(
