@@ -37,13 +37,16 @@ def known_icon(value: str) -> bool:
     )
 
 
-def clean_icon_value(value: str) -> str:
-    """The value normalised, or ValidationError when it names no icon."""
+def clean_icon_value(value: str, forget_missing_uploads: bool = False) -> str:
+    """The value normalised, or ValidationError when it names no icon ("" for an uploaded
+    icon that is not there, when `forget_missing_uploads`)."""
     value = (value or "").strip()
     if not value.startswith("upload:"):
         value = value.lower()
     if value in ("", "-") or known_icon(value):
         return value
+    if forget_missing_uploads and icons.UPLOAD_REFERENCE.match(value):
+        return ""
     raise forms.ValidationError(
         _("There is no icon named “%(slug)s”: search for one, or upload it."),
         params={"slug": value[:64]},
@@ -55,6 +58,7 @@ class IconField(forms.CharField):
     """An icon chosen with the picker (see the module's docstring)."""
 
     widget = IconPickerInput
+    forget_missing_uploads = False
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("max_length", 64)
@@ -63,4 +67,4 @@ class IconField(forms.CharField):
         super().__init__(**kwargs)
 
     def clean(self, value):
-        return clean_icon_value(super().clean(value))
+        return clean_icon_value(super().clean(value), self.forget_missing_uploads)

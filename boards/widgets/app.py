@@ -74,6 +74,9 @@ class AppForm(WidgetForm):
         if protected_apps is None:
             # Stored and imported options: any id; layout checks decide who may name it.
             self.fields["protected_app"] = forms.IntegerField(min_value=1, required=False)
+            # An uploaded icon this server does not have (a board from another server, an
+            # icon deleted since) is no reason to refuse the board: the letter shows instead.
+            cast(IconField, self.fields["brand_icon"]).forget_missing_uploads = True
         else:
             field = cast(forms.TypedChoiceField, self.fields["protected_app"])
             field.choices = [("", "—"), *((app.pk, app.name) for app in protected_apps)]

@@ -368,7 +368,14 @@ def test_an_app_link_shows_an_uploaded_icon_chosen_in_the_picker(people, login):
     widget = get_widget("app")
     cleaned, form = widget.validate({**OPTIONS["app"], "brand_icon": icon.reference})
     assert cleaned is not None and cleaned["brand_icon"] == icon.reference
-    cleaned, form = widget.validate({**OPTIONS["app"], "brand_icon": "upload:0123456789abcdef.svg"})
+    missing = {**OPTIONS["app"], "brand_icon": "upload:0123456789abcdef.svg"}
+    # In the editor's dialog, an icon that is not there is an error…
+    form = widget.bound_form(widget.form_class.data_from_options(missing), protected_apps=[])
+    assert not form.is_valid() and "There is no icon named" in str(form.errors)
+    # …in a stored or imported board (from another server), the letter instead.
+    cleaned, form = widget.validate(missing)
+    assert cleaned is not None and cleaned["brand_icon"] == ""
+    cleaned, form = widget.validate({**OPTIONS["app"], "brand_icon": "nosuchbrandicon"})
     assert cleaned is None and "There is no icon named" in str(form.errors)
     from django.template.loader import render_to_string
 
