@@ -70,3 +70,26 @@ def test_an_icon_uploaded_in_the_picker_is_chosen_and_shown(
     page.goto(live_server.url + "/settings/integrations/")
     expect(page.locator(f'img[src="{icon.url}"]')).to_be_visible()
     page.screenshot(path=board_artifacts / "integrations-with-icon.png")
+
+
+def test_the_icons_page_and_the_picker_fit_a_phone(
+    page, live_server, people, log_in_browser, board_artifacts
+):
+    log_in_browser(page.context, people.owner)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + "/icons/")
+    page.get_by_label("Icon file").set_input_files(
+        {"name": "A rather long icon name for a phone.svg", "mimeType": "image/svg+xml",
+         "buffer": SVG}
+    )  # fmt: skip
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.get_by_text("Icon uploaded: A rather long icon name for a phone.")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=board_artifacts / "icons-page-phone.png", full_page=True)
+    integration = Integration.objects.create(
+        name="Seedbox", kind="transmission", url="http://127.0.0.1:9", owner=people.owner
+    )
+    page.goto(live_server.url + f"/settings/integrations/{integration.pk}/")
+    page.get_by_label("Search the icons").fill("a rather")
+    expect(page.locator(".icon-uploaded")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
