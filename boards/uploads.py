@@ -14,7 +14,9 @@ clear error rather than quietly dropped, so the person knows why their file chan
 `<script>`, `<foreignObject>`, event handler attributes (`on…`), links other than to a
 `#fragment` of the same document, `url()` other than `url(#…)`, `@import` in styles.
 Everything else outside the allow-list (editor metadata, comments, unknown elements and
-attributes, other namespaces) is left out of the new document.
+attributes, other namespaces) is left out of the new document. The drawing's cost is bounded
+too: at most MAX_ELEMENTS elements, MAX_DEPTH levels, MAX_USES `<use>` copies, none of a part
+that holds a `<use>` itself.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 MAX_DIMENSION = 4096  # pixels, each side of a raster icon
 MAX_ELEMENTS = 10_000  # of an SVG, a bound on the work its drawing costs
 MAX_DEPTH = 64
+MAX_USES = 256  # <use> elements of an SVG, none copying another <use>
 
 # type: (content type, extension)
 TYPES = {
@@ -484,10 +487,31 @@ def _write(node: _Node, out: list[str], top: bool = False) -> None:
     out.append(f"</{node.tag}>")
 
 
+def _walk(node: _Node):
+    yield node
+    for child in node.children:
+        if isinstance(child, _Node):
+            yield from _walk(child)
+
+
+def _check_uses(root: _Node) -> None:
+    """`<use>` copies another part of the drawing: a few, each of a part holding no `<use>`
+    itself, so copies of copies cannot multiply the drawing's cost (a "use bomb")."""
+    by_id = {node.attributes["id"]: node for node in _walk(root) if "id" in node.attributes}
+    uses = [node for node in _walk(root) if node.tag == "use"]
+    if len(uses) > MAX_USES:
+        raise _Refused(_("The SVG repeats parts of itself too often for an icon."))
+    for use in uses:
+        target = by_id.get(use.attributes.get("href", "").lstrip("#"))
+        if target is not None and any(node.tag == "use" for node in _walk(target)):
+            raise _Refused(_("The SVG repeats parts of itself too often for an icon."))
+
+
 def sanitise_svg(data: bytes) -> bytes:
     """A new SVG document holding only the allowed parts of `data`."""
     try:
         root = _parse(data)
+        _check_uses(root)
         out: list[str] = []
         _write(root, out, top=True)
     except _Refused as refusal:

@@ -218,6 +218,18 @@ def test_an_svg_that_could_run_or_load_anything_is_refused(data, message):
     assert message in refused(data, "icon.svg")
 
 
+def test_an_svg_whose_copies_would_multiply_is_refused():
+    """A "use bomb": each level copies the previous one ten times."""
+    levels = '<path id="l0" d="M0 0h1v1z"/>' + "".join(
+        f'<g id="l{n}">' + f'<use href="#l{n - 1}"/>' * 10 + "</g>" for n in range(1, 8)
+    )
+    assert "too often" in refused(svg(f"<defs>{levels}</defs><use href='#l7'/>"))
+    many = '<path id="p" d="M0 0h1v1z"/>' + '<use href="#p"/>' * 300
+    assert "too often" in refused(svg(many))
+    fine = '<path id="p" d="M0 0h1v1z"/>' + '<use href="#p"/>' * 20
+    assert uploads.check(svg(fine)).data.count(b"<use") == 20
+
+
 def test_a_refused_svg_is_a_form_error_and_nothing_is_stored(people, login):
     answer = upload(login(people.owner), "evil.svg", svg("<script>alert(1)</script>"))
     assert answer.status_code == 400
