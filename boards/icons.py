@@ -186,6 +186,25 @@ def tile(slug: str) -> bytes | None:
         os.close(descriptor)
 
 
+# How an icon field names an uploaded icon (boards.models.UploadedIcon.reference): the start
+# of its hash and its extension, enough to draw its address without reading the database.
+UPLOAD_REFERENCE = re.compile(r"^upload:(?P<key>[0-9a-f]{16})\.(?P<ext>png|jpg|gif|webp|ico|svg)$")
+
+
+def resolve(value) -> dict | None:
+    """What an icon field's value shows: a bundled brand icon by its slug, an uploaded icon by
+    its reference; None for an empty value, "-" (the name's letter) or anything unknown."""
+    if not isinstance(value, str) or value in ("", "-"):
+        return None
+    found = UPLOAD_REFERENCE.match(value)
+    if found is None:
+        return icon(value)
+    from django.urls import reverse
+
+    url = reverse("icons:uploaded", args=[found["key"], found["ext"]])
+    return {"slug": value, "title": "", "colour": "", "url": url, "uploaded": True}
+
+
 def search(query: str, limit: int = 30) -> list[dict]:
     """Icons whose name or slug contains the query; those that start with it first."""
     folded = _fold(query)

@@ -464,10 +464,14 @@ class IconSearchForm(forms.Form):
 @require_safe
 @login_required
 def icon_search(request: AuthenticatedRequest) -> HttpResponse:
-    """The icon picker's results: bundled brand icons whose name contains the query."""
+    """The icon picker's results: uploaded icons, then bundled brand icons, whose name
+    contains the query."""
+    from boards.icon_views import uploaded_matches
+
     form = IconSearchForm(request.GET)
-    query = form.cleaned_data["icon_q"] if form.is_valid() else ""
-    found = icons.search(query, limit=24)
+    query = form.cleaned_data["icon_q"].strip() if form.is_valid() else ""
+    found = uploaded_matches(query, limit=8) if query else []
+    found += icons.search(query, limit=24 - len(found))
     return render(request, "boards/icon_results.html", {"icons": found, "query": query})
 
 

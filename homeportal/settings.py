@@ -454,6 +454,8 @@ STATICFILES_FINDERS = [
 ]
 # Where the brand icons are written once, for collectstatic to pick up (not needed at run time).
 BRAND_ICONS_DIR = Path(env_str("BRAND_ICONS_DIR", str(BASE_DIR / "build" / "brand-icons")))
+# The largest icon file people may upload (boards/uploads.py), in bytes; stored in the database.
+ICON_UPLOAD_MAX_BYTES = env_int("ICON_UPLOAD_MAX_BYTES", 512 * 1024, minimum=1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -10,6 +10,7 @@ urlpatterns = [
     path("onboarding/", account_views.onboarding_view, name="onboarding"),
     path("accounts/", include("accounts.urls")),
     path("boards/", include("boards.urls")),
+    path("icons/", include("boards.icon_urls")),
     path("settings/users/", include("accounts.manage_urls")),
     path("preferences/", board_views.preferences, name="preferences"),
     path("preferences/time-zone/", board_views.detected_time_zone, name="detected_time_zone"),

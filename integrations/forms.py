@@ -4,6 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from boards import icons
+from boards.icon_field import IconField
 from integrations.kinds import Context, IntegrationKind, all_kinds
 from integrations.kinds.base import SecretField
 from integrations.models import Integration, host_of
@@ -19,9 +21,16 @@ class IntegrationForm(forms.ModelForm):
     so a stored password is never sent to a host it was not given for.
     """
 
+    icon = IconField(
+        help_text=_(
+            "Search the bundled brand icons and the uploaded ones, or upload one. Empty: found "
+            "from the service's kind, name or address; “-” for the kind's own icon."
+        ),
+    )
+
     class Meta:
         model = Integration
-        fields = ["name", "url", "verify_tls"]
+        fields = ["name", "url", "icon", "verify_tls"]
         widgets = {"url": forms.URLInput(attrs={"placeholder": "http://192.168.1.10:9091"})}
 
     def __init__(self, kind: IntegrationKind, *args, **kwargs):
@@ -120,6 +129,8 @@ class IntegrationForm(forms.ModelForm):
         if integration.pk is None:
             integration.kind = self.kind.slug
             integration.owner = owner
+            if not integration.icon:
+                integration.icon = suggested_icon(self.kind, integration.name, integration.url)
         if options != (integration.options or {}):
             changed.append("options")
         integration.options = options
@@ -128,6 +139,12 @@ class IntegrationForm(forms.ModelForm):
         integration.set_secrets(secrets)  # bumps the version: old cached data is not served
         changed += [f"secret {n}" for n in secrets]
         return integration, changed
+
+
+def suggested_icon(kind: IntegrationKind, name: str, url: str) -> str:
+    """The bundled icon of the service: from the integration's name or address ("Jellyfin",
+    jellyfin.lan), else the kind's ("Transmission"); "" when none matches exactly."""
+    return icons.match(name, url) or icons.match(kind.name) or icons.match(kind.slug)
 
 
 class KindOptionsForm(forms.Form):

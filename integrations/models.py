@@ -36,6 +36,9 @@ class Integration(models.Model):
     )
     created = models.DateTimeField(default=timezone.now, editable=False)
     options = models.JSONField(_("options"), default=dict, blank=True)
+    # A bundled brand icon's name or an uploaded icon's reference (boards.icon_field), "-" for
+    # the kind's own icon; found from the kind, name or address when left empty at creation.
+    icon = models.CharField(_("icon"), max_length=64, blank=True, default="")
     verify_tls = models.BooleanField(
         _("check the TLS certificate"),
         default=True,
@@ -59,6 +62,19 @@ class Integration(models.Model):
     def kind_name(self) -> str:
         kind = self.kind_module
         return kind.name if kind else self.kind
+
+    @property
+    def icon_url(self) -> str:
+        """The address of the icon to show: the chosen one, else the kind's own."""
+        from django.templatetags.static import static
+
+        from boards.icons import resolve
+
+        chosen = resolve(self.icon)
+        if chosen is not None:
+            return chosen["url"]
+        kind = self.kind_module
+        return static(kind.icon) if kind is not None and kind.icon else ""
 
     @property
     def host(self) -> str:

@@ -216,6 +216,11 @@ SENTENCES: dict[str, Sentence] = {
         % {"action": d.get("action", "?"), "target": d.get("target"), "board": d.get("board", "?")}
         + ("" if d.get("ok", True) else " — " + _("the service did not do it"))
     ),
+    "icon.uploaded": lambda d: (
+        _("uploaded the icon (%(type)s, %(size)s bytes)")
+        % {"type": d.get("type", "?"), "size": d.get("size", "?")}
+    ),
+    "icon.deleted": lambda d: _("deleted the uploaded icon"),
     "invite.created": lambda d: (
         _("made an invite into %(groups)s") % {"groups": _value(d["groups"])}
         if d.get("groups")

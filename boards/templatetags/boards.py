@@ -32,7 +32,8 @@ def render_item(item, board, editing=False):
 
 @register.filter
 def brand_icon(slug) -> dict | None:
-    """The bundled brand icon named by an app's option (boards/icons.py), or None."""
+    """The bundled brand icon or uploaded icon named by an icon field (boards/icons.py), or
+    None."""
     from boards import icons
 
-    return icons.icon(slug) if isinstance(slug, str) and slug not in ("", "-") else None
+    return icons.resolve(slug)

@@ -15,20 +15,16 @@ Viewers who cannot reach the app still see the link: it is only an address, and 
 decides at the app (protected_apps.gate) whether they get in.
 """
 
+from contextlib import suppress
 from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from boards import icons, ping
+from boards.icon_field import IconField, clean_icon_value
 from boards.safety import WEB_SCHEMES, LinkField, WebURLField, safe_link, safe_web_url
 from boards.widgets.base import WidgetForm, WidgetKind, register
-
-
-class BrandIconInput(forms.TextInput):
-    """The icon's name, with a search of the bundled icons (htmx) and a preview."""
-
-    template_name = "boards/forms/brand_icon_input.html"
 
 
 class AppForm(WidgetForm):
@@ -44,14 +40,11 @@ class AppForm(WidgetForm):
     )
     name = forms.CharField(label=_("Name"), max_length=80, required=False)
     url = LinkField(label=_("Address"), required=False, help_text=_("Where the link leads."))
-    brand_icon = forms.CharField(
-        label=_("Icon"),
-        max_length=64,
-        required=False,
-        widget=BrandIconInput(attrs={"size": 14}),
+    brand_icon = IconField(
         help_text=_(
-            "Search the bundled brand icons by name. Empty: found from the app's name or "
-            "address when one matches; “-” for the name's first letter."
+            "Search the bundled brand icons and the uploaded ones by name, or upload one. "
+            "Empty: found from the app's name or address when one matches; “-” for the "
+            "name's first letter."
         ),
     )
     icon = LinkField(
@@ -81,6 +74,9 @@ class AppForm(WidgetForm):
         if protected_apps is None:
             # Stored and imported options: any id; layout checks decide who may name it.
             self.fields["protected_app"] = forms.IntegerField(min_value=1, required=False)
+            # An uploaded icon this server does not have (a board from another server, an
+            # icon deleted since) is no reason to refuse the board: the letter shows instead.
+            cast(IconField, self.fields["brand_icon"]).forget_missing_uploads = True
         else:
             field = cast(forms.TypedChoiceField, self.fields["protected_app"])
             field.choices = [("", "—"), *((app.pk, app.name) for app in protected_apps)]
@@ -90,14 +86,6 @@ class AppForm(WidgetForm):
         if options.get("protected_app") is None:
             options.pop("protected_app", None)  # plain links keep the options they had
         return options
-
-    def clean_brand_icon(self) -> str:
-        slug = self.cleaned_data["brand_icon"].strip().lower()
-        if slug in ("", "-") or icons.icon(slug) is not None:
-            return slug
-        raise forms.ValidationError(
-            _("There is no bundled icon named “%(slug)s”.") % {"slug": slug}
-        )
 
     def clean(self):
         super().clean()
@@ -109,8 +97,9 @@ class AppForm(WidgetForm):
             if not data.get("icon") and not data.get("brand_icon") and app.icon:
                 if safe_web_url(app.icon):
                     data["icon"] = app.icon
-                elif icons.icon(app.icon.strip().lower()) is not None:
-                    data["brand_icon"] = app.icon.strip().lower()
+                else:
+                    with suppress(forms.ValidationError):  # an icon since deleted: the letter
+                        data["brand_icon"] = clean_icon_value(app.icon) or ""
         for name in ("name", "url"):
             if name in data and not data[name]:
                 self.add_error(name, forms.Field.default_error_messages["required"])

@@ -60,6 +60,7 @@ def widget_data(widget: WidgetKind, item, integration, entry, request) -> dict:
     }
     data = {
         "name": integration.name,
+        "icon": integration.icon_url,
         "kind": kind.name,
         "poll": max(int(query.ttl), 2),
         "actions": actions,

@@ -616,18 +616,7 @@
     if (node) node.focus();
   });
 
-  // The icon picker: a found icon fills the icon field and its preview.
-  widgetFields.addEventListener("click", (event) => {
-    const choice = event.target.closest("[data-brand-icon]");
-    if (!choice) return;
-    const results = choice.closest(".icon-results");
-    const input = document.getElementById(results.dataset.for);
-    input.value = choice.dataset.brandIcon;
-    const preview = input.parentElement.querySelector("[data-brand-preview]");
-    if (preview) preview.replaceChildren(el("img", { src: choice.dataset.brandSrc, alt: "", width: "32", height: "32" }));
-    results.replaceChildren();
-    input.focus();
-  });
+  // The icon picker is static/js/icon-picker.js, loaded on every page.
 
   sectionForm.addEventListener("submit", (event) => {
     event.preventDefault();

@@ -6,9 +6,12 @@ manager `modify`, the member `view`, the outsider nothing (404), anonymous visit
 log in (302).
 """
 
+import hashlib
 import json
 
-from boards.models import Board, BoardAccess, Item, Section
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from boards.models import Board, BoardAccess, Item, Section, UploadedIcon
 from tests.matrix import Route
 
 ANON = {"anonymous": 302}
@@ -18,6 +21,8 @@ VIEW = {"owner": 200, "admin": 200, "user_manager": 200, "member": 200, "outside
 MODIFY = {"owner": 200, "admin": 200, "user_manager": 200, "member": 403, "outsider": 404, **ANON}
 FULL = {"owner": 200, "admin": 200, "user_manager": 403, "member": 403, "outsider": 404, **ANON}
 NO = {"*": 405}
+UPLOADERS = {"owner": 302, "admin": 302, "user_manager": 302, "member": 403, "outsider": 403}
+DELETERS = {"owner": 302, "admin": 302, "user_manager": 403, "member": 302, "outsider": 403}
 
 
 def redirects(table: dict[str, int]) -> dict[str, int]:
@@ -49,6 +54,19 @@ def setup_world(world) -> None:
     world.board, world.section, world.item = board, section, item
     world.group_row = BoardAccess.objects.create(board=board, group=p.family, level="view")
     BoardAccess.objects.create(board=board, user=p.user_manager, level="modify")
+    # An icon the member uploaded (when they could): they and admins may delete it.
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="4" height="4"/></svg>'
+    digest = hashlib.sha256(svg).hexdigest()
+    world.icon = UploadedIcon.objects.create(
+        name="Square", content_type="image/svg+xml", data=svg, sha256=digest, size=len(svg),
+        uploader=p.member,
+    )  # fmt: skip
+
+
+def icon_upload(_world) -> dict:
+    """A fresh file for each request (an uploaded file is read once)."""
+    dot = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><circle r="2"/></svg>'
+    return {"icon_file": SimpleUploadedFile("dot.svg", dot, content_type="image/svg+xml")}
 
 
 def board_url(suffix: str = ""):
@@ -91,6 +109,23 @@ ROUTES = {
         post_data={},
     ),
     "boards:icons": Route("/boards/icons/?icon_q=plex", get=LOGGED_IN, post=NO),
+    # Uploaded icons (boards/icon_views.py): everyone logged in sees them; whoever can use an
+    # icon field somewhere uploads (the user manager modifies the board; the member only views
+    # it, uses the integration and reaches the protected app); the uploader and admins delete;
+    # the images themselves are public.
+    "icons:list": Route("/icons/", get=LOGGED_IN, post=NO),
+    "icons:upload": Route(
+        "/icons/upload/",
+        get=NO,
+        post={**UPLOADERS, **ANON},
+        post_data=icon_upload,
+    ),
+    "icons:delete": Route(
+        lambda w: f"/icons/{w.icon.pk}/delete/",
+        get=NO,
+        post={**DELETERS, **ANON},
+    ),
+    "icons:uploaded": Route(lambda w: w.icon.url, get={"*": 200}, post=NO),
     "boards:home_boards": Route(
         "/boards/home-boards/", get=ADMINS_ONLY, post=redirects(ADMINS_ONLY), post_data={}
     ),

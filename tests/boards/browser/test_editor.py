@@ -267,7 +267,7 @@ def test_icon_picker_searches_picks_and_matches_automatically(
     dialog = page.locator("#widget-dialog")
     dialog.locator("#id_opt-name").fill("Films")
     dialog.locator("#id_opt-url").fill("https://films.home.lan/")
-    dialog.get_by_label("Search the bundled icons").fill("jelly")
+    dialog.get_by_label("Search the icons").fill("jelly")
     choice = dialog.locator('[data-brand-icon="jellyfin"]')
     expect(choice).to_be_visible()
     page.screenshot(path=board_artifacts / "icon-picker.png")
