@@ -29,7 +29,8 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.redis import RedisCache
 
 from accounts.usernames import canonical
@@ -149,15 +150,23 @@ def begin(ip: str, username: str) -> Attempt:
     return attempt
 
 
+def _redis() -> RedisCache | None:
+    """The cache when it is Redis (the scripts run there in one step), else None. `cache` is
+    Django's proxy to the default cache, which is never an instance of a backend class: asking
+    isinstance of the proxy answered "not Redis" on every Redis server."""
+    backend = cache if isinstance(cache, BaseCache) else caches[DEFAULT_CACHE_ALIAS]
+    return backend if isinstance(backend, RedisCache) else None
+
+
 def reserve(limits: dict[str, int], window: int) -> int:
     """Counts one on every counter of `limits` (key -> limit) at once, unless one is locked or
     full: 0 when counted, the seconds a lock still lasts, or -1 when a counter is full.
     Counters live for `window` seconds from their first count. One step across processes
     (a Lua script in Redis, a lock in the in-process cache)."""
     keys, values = list(limits), list(limits.values())
-    if isinstance(cache, RedisCache):
-        made = [cache.make_and_validate_key(k) for k in keys]
-        client = cache._cache.get_client(made[0], write=True)
+    if (redis := _redis()) is not None:
+        made = [redis.make_and_validate_key(k) for k in keys]
+        client = redis._cache.get_client(made[0], write=True)
         answer = int(
             client.eval(
                 _RESERVE, 2 * len(made), *made, *(m + ":lock" for m in made), window * 1000, *values
@@ -187,9 +196,9 @@ def _lock_wait(keys: list[str]) -> int:
 
 
 def _release(keys: list[str]) -> None:
-    if isinstance(cache, RedisCache):
-        made = [cache.make_and_validate_key(k) for k in keys]
-        cache._cache.get_client(made[0], write=True).eval(_RELEASE, len(made), *made)
+    if (redis := _redis()) is not None:
+        made = [redis.make_and_validate_key(k) for k in keys]
+        redis._cache.get_client(made[0], write=True).eval(_RELEASE, len(made), *made)
         return
     with _LOCAL:
         for key, count in cache.get_many(keys).items():
@@ -202,9 +211,9 @@ def _lock_full(limits: dict[str, int]) -> None:
     lockout = settings.AUTH_THROTTLE_LOCKOUT
     until = math.ceil(time.time() + lockout)
     keys = list(limits)
-    if isinstance(cache, RedisCache):
-        made = [cache.make_and_validate_key(k) for k in keys]
-        cache._cache.get_client(made[0], write=True).eval(
+    if (redis := _redis()) is not None:
+        made = [redis.make_and_validate_key(k) for k in keys]
+        redis._cache.get_client(made[0], write=True).eval(
             _FAIL, 2 * len(made), *made, *(m + ":lock" for m in made), lockout * 1000, until,
             *limits.values(),
         )  # fmt: skip

@@ -1,6 +1,7 @@
 """Login throttling under attack: parallel guesses, a lock-out aimed at the owner, other
 spellings of a name, and the second-factor pages (issue 9, items 9 to 12)."""
 
+import os
 import threading
 import time
 
@@ -271,3 +272,28 @@ def test_the_current_password_on_the_password_page_is_throttled_like_login(peopl
     assert people.member.check_password(PASSWORD)
     failures = LoginRecord.objects.filter(user=people.member, reason="wrong current password")
     assert failures.count() == 3
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL: the Redis script")
+def test_with_redis_a_reservation_is_one_step_of_the_server(people, settings, monkeypatch):
+    """With Redis, checking and counting are one script run by the server, so two processes
+    can never both take the last place. `cache` is Django's proxy to the default cache: the
+    check that chose the script asked isinstance of the proxy, which is never a RedisCache,
+    and every Redis server took the in-process path (read, compare, then count) instead."""
+    import redis
+
+    commands = []
+    execute = redis.Redis.execute_command
+
+    def recording(self, *args, **options):
+        commands.append(args[0])
+        return execute(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", recording)
+    settings.AUTH_THROTTLE_ACCOUNT_ATTEMPTS = 1
+    attempt = throttle.begin("192.0.2.1", "mia")
+    assert "EVALSHA" in commands or "EVAL" in commands
+    assert not {"MGET", "INCRBY", "EXISTS"} & set(commands), commands
+    attempt.failed()
+    with pytest.raises(throttle.Locked):
+        throttle.begin("192.0.2.1", "mia")
