@@ -36,7 +36,7 @@ from boards import actions
 from boards.access import get_board, level_of, visible_boards
 from boards.forms import BoardGeneralForm
 from boards.models import Board, Level
-from boards.render import load_body_sections
+from boards.render import RenderedCache, load_body_sections
 from boards.views import general_state, save_general
 from groups import rules
 from groups.models import Group
@@ -170,6 +170,7 @@ def board(request: ApiRequest, name: str) -> HttpResponse:
 
 
 SECTIONS_TIMEOUT = 3600
+local_sections: RenderedCache[str] = RenderedCache(64)
 
 
 def item_json(item) -> dict:
@@ -197,14 +198,14 @@ def board_sections(board: Board) -> str:
     (boards.render), as text (neither decoded from the cache nor encoded again per call)."""
     stamp = board.updated.timestamp() if board.updated else 0
     key = f"api-board-json:{board.pk}:{board.version}:{stamp}"
-    text = cache.get(key)
-    if text is not None:
-        return text
-    sections = []
-    for section in load_body_sections(board):
-        sections.append(section_json(section, section.item_list))
-    text = json.dumps(sections, cls=DjangoJSONEncoder)
-    cache.set(key, text, SECTIONS_TIMEOUT)
+    # The key names the whole content, so this process keeps what it read (as boards.render
+    # keeps board bodies): no round trip to a shared cache for a board asked again.
+    text = local_sections.get((key,)) or cache.get(key)
+    if text is None:
+        sections = [section_json(s, s.item_list) for s in load_body_sections(board)]
+        text = json.dumps(sections, cls=DjangoJSONEncoder)
+        cache.set(key, text, SECTIONS_TIMEOUT)
+    local_sections.put((key,), text)
     return text
 
 

@@ -68,8 +68,13 @@ def main() -> None:
         handler = WSGIHandler()
 
         def call(path: str, kind: str) -> None:
-            status = []
-            body = handler(environ(path, headers[kind]), lambda s, h: status.append(s))
+            status: list[str] = []
+
+            def start_response(line: str, _headers: list, _exc_info=None):
+                status.append(line)
+                return lambda _data: None
+
+            body = handler(environ(path, headers[kind]), start_response)
             b"".join(body)
             if hasattr(body, "close"):
                 body.close()

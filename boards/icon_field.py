@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from boards import icons
+from boards.uploaded_icons import UploadedIcon
 
 
 class IconPickerInput(forms.TextInput):
@@ -27,8 +28,6 @@ def known_icon(value: str) -> bool:
     found = icons.UPLOAD_REFERENCE.match(value)
     if found is None:
         return icons.icon(value) is not None
-    from boards.models import UploadedIcon
-
     return any(
         stored.extension == found["ext"]
         for stored in UploadedIcon.objects.filter(sha256__startswith=found["key"]).only(

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from boards import uploads
 from boards.icons import FOREVER
-from boards.models import UploadedIcon
+from boards.models import Item, UploadedIcon
 from groups.permissions import APP_MANAGE
 from homeportal.http import AuthenticatedRequest, Request
 from homeportal.net import client_ip
@@ -128,6 +128,26 @@ def _icons_page(request, form, status=200):
     return render(request, "boards/icons.html", context, status=status)
 
 
+def delete_everywhere(icon: UploadedIcon) -> int:
+    """Deletes the icon and the references to it, so nothing shows a missing image: app
+    links fall back to their letter, integrations to their kind's icon, protected apps to
+    none. Answers how many things showed it."""
+    from integrations.models import Integration
+    from protected_apps.models import ProtectedApp
+
+    reference = icon.reference
+    with transaction.atomic():
+        items = list(Item.objects.filter(kind="app", options__brand_icon=reference))
+        for item in items:
+            item.options = {**item.options, "brand_icon": "-"}
+            item.save(update_fields=["options"])  # moves the board's `updated`
+        count = len(items)
+        count += Integration.objects.filter(icon=reference).update(icon="")
+        count += ProtectedApp.objects.filter(icon=reference).update(icon="")
+        icon.delete()
+    return count
+
+
 @require_safe
 @login_required
 def icon_list(request: AuthenticatedRequest) -> HttpResponse:
@@ -173,7 +193,7 @@ def icon_upload(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def icon_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Deletes an uploaded icon (its uploader or an admin), and the references to it
-    (UploadedIcon.delete_everywhere)."""
+    (delete_everywhere)."""
     icon = get_object_or_404(UploadedIcon.objects.defer("data"), pk=pk)
     if not may_delete(request.grants, icon):
         raise PermissionDenied
@@ -184,7 +204,7 @@ def icon_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         ip=client_ip(request),
         details={"sha256": icon.sha256},
     )
-    icon.delete_everywhere()
+    delete_everywhere(icon)
     messages.success(request, _("Icon deleted."))
     return redirect("icons:list")
 

@@ -11,10 +11,12 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# Defined in its own module (see there), registered with the app's models here.
+from boards.uploaded_icons import UploadedIcon as UploadedIcon
 from groups.models import AccessRow
 
 BOARD_NAME = RegexValidator(
@@ -298,72 +300,3 @@ class ServerHomeBoard(models.Model):
         return cls.objects.select_related("desktop_board", "mobile_board").filter(pk=1).first() or (
             cls(pk=1)
         )
-
-
-class UploadedIcon(models.Model):
-    """An icon someone uploaded (boards.uploads says what is accepted), kept in the database so
-    every server sharing it serves the same icons with no shared disk. One row per content:
-    the same file uploaded twice is the same icon."""
-
-    name = models.CharField(_("name"), max_length=80)
-    content_type = models.CharField(max_length=40)
-    data = models.BinaryField()
-    sha256 = models.CharField(max_length=64, unique=True)
-    size = models.PositiveIntegerField()
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
-    uploader = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="uploaded_icons",
-    )
-    created = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["name", "pk"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def extension(self) -> str:
-        from boards.uploads import TYPES
-
-        return next((ext for ct, ext in TYPES.values() if ct == self.content_type), "bin")
-
-    @property
-    def key(self) -> str:
-        """What names the icon in addresses and icon fields: the start of its hash."""
-        return self.sha256[:16]
-
-    @property
-    def reference(self) -> str:
-        """The value an icon field stores for it (boards.icons.resolve reads it back)."""
-        return f"upload:{self.key}.{self.extension}"
-
-    @property
-    def url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("icons:uploaded", args=[self.key, self.extension])
-
-    def delete_everywhere(self) -> int:
-        """Deletes the icon and the references to it, so nothing shows a missing image: app
-        links fall back to their letter, integrations to their kind's icon, protected apps to
-        none. Answers how many things showed it."""
-        from integrations.models import Integration
-        from protected_apps.models import ProtectedApp
-
-        reference = self.reference
-        with transaction.atomic():
-            items = list(Item.objects.filter(kind="app", options__brand_icon=reference))
-            for item in items:
-                item.options = {**item.options, "brand_icon": "-"}
-                item.save(update_fields=["options"])  # moves the board's `updated`
-            count = len(items)
-            count += Integration.objects.filter(icon=reference).update(icon="")
-            count += ProtectedApp.objects.filter(icon=reference).update(icon="")
-            self.delete()
-        return count

@@ -14,6 +14,7 @@ Every change to a board, its sections or its items moves `Board.updated` (and la
 """
 
 import hashlib
+import html
 import json
 import re
 import secrets
@@ -31,7 +32,6 @@ from django.template.backends.django import DjangoTemplates
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.csp import CSP
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -373,13 +373,13 @@ def render_item(
         },
         autoescape=True,
     )
-    html = template.render(context)
+    rendered = template.render(context)
     if key is not None:
-        rendered_cache.put(key, html)
-    return html
+        rendered_cache.put(key, rendered)
+    return rendered
 
 
-def render_live(item: ItemLike, board: Board) -> str:
+def render_live(item: ItemLike, board: Board) -> SafeString:
     """A widget's `live` partial with its data of this request (board page, not editing)."""
     widget = item.widget
     template = cast(DjangoTemplates, engines["django"]).engine.get_template(
@@ -477,13 +477,15 @@ def render_body(board: Board, request) -> BoardBody:
     chunks = []
     for section in sections:
         grid = "".join(
-            f'<article class="board-item widget-{conditional_escape(item.kind)}" '
+            f'<article class="board-item widget-{html.escape(item.kind)}" '
             f'id="item-{int(item.pk)}">{render_item(item, board, live_slot=_slot("live", item.pk))}'
             "</article>\n"
             for item in section.item_list
         )
         grid = f'<div class="board-grid">\n{grid}</div>\n'
-        title = conditional_escape(section.title)
+        # Text from the database: escaped as Django's escape does (html.escape), without its
+        # lazy-text wrapper, which cost more than the escaping on a 60-widget body.
+        title = html.escape(section.title)
         if section.is_category:
             url = reverse("boards:collapse", args=[board.name, section.pk])
             chunks.append(
@@ -573,16 +575,16 @@ def live_fragments(body: BoardBody, board: Board, request) -> dict[int, str]:
     attach_data(items, request)
     # What a partial may show of the viewer besides its data: their time zone and time format.
     key = (body_key(board), timezone.get_current_timezone_name(), preferences.time_format())
-    fragments = {}
+    fragments: dict[int, str] = {}
     for item in items:
         try:
             cache_key = ("live", key, item.pk, json.dumps(item.data, sort_keys=True))
         except (TypeError, ValueError):
             fragments[item.pk] = render_live(item, board)  # data JSON cannot describe
             continue
-        html = rendered_cache.get(cache_key)
-        if html is None:
-            html = render_live(item, board)
-            rendered_cache.put(cache_key, html)
-        fragments[item.pk] = html
+        fragment = rendered_cache.get(cache_key)
+        if fragment is None:
+            fragment = render_live(item, board)
+            rendered_cache.put(cache_key, fragment)
+        fragments[item.pk] = fragment
     return fragments

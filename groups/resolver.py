@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from groups.models import AccessRow
 
 VERSION_KEY = "grants-version"
-KEY_PREFIX = "grants2"  # bumped when the cached shape changes
+KEY_PREFIX = "grants3"  # bumped when the cached shape changes
 GRANTS_TIMEOUT = 3600
 
 
@@ -414,13 +414,19 @@ def grants_for(user, cache=default_cache, refresh: bool = False) -> Grants:
         return ANONYMOUS
     if not refresh and getattr(user, "_grants", None) is not None:
         return user._grants
-    key = f"{KEY_PREFIX}:{current_version(cache)}:{user.pk}"
-    cached = None if refresh else cache.get(key)
-    if cached is None:
+    # The version and the user's entry in one round trip; the entry names the version it was
+    # computed under, and one computed under another is computed again.
+    key = f"{KEY_PREFIX}:{user.pk}"
+    found = {} if refresh else cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        version = current_version(cache)
+    cached = found.get(key)
+    if cached is None or cached[0] != version:
         grants = compute(user)
-        cache.set(key, grants.as_cached(), GRANTS_TIMEOUT)
+        cache.set(key, (version, grants.as_cached()), GRANTS_TIMEOUT)
     else:
-        permissions, group_ids, two_factor_required = cached
+        permissions, group_ids, two_factor_required = cached[1]
         grants = Grants(user.pk, user.is_owner, frozenset(permissions), frozenset(group_ids),
                         two_factor_required)  # fmt: skip
     # A request made with an API token: the token's scopes narrow every answer, the rules'

@@ -68,13 +68,15 @@ class CompiledQuery:
         queryset = self.build(*placeholders).using(alias)
         compiler = queryset.query.get_compiler(alias)
         sql, params = compiler.as_sql()
-        slots = tuple((i, _argument(p, placeholders)) for i, p in enumerate(params))
-        slots = tuple((i, n) for i, n in slots if n is not None)
+        slots = tuple(
+            (i, n) for i, p in enumerate(params) if (n := _argument(p, placeholders)) is not None
+        )
         if {n for _i, n in slots} != set(range(count)):
             raise ValueError(f"{self.build!r}: a value did not reach the SQL as a parameter")
         columns = [s[0] for s in compiler.select[0 : compiler.col_count]]
         converters = tuple(compiler.get_converters(columns).items())
-        info, mode = compiler.klass_info, queryset._fetch_mode
+        info = compiler.klass_info
+        mode = queryset._fetch_mode  # type: ignore[attr-defined]  # Django 6.1's, not in the stubs
         if info is None or queryset._iterable_class is not ModelIterable:  # values_list
             plan = _Plan(sql, tuple(params), slots, converters, None, (), 0, 0, [], ())
         else:

@@ -37,11 +37,12 @@ def _fresh_cache():
 
 
 def clear_process_caches() -> None:
+    from apitokens.endpoints import local_sections
     from boards.frame import frames
     from boards.render import local_bodies, rendered_cache
 
     cache.clear()
-    for kept in (frames, local_bodies, rendered_cache):
+    for kept in (frames, local_bodies, rendered_cache, local_sections):
         kept.clear()
 
 
