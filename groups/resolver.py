@@ -346,6 +346,39 @@ def compute(user) -> Grants:
     return Grants(user.pk, user.is_owner, permissions, group_ids, two_factor_required)
 
 
+def compute_many(users) -> dict[int, Grants]:
+    """`compute` for several users at once, by user id: one query, whatever their number
+    (for lists that judge many users' rights, such as the invites list's creators)."""
+    from groups.models import Group
+
+    users = {user.pk: user for user in users if user is not None}
+    rows = (
+        Group.objects.filter(Q(memberships__user_id__in=users) | Q(is_everyone=True))
+        .values_list(
+            "id", "permissions", "require_two_factor", "is_everyone", "memberships__user_id"
+        )
+        .distinct()
+    )
+    everyone: dict[int, tuple[list[str], bool]] = {}
+    groups: dict[int, dict[int, tuple[list[str], bool]]] = {pk: {} for pk in users}
+    for group_id, permissions, two_factor, is_everyone, user_id in rows:
+        if is_everyone:
+            everyone[group_id] = (permissions, two_factor)
+        if user_id in groups:
+            groups[user_id][group_id] = (permissions, two_factor)
+    answer = {}
+    for pk, user in users.items():
+        mine = {**everyone, **groups[pk]}
+        answer[pk] = Grants(
+            pk,
+            user.is_owner,
+            expand(p for permissions, _ in mine.values() for p in permissions),
+            frozenset(mine),
+            any(required for _, required in mine.values()),
+        )
+    return answer
+
+
 def holder_group_ids(permission: str, groups=None) -> set[int]:
     """The groups whose permissions include `permission` (through implications too).
     `groups`: every group, if loaded already (then no query)."""

@@ -66,15 +66,13 @@ class Integration(models.Model):
     @property
     def icon_url(self) -> str:
         """The address of the icon to show: the chosen one, else the kind's own."""
-        from django.templatetags.static import static
-
         from boards.icons import resolve
 
         chosen = resolve(self.icon)
         if chosen is not None:
             return chosen["url"]
         kind = self.kind_module
-        return static(kind.icon) if kind is not None and kind.icon else ""
+        return kind.icon_url if kind is not None else ""
 
     @property
     def host(self) -> str:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from groups import rules
 from groups.models import Group
+from groups.resolver import compute_many
 from invites.tokens import hash_token, new_token
 from sessions_admin import audit
 
@@ -88,6 +89,8 @@ class Invite(models.Model):
     )
 
     objects = InviteQuerySet.as_manager()
+    # Set by `with_refusals` for lists: why the invite cannot be used now, None when it can.
+    refusal_reason: str | None = None
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -114,10 +117,26 @@ class Invite(models.Model):
     def get_state_display(self) -> str | Promise:
         return InviteState(self.state).label
 
-    def refusal(self) -> str | None:
+    def refusal(self, *, grants=None) -> str | None:
         """Why the invite no longer works on its creator's authority as it is now: they are
-        gone or disabled, or may no longer place people in one of its default groups."""
-        return rules.link_refusal(self.creator, groups=self.default_groups.all())
+        gone or disabled, or may no longer place people in one of its default groups.
+        `grants`: the creator's, when read already (`with_refusals`)."""
+        return rules.link_refusal(self.creator, groups=self.default_groups.all(), grants=grants)
+
+    @staticmethod
+    def with_refusals(invites) -> list["Invite"]:
+        """The invites, each with `refusal_reason`: why it cannot be used as things are now
+        (`refusal`), None when it can; for invites otherwise active only. One query for all
+        creators' rights; the invites come with their creator and default groups loaded."""
+        invites = list(invites)
+        active = [invite for invite in invites if invite.state == InviteState.ACTIVE]
+        creators = [i.creator for i in active if i.creator is not None and i.creator.is_active]
+        grants = compute_many(creators) if creators else {}
+        for invite in invites:
+            invite.refusal_reason = None
+        for invite in active:
+            invite.refusal_reason = invite.refusal(grants=grants.get(invite.creator_id))
+        return invites
 
     @classmethod
     def create(

@@ -38,7 +38,11 @@ PER_PAGE = 50
 
 def invites_page(request: Request):
     invites = Invite.objects.select_related("creator").prefetch_related("default_groups")
-    return Paginator(invites, PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(invites, PER_PAGE).get_page(request.GET.get("page"))
+    # Whether each invite can still be used on its creator's rights as they are now, as its
+    # link would answer: for the whole page at once, not a query per invite.
+    page.object_list = Invite.with_refusals(page.object_list)
+    return page
 
 
 @require_safe

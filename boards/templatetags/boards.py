@@ -37,3 +37,12 @@ def brand_icon(slug) -> dict | None:
     from boards import icons
 
     return icons.resolve(slug)
+
+
+@register.filter
+def may_upload_icons(grants) -> bool:
+    """Whether the person with these grants may upload icons (boards.icon_views.may_upload):
+    the Settings navigation links the icons page for them."""
+    from boards.icon_views import may_upload
+
+    return grants is not None and may_upload(grants)

@@ -19,6 +19,7 @@ from boards.widgets.integration import IntegrationWidgetForm, integration_widget
 
 MAX_QUERY = 2000
 WIDTH, HEIGHT = 200, 50  # the sparkline's viewBox
+DOT_MARGIN = 4.0  # how far from the box's sides a lone point's dot stays
 RANGES = [("1h", _("last hour")), ("6h", _("last 6 hours")), ("24h", _("last day")),
           ("7d", _("last week"))]  # fmt: skip
 
@@ -140,7 +141,8 @@ def present_stat(options: dict, value: Any) -> dict:
 
 
 def sparkline(points: list, start: float, end: float) -> dict:
-    """SVG geometry in a WIDTH by HEIGHT box: the line's points and the area under it."""
+    """SVG geometry in a WIDTH by HEIGHT box: the line's points and the area under it; for a
+    single point, which a line cannot show, the `dot` where it is drawn instead."""
     pairs = [
         (t, v)
         for p in points
@@ -148,7 +150,7 @@ def sparkline(points: list, start: float, end: float) -> dict:
         if (t := number(p[0])) is not None and (v := number(p[1])) is not None
     ]
     if not pairs:
-        return {"line": "", "area": ""}
+        return {"line": "", "area": "", "dot": ""}
     low, high = min(v for _t, v in pairs), max(v for _t, v in pairs)
     span = (end - start) or 1.0
     margin = 2.0
@@ -159,15 +161,19 @@ def sparkline(points: list, start: float, end: float) -> dict:
         return margin + (high - v) / (high - low) * (HEIGHT - 2 * margin)
 
     xy = [(min(max((t - start) / span, 0.0), 1.0) * WIDTH, y(v)) for t, v in pairs]
+    if len(xy) == 1:
+        # Kept off the edges, where half of the dot would be cut off.
+        x = min(max(xy[0][0], DOT_MARGIN), WIDTH - DOT_MARGIN)
+        return {"line": "", "area": "", "dot": f"{x:.1f},{xy[0][1]:.1f}"}
     line = " ".join(f"{x:.1f},{yy:.1f}" for x, yy in xy)
     area = f"M{xy[0][0]:.1f},{HEIGHT} L" + " L".join(f"{x:.1f},{yy:.1f}" for x, yy in xy)
     area += f" L{xy[-1][0]:.1f},{HEIGHT} Z"
-    return {"line": line, "area": area}
+    return {"line": line, "area": area, "dot": ""}
 
 
 def present_graph(options: dict, value: Any) -> dict:
     if not isinstance(value, dict):
-        return {"line": "", "area": ""}
+        return {"line": "", "area": "", "dot": ""}
     found = value.get("points")
     points: list = found if isinstance(found, list) else []
     values = [v for p in points if isinstance(p, list) and len(p) == 2

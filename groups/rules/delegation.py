@@ -106,15 +106,16 @@ def check_may_place(actor, group: Group) -> None:
     refuse(placement_refusal(actor, group))
 
 
-def link_refusal(creator, target=None, groups=()) -> str | None:
+def link_refusal(creator, target=None, groups=(), *, grants=None) -> str | None:
     """Why a link `creator` handed out no longer works when it is used: its creator is gone
     or disabled, may no longer manage its `target` (a reset or set-password link), or may no
     longer place people in its `groups` (an invite); or the target holds a permission the
     creator does not (admin included): the link would hand the creator an account stronger
-    than their own."""
+    than their own. Lists that show many invites pass each creator's `grants` (read for all
+    of them at once: `groups.resolver.compute_many`) so that the answer costs no query."""
     if creator is None or not creator.is_active:
         return _("Whoever made this link can no longer vouch for it.")
-    grants = grants_for(creator, refresh=True)
+    grants = grants if grants is not None else grants_for(creator, refresh=True)
     if target is not None:
         reason = manage_refusal(creator, target, grants=grants)
         if reason:

@@ -102,12 +102,23 @@ class IntegrationKind:
     secrets_help: str = ""  # where to find the secrets in the service
     docs_url: str = ""
     secrets_url: str = ""  # the service's page that says where its secrets are ("": docs_url)
-    icon: str = ""  # a static file path, e.g. "integrations/icons/transmission.svg"
+    # The bundled brand icon's slug (boards/icons.py), e.g. "transmission": not a static file
+    # path, since the brand icons are served from one collected file, not one file each.
+    icon: str = ""
     default_url: str = ""  # e.g. "http://127.0.0.1:9091"
 
     @property
     def secret_names(self) -> frozenset[str]:
         return frozenset(f.name for group in self.secret_sets for f in group)
+
+    @property
+    def icon_url(self) -> str:
+        """The address of the kind's own icon (its hashed address, which answers in
+        production as in development); "" when it has none."""
+        from boards.icons import icon
+
+        found = icon(self.icon) if self.icon else None
+        return found["url"] if found is not None else ""
 
 
 _REGISTRY: dict[str, IntegrationKind] = {}

@@ -239,7 +239,7 @@ KIND = register(
             "deluge-web must list the daemon in its Connection Manager."
         ),
         docs_url="https://deluge.readthedocs.io/en/latest/reference/webapi.html",
-        icon="icons/brands/deluge.svg",
+        icon="deluge",
         default_url="http://127.0.0.1:8112",
     )
 )

@@ -222,7 +222,7 @@ KIND = register(
             "administrator's token; the token's user decides what may be switched."
         ),
         docs_url="https://developers.home-assistant.io/docs/api/rest/",
-        icon="icons/brands/homeassistant.svg",
+        icon="homeassistant",
         secrets_url="https://www.home-assistant.io/docs/authentication/#your-account-profile",
         default_url="http://127.0.0.1:8123",
     )

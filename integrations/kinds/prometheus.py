@@ -191,7 +191,7 @@ KIND = register(
             "token, the bearer token."
         ),
         docs_url="https://prometheus.io/docs/prometheus/latest/querying/api/",
-        icon="icons/brands/prometheus.svg",
+        icon="prometheus",
         secrets_url="https://prometheus.io/docs/prometheus/latest/configuration/https/",
         default_url="http://127.0.0.1:9090",
     )

@@ -224,7 +224,7 @@ KIND = register(
         ),
         docs_url="https://github.com/qbittorrent/qBittorrent/wiki/WebUI-API-(qBittorrent-4.1)",
         secrets_url="https://github.com/qbittorrent/qBittorrent/wiki/Explanation-of-Options-in-qBittorrent",
-        icon="icons/brands/qbittorrent.svg",
+        icon="qbittorrent",
         default_url="http://127.0.0.1:8080",
     )
 )

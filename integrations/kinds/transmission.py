@@ -171,7 +171,7 @@ KIND = register(
         ),
         docs_url="https://github.com/transmission/transmission/blob/main/docs/rpc-spec.md",
         secrets_url="https://github.com/transmission/transmission/blob/main/docs/Editing-Configuration-Files.md#rpc",
-        icon="icons/brands/transmission.svg",
+        icon="transmission",
         default_url="http://127.0.0.1:9091",
     )
 )

@@ -74,3 +74,29 @@ def test_query_count_is_the_same_for_a_user_manager(people, login):
     seed(2_000, [people.family])
     large, _ = queries_for(client, "/settings/users/")
     assert small == large
+
+
+def test_invites_list_queries_do_not_grow_with_invites_or_their_creators(people, login):
+    """Whether each invite is still usable (its creator's rights as they are now) is read for
+    the whole page at once: one invite by one creator costs what a full page of invites by as
+    many creators, some of them no longer allowed to make theirs, costs."""
+    from invites.models import Invite
+    from invites.tokens import new_token
+
+    kids = Group.objects.create(name="kids", position=20)
+
+    def invite(creator, *groups) -> None:
+        made = Invite.objects.create(token_hash=new_token()[1], creator=creator)
+        made.default_groups.set(groups)
+
+    client = login(people.owner)
+    invite(people.user_manager, people.family)
+    small, page = queries_for(client, "/settings/invites/")
+    assert ">Active</span>" in page
+    creators = User.objects.bulk_create(User(username=f"maker{i:02d}") for i in range(60))
+    Membership.objects.bulk_create(Membership(user=u, group=people.managers) for u in creators[::2])
+    for creator in creators:
+        invite(creator, kids, people.family)
+    large, page = queries_for(client, "/settings/invites/")
+    assert small == large, f"{small} queries with 1 invite, {large} with a page of 50"
+    assert page.count(">Not usable</span>") == 25 and page.count(">Active</span>") == 25

@@ -335,6 +335,46 @@ def test_the_uploader_and_admins_delete_an_icon_others_do_not(people, login):
     assert login(people.admin).post(url).status_code == 404
 
 
+def settings_tabs(page: str) -> str:
+    """The Settings area's navigation in a page ("" when the page shows none)."""
+    found = re.search(r'<nav class="admin-tabs".*?</nav>', page, re.S)
+    return found.group(0) if found else ""
+
+
+ICONS_TAB = '<a href="/icons/"'
+
+
+def test_the_settings_navigation_links_the_icons_page_for_those_who_may_upload(people, login):
+    """Beside the other settings pages, for whoever may upload; the icons page shows the same
+    navigation, with its tab current."""
+    for page in (
+        "/settings/users/",
+        "/settings/groups/",
+        "/settings/invites/",
+        "/boards/home-boards/",
+    ):
+        assert ICONS_TAB in settings_tabs(login(people.owner).get(page).content.decode()), page
+    icons_page = settings_tabs(login(people.owner).get("/icons/").content.decode())
+    assert '<a href="/icons/" aria-current="page">Icons</a>' in icons_page
+    assert '<a href="/settings/users/"' in icons_page
+
+    # The user manager may not upload until they may modify a board.
+    users = "/settings/users/"
+    assert ICONS_TAB not in settings_tabs(login(people.user_manager).get(users).content.decode())
+    board = make_board("lab", people.owner)
+    BoardAccess.objects.create(board=board, user=people.user_manager, level="modify")
+    tabs = settings_tabs(login(people.user_manager).get(users).content.decode())
+    assert ICONS_TAB in tabs and '<a href="/settings/users/"' in tabs
+
+    # Someone with no other settings page who may upload gets the icons tab on its page;
+    # someone who may not gets no settings navigation at all.
+    assert settings_tabs(login(people.member).get("/icons/").content.decode()) == ""
+    BoardAccess.objects.create(board=board, user=people.member, level="modify")
+    tabs = settings_tabs(login(people.member).get("/icons/").content.decode())
+    assert ICONS_TAB in tabs and "/settings/users/" not in tabs
+    assert settings_tabs(login(people.outsider).get("/icons/").content.decode()) == ""
+
+
 # --- The picker ---------------------------------------------------------------------------------
 
 

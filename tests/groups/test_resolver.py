@@ -14,7 +14,7 @@ from groups import resolver
 from groups.models import Group, Membership
 from groups.resolver import grants_for
 from integrations.models import Integration, IntegrationAccess
-from tests.conftest import make_group, make_user
+from tests.conftest import PERSONAS, make_group, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -193,6 +193,21 @@ def test_query_count_is_fixed_whatever_the_number_of_groups_and_rows(
         grants.prefetch("board", page)
         assert all(grants.can("board", b, "view") for b in page)
         assert not any(grants.can("board", b, "modify") for b in page)
+
+
+def test_grants_of_many_users_are_read_in_one_query(people, django_assert_num_queries):
+    """`compute_many` answers what `compute` answers for each user, in one query."""
+    Membership.objects.create(user=people.member, group=make_group("creators", "board-create"))
+    people.everyone.permissions = ["integration-create"]
+    people.everyone.save()
+    users = [people.get(persona) for persona in PERSONAS if persona != "anonymous"]
+    with django_assert_num_queries(1):
+        many = resolver.compute_many(users)
+    assert set(many) == {user.pk for user in users}
+    for user in users:
+        assert many[user.pk] == resolver.compute(user), user.username
+    assert many[people.member.pk].has("board-create") and many[people.owner.pk].is_admin
+    assert many[people.outsider.pk].permissions == frozenset({"integration-create"})
 
 
 def test_cached_grants_do_not_grow_with_acl_rows(people):

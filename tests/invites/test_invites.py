@@ -71,6 +71,47 @@ def test_list_shows_creator_uses_expiry_and_state(people, login):
     assert ">adam</td>" in page and ">0 / 1</td>" in page
 
 
+def test_list_shows_an_invite_its_creator_can_no_longer_make_as_not_usable(people, login, client):
+    """The list says what the link would answer: the creator's rights as they are now."""
+    kids = make_group("kids")
+    keeper = User.objects.create_user("keeper", "x" * 12)
+    Membership.objects.create(user=keeper, group=people.managers)
+    demoted = User.objects.create_user("demoted", "x" * 12)
+    Membership.objects.create(user=demoted, group=people.managers)
+    disabled = User.objects.create_user("disabled", "x" * 12)
+    Membership.objects.create(user=disabled, group=people.admins)
+    deleted = User.objects.create_user("deleted", "x" * 12)
+    Membership.objects.create(user=deleted, group=people.admins)
+    tokens = {
+        "still fine": Invite.create(creator=keeper, note="still fine", groups=[people.family])[1],
+        "made admin": Invite.create(creator=keeper, note="made admin", groups=[kids])[1],
+        "demoted": Invite.create(creator=demoted, note="demoted")[1],
+        "disabled": Invite.create(creator=disabled, note="disabled")[1],
+        "deleted": Invite.create(creator=deleted, note="deleted")[1],
+    }
+    kids.permissions = ["admin"]
+    kids.save()
+    Membership.objects.filter(user=demoted).delete()
+    User.objects.filter(pk=disabled.pk).update(is_active=False)
+    deleted.delete()
+
+    page = login(people.admin).get("/settings/invites/").content.decode()
+    rows = {note: page.split(f"<td>{note}<", 1)[1].split("</tr>", 1)[0] for note in tokens}
+    assert ">Active</span>" in rows["still fine"] and "Not usable" not in rows["still fine"]
+    for note in ("made admin", "demoted", "disabled", "deleted"):
+        assert ">Not usable</span>" in rows[note] and ">Active</span>" not in rows[note], note
+        # As the link answers: the same rule, at use time.
+        assert client.get(f"/invite/{tokens[note]}/").status_code == 404, note
+    assert client.get(f"/invite/{tokens['still fine']}/").status_code == 200
+    assert "Only admins can change a group that grants admin." in rows["made admin"]
+    assert "keeper could no longer make it:" in rows["made admin"]
+    assert "not allowed to manage users" in rows["demoted"]
+    for note in ("disabled", "deleted"):
+        assert "Whoever made this link can no longer vouch for it." in rows[note]
+    assert ">deleted user</td>" in rows["deleted"]
+    assert 'action="/settings/invites/' in rows["demoted"]  # still revocable
+
+
 def test_register_creates_the_account_in_the_default_groups_and_logs_in(people, client, login):
     path, _token = create(login(people.admin), default_groups=[people.family.pk])
     page = client.get(path).content.decode()
