@@ -1,19 +1,21 @@
-"""The board page around its body, rendered once per viewer and board version.
+"""The board page around its body, rendered once per viewer and board.
 
 Rendering `boards/board.html` and `base.html` (the menus, the header, the user menu, a dozen
 URLs) cost half of a board page's time once the body came from the cache. What that frame
-shows depends on a few things only, and `frame_key` names them all: the board's body key (its
-version, last change and language), the address, the viewer's name and display preferences,
-the menu entries their global permissions open, and their level on the board. The frame is
-rendered with markers where the body, the CSRF token and the CSP nonce go, kept in this
-process (the key names its whole content, so several servers can each keep their own; a
-change anywhere names a new key), and filled in on every request.
+shows depends on a few things only, and `frame_key` names them all: the board's name, title
+and description, the language, the address, the viewer's name and display preferences, the
+menu entries their global permissions open, and their level on the board. The frame is
+rendered with markers where the body, its style sheet, the CSRF token and the CSP nonce go,
+kept in this process (the key names its whole content, so several servers can each keep their
+own, and a change names a new key), and filled in on every request. A change to the board's
+widgets or layout changes the body, not the frame: the first view after it renders the body
+only.
 
 Not cached: pages with messages to show, and an administrator acting as someone (its banner).
 
-When base.html, board.html or the menus start showing something else of the viewer, add it
-to `frame_key`: `tests/boards/test_frame.py` changes every value named there and checks that
-the page follows.
+When base.html, board.html or the menus start showing something else of the viewer or the
+board, add it to `frame_key`: `tests/boards/test_frame.py` changes every value named there and
+checks that the page follows.
 """
 
 import secrets
@@ -33,12 +35,12 @@ from groups.permissions import AUDIT_VIEW, USER_MANAGE
 # Markers made here, never from stored data; letters and digits only, so escaping in the
 # template (an attribute, a URL) leaves them as they are.
 _TOKEN = secrets.token_hex(8)
-BODY, CSRF, NONCE = (f"hpframe{_TOKEN}{name}" for name in ("body", "csrf", "nonce"))
+BODY, CSS, CSRF, NONCE = (f"hpframe{_TOKEN}{n}" for n in ("body", "css", "csrf", "nonce"))
 
 frames: RenderedCache[tuple[str, str, bool]] = RenderedCache(256)
 
 
-def frame_key(request, board: Board, body_key: str, level: str | None, can_modify: bool,
+def frame_key(request, board: Board, level: str | None, can_modify: bool,
               empty: bool) -> tuple | None:  # fmt: skip
     """Everything the frame shows, or None when this request's frame cannot be shared."""
     if getattr(request, "impersonator", None) is not None or len(get_messages(request)):
@@ -49,15 +51,17 @@ def frame_key(request, board: Board, body_key: str, level: str | None, can_modif
         viewer = (user.pk, user.get_short_name(), user.color_scheme, user.motion,
                   first_day_of_week(user), bool(user.time_zone), user.is_local)  # fmt: skip
     menus = (grants.is_admin, USER_MANAGE in grants.permissions, AUDIT_VIEW in grants.permissions)
-    return (body_key, request.path, get_language(), viewer, menus, level, can_modify, empty)
+    shown = (board.pk, board.name, board.title, board.description)
+    return (shown, request.path, get_language(), viewer, menus, level, can_modify, empty)
 
 
 def render_page(request, context: dict, key: tuple | None) -> str:
-    """The board page: the frame for `key` (rendered when new) with this request's body,
-    CSRF token and nonce."""
+    """The board page: the frame for `key` (rendered when new) with this request's body, its
+    style sheet, the CSRF token and the nonce."""
     parts = frames.get(key) if key is not None else None
     if parts is None:
-        marked = {**context, "body": mark_safe(BODY), "csrf_token": CSRF, "csp_nonce": NONCE}  # noqa: S308 - a marker made here
+        marked = {**context, "body": mark_safe(BODY), "board_css": CSS, "csrf_token": CSRF,  # noqa: S308 - a marker made here
+                  "csp_nonce": NONCE}  # fmt: skip
         html = render(request, "boards/board.html", marked).content.decode()
         head, found, tail = html.partition(BODY)
         parts = (head, tail, bool(found))  # an empty board's page shows no body
@@ -65,5 +69,5 @@ def render_page(request, context: dict, key: tuple | None) -> str:
             frames.put(key, parts)
     head, tail, has_body = parts
     token, nonce = get_token(request), str(get_nonce(request))
-    body = context["body"] if has_body else ""
-    return head.replace(CSRF, token).replace(NONCE, nonce) + body + tail.replace(CSRF, token)
+    head = head.replace(CSS, context["board_css"]).replace(CSRF, token).replace(NONCE, nonce)
+    return head + (context["body"] if has_body else "") + tail.replace(CSRF, token)

@@ -58,7 +58,6 @@ from boards.models import (
 from boards.render import (
     attach_data,
     board_css,
-    body_key,
     csp_with,
     live_fragments,
     load_sections,
@@ -124,7 +123,7 @@ def render_board(request: Request, board: Board) -> HttpResponse:
     level, can_modify = level_of(grants, board), can(grants, board, Level.MODIFY)
     context = {"board": board, "body": html, "empty": body.empty, "level": level,
                "can_modify": can_modify, "board_css": body.css}  # fmt: skip
-    key = frame_key(request, board, body_key(board), level, can_modify, body.empty)
+    key = frame_key(request, board, level, can_modify, body.empty)
     response = HttpResponse(render_page(request, context, key))
     # What csp_override does, per board: the policy the CSP middleware reads from the response.
     response._csp_config = csp_with(body.csp)  # type: ignore[attr-defined]  # Django's own name

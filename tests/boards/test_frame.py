@@ -173,3 +173,20 @@ def test_an_empty_board_shows_no_body(people, login):
         shown = page(client, "/boards/empty/")
         assert "This board is empty." in shown
         assert shown.rstrip().endswith("</html>")
+
+
+def test_description_and_layout_follow_with_the_frame_kept(lab, people, login):
+    """The frame names the board's title and description; its widgets and their places (the
+    body and its style sheet) change without a new frame."""
+    client = login(people.member)
+    item = lab.items.get()
+    assert f"#item-{item.pk}{{grid-area:1/1/" in page(client)
+    item.x = 4
+    item.save()
+    shown = page(client)
+    assert f"#item-{item.pk}{{grid-area:1/5/" in shown
+    assert len(frames.entries) == 1  # the same frame, with the new body and style sheet
+    board = Board.objects.get(pk=lab.pk)
+    board.description = "Where the servers live"
+    board.save()
+    assert "Where the servers live" in page(client)
