@@ -60,7 +60,7 @@ def api_middleware(get_response):
     authenticate it) and is authenticated by its view (`endpoint`), so for it they would only
     cost time. What they give every request is given here instead: the language of the
     Accept-Language header and the server's time zone (the holder's own preferences apply once
-    the token is known, `act_as`), an anonymous user and grants, an empty session and a
+    the token is known, `endpoint`), an anonymous user and grants, an empty session and a
     message store that nothing saves, and request.htmx; then the URL's view is called."""
 
     def middleware(request):
@@ -136,7 +136,6 @@ def act_as(request: HttpRequest, token: ApiToken) -> None:
     """The token's holder, seen through its scopes, becomes the request's user: from here on
     the request is an `ApiRequest`."""
     user = token.user
-    activate_preferences(request, user)
     granted = tuple(token.scopes)
     user.restrict_grants = lambda grants: scope_names.narrow(grants, granted)
     user._grants = None
@@ -186,6 +185,8 @@ def endpoint(
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             try:
                 token = authenticate(request)
+                # The holder's language, time zone and time format from here on, errors included.
+                activate_preferences(request, token.user)
                 if request.method != method:
                     response = error(405, "method_not_allowed", _("Use %s.") % method)
                     response["Allow"] = method

@@ -300,3 +300,32 @@ def test_query_count_does_not_grow_with_boards_users_or_widgets(people, family_b
         BoardAccess.objects.create(board=board, group=people.family, level="view")
     assert count() == small
     assert len(client.get("/api/v1/boards/family/").json()["sections"][0]["items"]) == 41
+
+
+def test_an_unknown_api_address_answers_json_404(people, token_for):
+    response = bearer(token_for(people.member, "boards:read")).get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+
+
+def test_errors_speak_the_browser_s_language_then_the_holder_s(people, token_for):
+    """Before the token is known the Accept-Language header decides; once it is, the holder's
+    chosen language does, as on the pages."""
+    anonymous = Client(headers={"Accept-Language": "fr"})
+    refused = anonymous.get("/api/v1/me")
+    assert refused.status_code == 401 and "jeton" in error_of(refused)["message"].lower()
+    assert refused["Content-Language"] == "fr"
+    people.member.language = "en"
+    people.member.save()
+    token = token_for(people.member, "boards:read")
+    headers = {"Authorization": f"Bearer {token}", "Accept-Language": "fr"}
+    response = Client().get("/api/v1/users/", headers=headers)
+    assert response.status_code == 403
+    assert "scope" in error_of(response)["message"]  # the English sentence of the holder
+
+
+def test_api_calls_leave_no_session_or_cookie_behind(people, token_for, family_board):
+    response = bearer(token_for(people.member, "boards:read")).get("/api/v1/boards/family/")
+    assert response.status_code == 200
+    assert not response.cookies
+    assert "Accept-Language" in response["Vary"] and "Authorization" in response["Vary"]
