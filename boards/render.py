@@ -340,6 +340,11 @@ class RenderedCache[V]:
 rendered_cache: RenderedCache[SafeString] = RenderedCache(RENDERED_CACHE_SIZE)
 
 
+# json.dumps builds an encoder on every call made with an option; the widgets' cache keys
+# (a few per widget, on every first view) share this one.
+_key_text = json.JSONEncoder(sort_keys=True).encode
+
+
 def render_item(
     item: Item, board: Board, editing: bool = False, live_slot: str | None = None
 ) -> SafeString:
@@ -353,8 +358,8 @@ def render_item(
     name = widget.template if widget is not None else UNKNOWN_TEMPLATE
     data = getattr(item, "data", None)
     try:
-        options = getattr(item, "options_text", None) or json.dumps(item.options, sort_keys=True)
-        data_text = "" if data is None else json.dumps(data, sort_keys=True)
+        options = getattr(item, "options_text", None) or _key_text(item.options)
+        data_text = "" if data is None else _key_text(data)
         key = (name, item.id, board.name, editing, get_language(), options, data_text, live_slot)
     except (TypeError, ValueError):
         key = None  # data that JSON cannot describe: rendered every time
@@ -578,7 +583,7 @@ def live_fragments(body: BoardBody, board: Board, request) -> dict[int, str]:
     fragments: dict[int, str] = {}
     for item in items:
         try:
-            cache_key = ("live", key, item.pk, json.dumps(item.data, sort_keys=True))
+            cache_key = ("live", key, item.pk, _key_text(item.data))
         except (TypeError, ValueError):
             fragments[item.pk] = render_live(item, board)  # data JSON cannot describe
             continue

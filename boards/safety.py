@@ -1,6 +1,7 @@
 """Addresses and text that end up in a board page: what is allowed, checked once on input and
 again on output (an old or imported row never gets a second chance to be dangerous)."""
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -17,8 +18,10 @@ WEB_SCHEMES = frozenset({"http", "https"})
 CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
 
 
+@functools.lru_cache(maxsize=4096)
 def _scheme(value: str) -> str | None:
-    """The URL's scheme in lowercase; "" for a path on this server; None when unusable."""
+    """The URL's scheme in lowercase; "" for a path on this server; None when unusable.
+    Remembered per address: a board's links are checked again on every first view."""
     if not value or CONTROL_OR_SPACE.search(value) or "\\" in value:
         return None
     if value.startswith("/"):
