@@ -3,87 +3,41 @@
 `get_board(request, name, level)` answers the board, or raises Http404 when the user cannot
 view it (so its existence does not leak) and PermissionDenied when they can view it but not
 reach `level`. Anonymous visitors who cannot reach a board are sent to the login page instead,
-whether it exists or not. Nothing in this app reads ACL rows to decide a permission.
+whether it exists or not. The lookup is the one of every ACL kind (groups.objects). Nothing in
+this app reads ACL rows to decide a permission.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
 
 from boards.models import Board, BoardAccess, Level
+from groups.decorators import require_held
+from groups.objects import LoginNeeded as LoginNeeded  # what get_board raises for anonymous
+from groups.objects import get_object, with_object
 from groups.permissions import ADMIN
+from groups.resolver import Base
 from homeportal.http import Request
 
 KIND = "board"
 CREATE = "board-create"
 
 
-class LoginNeeded(Exception):
-    """An anonymous visitor asked for something only a logged-in user could reach."""
-
-
 def get_board(request: Request, name: str, level: str = Level.VIEW,
-              base: Callable[[], QuerySet] | None = None) -> Board:  # fmt: skip
+              base: Base | None = None) -> Board:  # fmt: skip
     """`base` (a module-level function, as the lookup's SQL is kept per function) makes the
     queryset the board is read from, for an annotation of the caller's own."""
-    grants = request.grants
-    board = grants.find(KIND, "name", name, base)
-    viewable = board is not None and grants.can(KIND, board, Level.VIEW)
-    if board is not None and viewable and grants.can(KIND, board, level):
-        return board
-    if not request.user.is_authenticated:
-        raise LoginNeeded
-    if not viewable:
-        raise Http404
-    raise PermissionDenied
+    return get_object(request, KIND, "name", name, level, base)
 
 
-def with_board(level: str = Level.VIEW, base: Callable[[], QuerySet] | None = None):
+def with_board(level: str = Level.VIEW, base: Base | None = None):
     """View decorator: passes the board named by the URL's `name` to the view, at `level`."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, name: str, *args, **kwargs):
-            try:
-                board = get_board(request, name, level, base)
-            except LoginNeeded:
-                return redirect_to_login(request.get_full_path())
-            return view(request, board, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
+    return with_object(KIND, "name", level, base=base)
 
 
-def require_board_create(view):
-    """View decorator: the `board-create` global permission (login first for anonymous)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.grants.has(CREATE):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def require_admin(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.grants.is_admin:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# View decorators: the `board-create` global permission, or `admin` (login first for anonymous).
+require_board_create = require_held(CREATE)
+require_admin = require_held(ADMIN)
 
 
 def visible_boards(grants, level: str | None = None) -> QuerySet:

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
@@ -38,6 +39,26 @@ def require_permission(*permissions: str) -> Callable:
 
                     record_refusal(request, reason)
                 raise PermissionDenied(reason)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def require_held(permission: str) -> Callable:
+    """Logged in (else the login page) and holding the global `permission` (else 403): the
+    check of the pages that create or administer objects (boards, integrations, protected
+    apps). Unlike `require_permission` it gives no reason, records no refusal and leaves an
+    impersonated session to sessions_admin.impersonation."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request.grants.has(permission):
+                raise PermissionDenied
             return view(request, *args, **kwargs)
 
         return wrapped

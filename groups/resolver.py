@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, cast
 from django.core.cache import cache as default_cache
 from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import RawSQL
 
 from groups.permissions import ADMIN, PERMISSIONS, expand
@@ -186,13 +187,15 @@ class Grants:
         level = _level_sql(spec, queryset, self.user_id, sorted(self.group_ids))
         return queryset.annotate(**{self._attribute(spec): level})
 
-    def find(self, kind: str, field: str, value: str, base: "Base | None" = None):
+    def find(self, kind: str, field: str, value: str | int, base: "Base | None" = None):
         """The object of `kind` whose unique `field` is `value`, carrying the user's level as
         `annotate` gives it, or None: one query whose SQL is compiled once per shape (what the
         ORM spends turning the queryset into SQL costs more than running it, and the board
         page and the API ask this on every call). `base` makes the starting queryset (for
         example with an annotation of its own); the default is every object."""
         spec = _REGISTRY[kind]
+        if isinstance(value, int) and not _fits(spec, field, value):
+            return None
         query = _lookup(kind, field, base)
         if not self._needs_rows(spec):
             return query.first(value, shape="plain")
@@ -299,6 +302,20 @@ def _lookup(kind: str, field: str, base: Base | None) -> CompiledQuery:
 
         _LOOKUPS[key] = CompiledQuery(build)
     return _LOOKUPS[key]
+
+
+def _fits(spec: AclSpec, field: str, value: int) -> bool:
+    """Whether a number fits the integer column it is looked up in. The ORM answers an exact
+    lookup with a number out of the column's range with nothing, without asking the database
+    (SQLite could not even take it); a compiled lookup must answer the same."""
+    if LOOKUP_SEP in field:
+        return True
+    meta = object_model(spec)._meta
+    column = meta.pk if field == "pk" else meta.get_field(field)
+    if not isinstance(column, models.IntegerField):
+        return True
+    low, high = connection.ops.integer_field_range(column.get_internal_type())
+    return (low is None or value >= low) and (high is None or value <= high)
 
 
 def _level_sql(spec: AclSpec, queryset: models.QuerySet, user_id, groups) -> RawSQL:

@@ -3,16 +3,15 @@
 `get_integration(request, pk, level)` answers the integration, or raises Http404 when the user
 has no level on it at all (so its existence does not leak) and PermissionDenied when they have
 one but not `level`. Anonymous visitors never reach an integration directly; they only see the
-data of the widgets on boards they may view (integrations.data). Nothing here reads ACL rows.
+data of the widgets on boards they may view (integrations.data). The lookup is the one of every
+ACL kind (groups.objects). Nothing here reads ACL rows.
 """
 
-from functools import wraps
-
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
 
+from groups.decorators import require_held
+from groups.objects import LoginNeeded as LoginNeeded  # what get_integration raises for anonymous
+from groups.objects import get_object, with_object
 from homeportal.http import Request
 from integrations.models import Integration, Level
 
@@ -20,49 +19,16 @@ KIND = "integration"
 CREATE = "integration-create"
 
 
-class LoginNeeded(Exception):
-    """An anonymous visitor asked for an integration page."""
-
-
 def get_integration(request: Request, pk: int, level: str = Level.USE) -> Integration:
-    if not request.user.is_authenticated:
-        raise LoginNeeded
-    integration = Integration.objects.filter(pk=pk).first()
-    grants = request.grants
-    if integration is None or not grants.can(KIND, integration, Level.USE):
-        raise Http404
-    if not grants.can(KIND, integration, level):
-        raise PermissionDenied
-    return integration
+    return get_object(request, KIND, "pk", pk, level)
 
 
 def with_integration(level: str = Level.USE):
     """View decorator: passes the integration named by the URL's `pk` to the view, at `level`."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, pk: int, *args, **kwargs):
-            try:
-                integration = get_integration(request, pk, level)
-            except LoginNeeded:
-                return redirect_to_login(request.get_full_path())
-            return view(request, integration, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
+    return with_object(KIND, "pk", level)
 
 
-def require_integration_create(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.grants.has(CREATE):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+require_integration_create = require_held(CREATE)  # view decorator (login first for anonymous)
 
 
 def visible_integrations(grants, level: str | None = None) -> QuerySet:

@@ -2,16 +2,14 @@
 
 `get_app(request, pk)` answers the app the user may manage, or raises Http404 when they may not
 even reach it (so its existence does not leak) and PermissionDenied when they reach it but may
-not manage it. Managing means `app-manage` (admins hold it) or being the app's owner.
+not manage it. Managing means `app-manage` (admins hold it) or being the app's owner. The lookup
+is the one of every ACL kind (groups.objects).
 """
 
-from functools import wraps
-
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
 
+from groups.decorators import require_held
+from groups.objects import get_object, with_object
 from groups.permissions import APP_MANAGE
 from homeportal.http import Request
 from protected_apps.models import Level, ProtectedApp
@@ -26,37 +24,13 @@ def may_manage(grants, app: ProtectedApp | None = None) -> bool:
 
 
 def get_app(request: Request, pk: int) -> ProtectedApp:
-    app = ProtectedApp.objects.filter(pk=pk).first()
-    grants = request.grants
-    if app is None or not grants.can(KIND, app, Level.ACCESS):
-        raise Http404
-    if not may_manage(grants, app):
-        raise PermissionDenied
-    return app
+    return get_object(request, KIND, "pk", pk, Level.ACCESS, check=may_manage)
 
 
-def with_app(view):
-    """View decorator: passes the app named by the URL's `pk`, for those who manage it."""
+# View decorator: passes the app named by the URL's `pk`, for those who manage it.
+with_app = with_object(KIND, "pk", Level.ACCESS, check=may_manage)
 
-    @wraps(view)
-    def wrapper(request, pk: int, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return view(request, get_app(request, pk), *args, **kwargs)
-
-    return wrapper
-
-
-def require_app_manage(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.grants.has(APP_MANAGE):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+require_app_manage = require_held(APP_MANAGE)  # view decorator (login first for anonymous)
 
 
 def visible_apps(grants) -> QuerySet:

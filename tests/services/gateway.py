@@ -14,21 +14,14 @@ Needs Debian's ``nginx-light`` and ``caddy``.
 
 from __future__ import annotations
 
-import atexit
 import os
 import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Self
 
-from tests.services.nginx import NGINX
+from tests.services.nginx import nginx_command
+from tests.services.process import LoopbackServer
 
 CADDY = shutil.which("caddy", path="/usr/bin:/usr/local/bin:/usr/sbin") or "caddy"
-START_TIMEOUT = 15.0
 
 NGINX_SNIPPET = """\
 server {
@@ -74,92 +67,25 @@ grafana.example.org {
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _address(url: str) -> str:
     return url.split("://", 1)[1].rstrip("/").replace("localhost", "127.0.0.1")
 
 
-class _Gateway:
-    """Shared start/stop of a proxy process serving `apps` ((host, upstream URL) pairs)."""
+class _Gateway(LoopbackServer):
+    """A proxy process serving `apps` ((host, upstream URL) pairs)."""
 
-    binary = ""
+    start_timeout = 15.0
 
     def __init__(self, portal: str, apps: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
         self.portal = portal.rstrip("/")
         self.apps = tuple(apps)
-        self.port = 0
-        self.prefix: Path | None = None
-        self._proc: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> Self:
-        self.prefix = Path(tempfile.mkdtemp(prefix=f"hp-{type(self).__name__.lower()}-"))
-        atexit.register(self.stop)
-        for _attempt in range(3):
-            self.port = _free_port()
-            self.write_config()
-            if self._spawn():
-                return self
-        log = self.log()
-        self.stop()
-        raise RuntimeError(f"{type(self).__name__} did not start:\n{log}")
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        atexit.unregister(self.stop)
-        proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if self.prefix is not None:
-            shutil.rmtree(self.prefix, ignore_errors=True)
-            self.prefix = None
-
-    def log(self) -> str:
-        path = self.prefix / "error.log" if self.prefix else None
-        return path.read_text(errors="replace") if path and path.exists() else ""
 
     def url(self, host: str, path: str = "/") -> str:
         return f"http://{host}:{self.port}{path}"
 
-    def write_config(self) -> None:
-        raise NotImplementedError
-
-    def command(self) -> list[str]:
-        raise NotImplementedError
-
     def environment(self) -> dict[str, str]:
         return {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-
-    def _spawn(self) -> bool:
-        assert self.prefix is not None
-        with open(self.prefix / "error.log", "ab") as log:
-            self._proc = subprocess.Popen(
-                self.command(), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                env=self.environment(), cwd=self.prefix,
-            )  # fmt: skip
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                self._proc = None
-                return False
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-            except OSError:
-                time.sleep(0.05)
-            else:
-                return True
-        return False
 
     def snippet_for(self, snippet: str, host: str, upstream: str) -> str:
         """The README's snippet for one app, with this test's names and addresses."""
@@ -203,8 +129,8 @@ http {{
 """)
 
     def command(self) -> list[str]:
-        p = str(self.prefix)
-        return [NGINX, "-p", p + "/", "-c", f"{p}/nginx.conf", "-e", f"{p}/error.log"]
+        assert self.prefix is not None
+        return nginx_command(self.prefix)
 
 
 class CaddyGate(_Gateway):

@@ -32,16 +32,12 @@ The headers of both styles are removed from every request otherwise (also under
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import json
 import re
 import shutil
-import socket
 import subprocess
-import tempfile
 import threading
-import time
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,10 +45,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Self
 
+from tests.services.process import LoopbackServer
+
 AUTHELIA = "authelia"
 AUTHENTIK = "authentik"
 NGINX = shutil.which("nginx", path="/usr/sbin:/usr/bin:/sbin:/bin") or "nginx"
-START_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -132,12 +129,6 @@ def htpasswd_line(username: str, password: str) -> str:
     return f"{username}:{result.stdout.strip()}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _upstream_address(upstream: str) -> str:
     parts = urllib.parse.urlsplit(upstream)
     if parts.scheme != "http" or not parts.hostname or not parts.port:
@@ -146,7 +137,13 @@ def _upstream_address(upstream: str) -> str:
     return f"{host}:{parts.port}"
 
 
-class Nginx:
+def nginx_command(prefix: Path) -> list[str]:
+    """nginx in the foreground with `prefix`'s nginx.conf, logging errors to its error.log."""
+    p = str(prefix)
+    return [NGINX, "-p", p + "/", "-c", f"{p}/nginx.conf", "-e", f"{p}/error.log"]
+
+
+class Nginx(LoopbackServer):
     """nginx with Basic auth in front of ``upstream``, setting identity headers."""
 
     def __init__(
@@ -162,6 +159,7 @@ class Nginx:
     ) -> None:
         """`extra_headers`: set on every request nginx passes on after a login (a shared
         secret such as AUTH_PROXY_SECRET's header)."""
+        super().__init__()
         self.upstream = _upstream_address(upstream)
         self.users = tuple(users)
         self.style = HEADER_STYLES[style]
@@ -169,9 +167,6 @@ class Nginx:
         self.public_paths = tuple(public_paths)
         self.realm = realm
         self.extra_headers = dict(extra_headers or {})
-        self.port = 0
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._prefix: Path | None = None
         for user in self.users:
             _check_user(user, self.style)
 
@@ -181,84 +176,24 @@ class Nginx:
             raise RuntimeError("nginx is not running")
         return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        """Write the prefix (config, htpasswd) and start nginx; retries on a port clash."""
-        if self._proc is not None:
-            return
-        self._prefix = Path(tempfile.mkdtemp(prefix="hp-nginx-"))
-        atexit.register(self.stop)
-        (self._prefix / "htpasswd").write_text(
+    def write_config(self) -> None:
+        """The prefix's htpasswd and nginx.conf, for the current port."""
+        assert self.prefix is not None
+        (self.prefix / "htpasswd").write_text(
             "".join(htpasswd_line(u.username, u.password) + "\n" for u in self.users)
         )
-        for _attempt in range(3):
-            self.port = _free_port()
-            (self._prefix / "nginx.conf").write_text(self.config())
-            if self._spawn():
-                return
-            if "Address already in use" not in self.log():
-                break
-        log = self.log()
-        self.stop()
-        raise RuntimeError(f"nginx did not start:\n{log}")
+        (self.prefix / "nginx.conf").write_text(self.config())
 
-    def stop(self) -> None:
-        """Stop nginx and remove its prefix (safe to call twice)."""
-        atexit.unregister(self.stop)
-        proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if self._prefix is not None:
-            shutil.rmtree(self._prefix, ignore_errors=True)
-            self._prefix = None
-        self.port = 0
-
-    def log(self) -> str:
-        """nginx's error log so far."""
-        if self._prefix is None:
-            return ""
-        path = self._prefix / "error.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-    def _spawn(self) -> bool:
-        assert self._prefix is not None
-        prefix = str(self._prefix)
-        self._proc = subprocess.Popen(
-            [NGINX, "-p", prefix + "/", "-c", f"{prefix}/nginx.conf", "-e", f"{prefix}/error.log"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                self._proc = None
-                return False
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-            except OSError:
-                time.sleep(0.02)
-            else:
-                return True
-        return False
+    def command(self) -> list[str]:
+        assert self.prefix is not None
+        return nginx_command(self.prefix)
 
     # --- the configuration -----------------------------------------------------------------
 
     def config(self) -> str:
         """The whole nginx.conf for the current port and prefix."""
-        assert self._prefix is not None
-        p = self._prefix
+        assert self.prefix is not None
+        p = self.prefix
         temp_paths = "\n".join(
             f"    {kind}_temp_path {p}/{kind};"
             for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -312,7 +247,7 @@ http {{
         if authenticated:
             auth = (
                 f"            auth_basic {_quoted(self.realm)};\n"
-                f"            auth_basic_user_file {self._prefix}/htpasswd;\n"
+                f"            auth_basic_user_file {self.prefix}/htpasswd;\n"
             )
         else:
             # $remote_user is read from any Authorization header, checked or not: never use
