@@ -12,7 +12,9 @@ Values are parameters as in any queryset: the builder receives placeholders, and
 among the SQL's parameters are found by value. A builder must give every argument to the ORM
 as a value (a filter, an annotation's parameter), never choose the query's shape from one: the
 shape is named separately by `shape` (for example how many group ids an annotation lists), so
-each shape is compiled once.
+each shape is compiled once. The ORM answers some values without asking the database (a
+number out of an integer column's range finds nothing); the SQL here is always run, so a
+caller passing numbers from outside checks them first (as `Grants.find` does).
 """
 
 import threading
