@@ -27,7 +27,9 @@ def ics() -> bytes:
     tomorrow = TODAY + dt.timedelta(days=1)
     in_two = TODAY + dt.timedelta(days=2)
     far = TODAY + dt.timedelta(days=40)
-    week_ago = TODAY - dt.timedelta(days=7)
+    # A weekly event whose next time is tomorrow at noon (UTC): today's would already be over
+    # for a run in the afternoon, and ended events are not shown.
+    weekly_from = TODAY - dt.timedelta(days=6)
     return "\r\n".join([
         "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//homeportal tests//EN",
         "X-WR-CALNAME:Family",
@@ -39,7 +41,7 @@ def ics() -> bytes:
         f"DTEND;VALUE=DATE:{in_two + dt.timedelta(days=1):%Y%m%d}",
         "SUMMARY:Grandma's birthday", "END:VEVENT",
         "BEGIN:VEVENT", "UID:weekly@x", f"DTSTAMP:{stamp(TODAY, 0)}",
-        f"DTSTART:{stamp(week_ago, 12)}", f"DTEND:{stamp(week_ago, 13)}",
+        f"DTSTART:{stamp(weekly_from, 12)}", f"DTEND:{stamp(weekly_from, 13)}",
         "RRULE:FREQ=DAILY;INTERVAL=7", "SUMMARY:Bin day", "END:VEVENT",
         "BEGIN:VEVENT", "UID:far@x", f"DTSTAMP:{stamp(TODAY, 0)}",
         f"DTSTART:{stamp(far, 10)}", f"DTEND:{stamp(far, 11)}",
