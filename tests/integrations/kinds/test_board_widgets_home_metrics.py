@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 import time
+import urllib.parse
 
 import pytest
 
 from integrations.kinds import get_kind
 from sessions_admin.models import AuditEntry
 from tests.conftest import client_for
+from tests.services.daemons import http
 
 from .test_board_widgets import Placed, place
 
@@ -123,8 +125,22 @@ def stat(people, prometheus) -> Placed:
                  critical=30.0, direction="above")  # fmt: skip
 
 
+def points_last_hour(daemon, promql: str) -> int:
+    """How many points the graph widget's range query (the last hour, 60 steps) finds now."""
+    end = time.time()
+    query = urllib.parse.urlencode({"query": promql, "start": end - 3600, "end": end, "step": 60})
+    found = http("GET", f"{daemon.url}/api/v1/query_range?{query}").json()["data"]["result"]
+    return len(found[0]["values"]) if found else 0
+
+
 @pytest.fixture
 def graph(people, prometheus) -> Placed:
+    # The widget asks for one point a minute: a Prometheus started less than a minute ago has
+    # one (drawn as a dot, see test_kind_cards.py). A line needs two, so wait for the second.
+    deadline = time.monotonic() + 90
+    while points_last_hour(prometheus, "lab_temperature_celsius") < 2:
+        assert time.monotonic() < deadline, "prometheus has not scraped for a minute yet"
+        time.sleep(1)
     return place(people, "prometheus", prometheus, "graph", {},
                  query="lab_temperature_celsius", unit="°C", decimals=1, range="1h")  # fmt: skip
 
