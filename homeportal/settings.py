@@ -231,7 +231,8 @@ if REDIS_URL:
         raise ImproperlyConfigured("REDIS_URL must be a redis://, rediss:// or unix:// URL.")
     CACHES: dict[str, dict[str, Any]] = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, with one Redis client per connection pool (homeportal/cache.py).
+            "BACKEND": "homeportal.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "homeportal"),
             "TIMEOUT": 3600,

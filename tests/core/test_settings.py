@@ -98,8 +98,8 @@ def test_base_url_sets_hosts_and_secure_cookies(tmp_path):
         AUTH_SESSION_EXPIRY_TIME="12h",
     )
     assert result.returncode == 0, result.stderr
-    assert "postgresql RedisCache" in result.stdout.replace("django.db.backends.", "").replace(
-        "django.core.cache.backends.redis.", ""
+    assert "postgresql homeportal.cache.RedisCache" in result.stdout.replace(
+        "django.db.backends.", ""
     )
     assert "['home.example.org'] True 43200" in result.stdout
 
