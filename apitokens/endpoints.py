@@ -36,7 +36,7 @@ from boards import actions
 from boards.access import get_board, level_of, visible_boards
 from boards.forms import BoardGeneralForm
 from boards.models import Board, Level
-from boards.render import RenderedCache, load_body_sections
+from boards.render import RenderedCache, board_stamp, load_body_sections
 from boards.views import general_state, save_general
 from groups import rules
 from groups.models import Group
@@ -194,10 +194,10 @@ def section_json(section, items) -> dict:
 
 def board_sections(board: Board) -> str:
     """The board's sections and widgets as JSON text, the same for every viewer: kept in the
-    shared cache under the board's version and last change, like the page's body
-    (boards.render), as text (neither decoded from the cache nor encoded again per call)."""
-    stamp = board.updated.timestamp() if board.updated else 0
-    key = f"api-board-json:{board.pk}:{board.version}:{stamp}"
+    shared cache under the board's stamp, like the page's body (boards.render: a new release
+    or any change names a new one), as text (neither decoded from the cache nor encoded again
+    per call)."""
+    key = f"api-board-json:{board_stamp(board)}"
     # The key names the whole content, so this process keeps what it read (as boards.render
     # keeps board bodies): no round trip to a shared cache for a board asked again.
     text = local_sections.get((key,)) or cache.get(key)

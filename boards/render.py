@@ -306,8 +306,10 @@ RENDERED_CACHE_SIZE = 4096
 class RenderedCache[V]:
     """Things rendered in this process, keyed by everything they depend on, least recently
     used out: widget bodies (template, item, board name, editing, language, options, data:
-    a widget's template sees nothing else, so a key can never name two different outputs) and
-    the board page's frames (boards.frame)."""
+    a widget's template sees nothing else, so a key can never name two different outputs),
+    live partials, board bodies, the board page's frames (boards.frame) and the API's board
+    sections. A key that names its whole content never serves an old one, so several server
+    processes can each keep their own."""
 
     def __init__(self, size: int):
         self.size = size
@@ -434,11 +436,18 @@ def _templates_digest() -> str:
 _DIGEST: list[str] = []
 
 
-def body_key(board: Board) -> str:
+def board_stamp(board: Board) -> str:
+    """Names a board's content as this release renders it: the release's digest, the board,
+    its version and its last change (every change moves one of them). Cached renderings of a
+    board (its body here, its sections in the API) are kept under it."""
     if not _DIGEST:
         _DIGEST.append(_templates_digest())
     stamp = board.updated.timestamp() if board.updated else 0
-    return f"board-body:{_DIGEST[0]}:{board.pk}:{board.version}:{stamp}:{get_language()}"
+    return f"{_DIGEST[0]}:{board.pk}:{board.version}:{stamp}"
+
+
+def body_key(board: Board) -> str:
+    return f"board-body:{board_stamp(board)}:{get_language()}"
 
 
 @dataclass

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apitokens.models import ApiToken
 from apitokens.scopes import narrow
-from boards.models import Board, BoardAccess
+from boards.models import Board, BoardAccess, Item
 from groups import rules
 from groups.models import Membership
 from groups.resolver import grants_for
@@ -329,3 +329,21 @@ def test_api_calls_leave_no_session_or_cookie_behind(people, token_for, family_b
     assert response.status_code == 200
     assert not response.cookies
     assert "Accept-Language" in response["Vary"] and "Authorization" in response["Vary"]
+
+
+def test_a_new_release_never_answers_sections_cached_by_the_old_one(
+    people, family_board, token_for, monkeypatch
+):
+    """The sections are cached under the board's stamp, which names the release too (as the
+    page's body is): a new release's export of the same rows is answered, not the old text."""
+    from boards import render
+
+    client = bearer(token_for(people.member, "boards:read"))
+    first = client.get("/api/v1/boards/family/").json()
+    assert first["sections"][0]["items"][0]["options"]["title"] == "Paris"
+    # The same rows, exported by another release: seen through a raw update (no new version)
+    Item.objects.filter(board=family_board).update(options={"title": "Lyon", "time_zone": "UTC"})
+    assert client.get("/api/v1/boards/family/").json() == first  # the same release: cached
+    monkeypatch.setattr(render, "_DIGEST", ["another-release"])
+    answer = client.get("/api/v1/boards/family/").json()
+    assert answer["sections"][0]["items"][0]["options"]["title"] == "Lyon"
