@@ -357,10 +357,18 @@ def compute(user) -> Grants:
         .values_list("id", "permissions", "require_two_factor")
         .distinct()
     )
-    group_ids = frozenset(g for g, _, _ in groups)
-    permissions = expand(p for _, perms, _ in groups for p in perms)
-    two_factor_required = any(required for _, _, required in groups)
-    return Grants(user.pk, user.is_owner, permissions, group_ids, two_factor_required)
+    return _grants_of(user, groups)
+
+
+def _grants_of(user, groups) -> Grants:
+    """A user's grants from their groups' (id, permissions, require_two_factor)."""
+    return Grants(
+        user.pk,
+        user.is_owner,
+        expand(p for _, permissions, _ in groups for p in permissions),
+        frozenset(group_id for group_id, _, _ in groups),
+        any(required for _, _, required in groups),
+    )
 
 
 def compute_many(users) -> dict[int, Grants]:
@@ -376,24 +384,18 @@ def compute_many(users) -> dict[int, Grants]:
         )
         .distinct()
     )
-    everyone: dict[int, tuple[list[str], bool]] = {}
-    groups: dict[int, dict[int, tuple[list[str], bool]]] = {pk: {} for pk in users}
+    everyone: dict[int, tuple] = {}
+    groups: dict[int, dict[int, tuple]] = {pk: {} for pk in users}
     for group_id, permissions, two_factor, is_everyone, user_id in rows:
+        row = (group_id, permissions, two_factor)
         if is_everyone:
-            everyone[group_id] = (permissions, two_factor)
+            everyone[group_id] = row
         if user_id in groups:
-            groups[user_id][group_id] = (permissions, two_factor)
-    answer = {}
-    for pk, user in users.items():
-        mine = {**everyone, **groups[pk]}
-        answer[pk] = Grants(
-            pk,
-            user.is_owner,
-            expand(p for permissions, _ in mine.values() for p in permissions),
-            frozenset(mine),
-            any(required for _, required in mine.values()),
-        )
-    return answer
+            groups[user_id][group_id] = row
+    return {
+        pk: _grants_of(user, list({**everyone, **groups[pk]}.values()))
+        for pk, user in users.items()
+    }
 
 
 def holder_group_ids(permission: str, groups=None) -> set[int]:
