@@ -70,4 +70,5 @@ def render_page(request, context: dict, key: tuple | None) -> str:
     head, tail, has_body = parts
     token, nonce = get_token(request), str(get_nonce(request))
     head = head.replace(CSS, context["board_css"]).replace(CSRF, token).replace(NONCE, nonce)
-    return head + (context["body"] if has_body else "") + tail.replace(CSRF, token)
+    tail = tail.replace(CSRF, token).replace(NONCE, nonce)
+    return head + (context["body"] if has_body else "") + tail
