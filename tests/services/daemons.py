@@ -953,16 +953,25 @@ class Prometheus(Daemon):
             command.append(f"--web.config.file={self.home / 'web.yml'}")
         return [command]
 
+    def _auth(self) -> dict[str, str]:
+        if not self.username:
+            return {}
+        pair = f"{self.username}:{self.BCRYPT_PASSWORD}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+
     def ready(self, command: list[str]) -> bool:
+        # With a password, every path answers 401 to a request without it as soon as the
+        # web server listens, before the storage is open (the API answers 503 until then):
+        # only an authenticated 200 means ready.
         try:
-            return http("GET", self.url + "/-/ready", timeout=1).status in (200, 401)
+            return http("GET", self.url + "/-/ready", headers=self._auth(), timeout=1).status == 200
         except OSError:
             return False
 
     def query(self, promql: str) -> Any:
-        """An instant query, straight to the API (no auth: for the test's own checks)."""
+        """An instant query, straight to the API (for the test's own checks)."""
         url = self.url + "/api/v1/query?" + urllib.parse.urlencode({"query": promql})
-        return http("GET", url).json()["data"]["result"]
+        return http("GET", url, headers=self._auth()).json()["data"]["result"]
 
     def wait_for_sample(self, promql: str, timeout: float = 30) -> bool:
         deadline = time.monotonic() + timeout
