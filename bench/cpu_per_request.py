@@ -6,7 +6,8 @@ steadier than requests per second on a busy machine, and what a profile explains
 
 Pages: the board page's first view and unchanged board, the bare 30-card page, the API's board
 call and the bare HttpResponse (bench_board_page.py's and bench_api.py's data set, on SQLite in a
-throwaway folder). Each figure is the best of 5 batches of 50 requests after 20 to warm up.
+throwaway folder). Each figure is the best of 5 batches of 50 requests after 20 to warm up;
+the pages take turns batch by batch.
 """
 
 import argparse
@@ -80,17 +81,19 @@ def main() -> None:
                 body.close()
             assert status[0].startswith("200"), (path, status)
 
-        figures = {}
-        for name, (path, kind) in PAGES.items():
+        for path, kind in PAGES.values():
             for _ in range(20):
                 call(path, kind)
-            best = float("inf")
-            for _ in range(args.batches):
+        # The pages take turns, batch by batch, so that a machine whose speed drifts (other
+        # work, frequency changes) weighs on each page alike.
+        figures = dict.fromkeys(PAGES, float("inf"))
+        for _ in range(args.batches):
+            for name, (path, kind) in PAGES.items():
                 start = time.process_time()
                 for _ in range(args.per_batch):
                     call(path, kind)
-                best = min(best, (time.process_time() - start) / args.per_batch)
-            figures[name] = best * 1000
+                figures[name] = min(figures[name], (time.process_time() - start) / args.per_batch)
+        figures = {name: best * 1000 for name, best in figures.items()}
         print(f"{'page':8}{'CPU ms':>10}")
         for name, ms in figures.items():
             print(f"{name:8}{ms:10.2f}")

@@ -18,11 +18,11 @@ board, add it to `frame_key`: `tests/boards/test_frame.py` changes every value n
 checks that the page follows.
 """
 
+import re
 import secrets
 
 from django.contrib.messages import get_messages
 from django.middleware.csp import get_nonce
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -31,13 +31,17 @@ from accounts.preferences import first_day_of_week
 from boards.models import Board
 from boards.render import RenderedCache
 from groups.permissions import AUDIT_VIEW, USER_MANAGE
+from homeportal.csrf import masked_token
 
 # Markers made here, never from stored data; letters and digits only, so escaping in the
 # template (an attribute, a URL) leaves them as they are.
 _TOKEN = secrets.token_hex(8)
 BODY, CSS, CSRF, NONCE = (f"hpframe{_TOKEN}{n}" for n in ("body", "css", "csrf", "nonce"))
 
-frames: RenderedCache[tuple[str, str, bool]] = RenderedCache(256)
+_SLOT = re.compile(f"({BODY}|{CSS}|{CSRF}|{NONCE})")
+
+# A frame: its text cut at the markers, the markers at odd positions.
+frames: RenderedCache[tuple[str, ...]] = RenderedCache(256)
 
 
 def frame_key(request, board: Board, level: str | None, can_modify: bool,
@@ -63,12 +67,11 @@ def render_page(request, context: dict, key: tuple | None) -> str:
         marked = {**context, "body": mark_safe(BODY), "board_css": CSS, "csrf_token": CSRF,  # noqa: S308 - a marker made here
                   "csp_nonce": NONCE}  # fmt: skip
         html = render(request, "boards/board.html", marked).content.decode()
-        head, found, tail = html.partition(BODY)
-        parts = (head, tail, bool(found))  # an empty board's page shows no body
+        parts = tuple(_SLOT.split(html))  # an empty board's page has no body marker
         if key is not None:
             frames.put(key, parts)
-    head, tail, has_body = parts
-    token, nonce = get_token(request), str(get_nonce(request))
-    head = head.replace(CSS, context["board_css"]).replace(CSRF, token).replace(NONCE, nonce)
-    tail = tail.replace(CSRF, token).replace(NONCE, nonce)
-    return head + (context["body"] if has_body else "") + tail
+    values = {BODY: context["body"], CSS: context["board_css"],
+              CSRF: masked_token(request), NONCE: str(get_nonce(request))}  # fmt: skip
+    page = list(parts)
+    page[1::2] = [values[marker] for marker in parts[1::2]]
+    return "".join(page)

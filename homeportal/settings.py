@@ -195,6 +195,9 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "homeportal.context_processors.homeportal",
+                # `csrf_token` masked from one read of randomness (Django's own processor,
+                # which always runs first, is overridden): homeportal/csrf.py.
+                "homeportal.csrf.csrf",
             ],
             "builtins": ["accounts.templatetags.preferences"],
         },

@@ -1,0 +1,54 @@
+"""The CSRF token a page shows, masked as Django masks it, from one call for randomness.
+
+Django hides the CSRF secret in every page under a fresh random mask (so a compressed page
+does not give the secret away, BREACH): `get_token` draws the mask's 32 characters one by
+one with `secrets.choice`, one `os.urandom` call each, which made it the costliest single step
+of an unchanged board page. `masked_token` makes the same token (the mask, then the secret
+shifted by it, in Django's 62 characters, which Django's middleware unmasks) from 40 random
+bytes read at once. A byte of 248 or more is dropped so that every character stays equally
+likely (248 is the largest multiple of 62 below 256).
+
+Everything else is Django's: the secret is the one `CsrfViewMiddleware` read from the cookie,
+and asking for a token marks the cookie to be sent again, as `get_token` does. Without a
+secret from the middleware (a view it did not run for), Django's own `get_token` answers.
+"""
+
+import secrets
+
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
+from django.utils.functional import SimpleLazyObject
+
+_CHARS = CSRF_ALLOWED_CHARS
+_SIZE = len(_CHARS)
+_INDEX = {char: index for index, char in enumerate(_CHARS)}
+_FAIR = 256 - 256 % _SIZE
+
+
+def _mask_indices() -> list[int]:
+    """CSRF_SECRET_LENGTH indices into the alphabet, each equally likely."""
+    indices: list[int] = []
+    while len(indices) < CSRF_SECRET_LENGTH:
+        indices += [byte % _SIZE for byte in secrets.token_bytes(40) if byte < _FAIR]
+    return indices[:CSRF_SECRET_LENGTH]
+
+
+def masked_token(request) -> str:
+    """The CSRF token for a form of this response, as Django's `get_token` answers it."""
+    secret = request.META.get("CSRF_COOKIE")
+    if not isinstance(secret, str) or len(secret) != CSRF_SECRET_LENGTH:
+        return get_token(request)
+    try:
+        shifted = [_INDEX[char] for char in secret]
+    except KeyError:  # not a secret the middleware would have kept
+        return get_token(request)
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # as get_token: the cookie is in use
+    mask = _mask_indices()
+    return "".join(_CHARS[index] for index in mask) + "".join(
+        _CHARS[(s + m) % _SIZE] for s, m in zip(shifted, mask, strict=True)
+    )
+
+
+def csrf(request) -> dict:
+    """Template context processor: `csrf_token` for `{% csrf_token %}`, made when a template
+    uses it (Django's own processor, which always runs first, is overridden by this one)."""
+    return {"csrf_token": SimpleLazyObject(lambda: masked_token(request))}
