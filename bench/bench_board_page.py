@@ -175,13 +175,19 @@ def populate(args) -> dict:
 
 def session_cookie(user_id: int) -> str:
     from django.conf import settings
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS
     from django.test import Client
+    from django.utils.crypto import get_random_string
 
     from accounts.models import User
 
     client = Client()
     client.force_login(User.objects.get(pk=user_id), backend="accounts.backends.CredentialsBackend")
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    # And the CSRF cookie a browser that has seen a page sends back (without it, every page
+    # with a form would make a new secret).
+    return (f"{settings.SESSION_COOKIE_NAME}={session}; "
+            f"{settings.CSRF_COOKIE_NAME}={get_random_string(32, CSRF_ALLOWED_CHARS)}")  # fmt: skip
 
 
 def query_counts(user_id: int) -> dict[str, int]:

@@ -37,11 +37,12 @@ from homeportal.csrf import masked_token
 # template (an attribute, a URL) leaves them as they are.
 _TOKEN = secrets.token_hex(8)
 BODY, CSS, CSRF, NONCE = (f"hpframe{_TOKEN}{n}" for n in ("body", "css", "csrf", "nonce"))
+_BODY, _CSS, _CSRF, _NONCE = (marker.encode() for marker in (BODY, CSS, CSRF, NONCE))
 
-_SLOT = re.compile(f"({BODY}|{CSS}|{CSRF}|{NONCE})")
+_SLOT = re.compile(f"({BODY}|{CSS}|{CSRF}|{NONCE})".encode())
 
 # A frame: its text cut at the markers, the markers at odd positions.
-frames: RenderedCache[tuple[str, ...]] = RenderedCache(256)
+frames: RenderedCache[tuple[bytes, ...]] = RenderedCache(256)
 
 
 def frame_key(request, board: Board, level: str | None, can_modify: bool,
@@ -59,19 +60,25 @@ def frame_key(request, board: Board, level: str | None, can_modify: bool,
     return (shown, request.path, get_language(), viewer, menus, level, can_modify, empty)
 
 
-def render_page(request, context: dict, key: tuple | None) -> str:
-    """The board page: the frame for `key` (rendered when new) with this request's body, its
-    style sheet, the CSRF token and the nonce."""
+def render_page(request, context: dict, key: tuple | None) -> bytes:
+    """The board page, as UTF-8: the frame for `key` (rendered when new) with this request's
+    body (bytes, BoardBody.html), its style sheet, the CSRF token and the nonce."""
     parts = frames.get(key) if key is not None else None
     if parts is None:
         marked = {**context, "body": mark_safe(BODY), "board_css": CSS, "csrf_token": CSRF,  # noqa: S308 - a marker made here
                   "csp_nonce": NONCE}  # fmt: skip
-        html = render(request, "boards/board.html", marked).content.decode()
-        parts = tuple(_SLOT.split(html))  # an empty board's page has no body marker
+        html = render(request, "boards/board.html", marked).content
+        # Cut at the markers, the markers at odd places; an empty board's page has no body
+        # marker. Kept as bytes: see BoardBody.html.
+        parts = tuple(_SLOT.split(html))
         if key is not None:
             frames.put(key, parts)
-    values = {BODY: context["body"], CSS: context["board_css"],
-              CSRF: masked_token(request), NONCE: str(get_nonce(request))}  # fmt: skip
+    values = {
+        _BODY: context["body"],
+        _CSS: context["board_css"].encode(),
+        _CSRF: masked_token(request).encode(),
+        _NONCE: str(get_nonce(request)).encode(),
+    }
     page = list(parts)
     page[1::2] = [values[marker] for marker in parts[1::2]]
-    return "".join(page)
+    return b"".join(page)

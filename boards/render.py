@@ -462,21 +462,32 @@ class BoardBody:
     live: list[tuple[int, str, dict]]
     empty: bool
 
-    def html(self, *, collapsed: set[int], remember: bool, live: dict[int, str]) -> SafeString:
+    def html(self, *, collapsed: set[int], remember: bool, live: dict[int, str]) -> bytes:
+        """The body for one viewer, as UTF-8: the parts are encoded once per process (a page
+        with one character outside ASCII is a string of two bytes a character, and encoding
+        the whole page on every request cost more than assembling it)."""
+        encoded = self.__dict__.get("_encoded")
+        if encoded is None:
+            encoded = [part.encode() if type(part) is str else part for part in self.parts]
+            self.__dict__["_encoded"] = encoded
         out = []
-        for part in self.parts:
-            if type(part) is str:
+        for part in encoded:
+            if type(part) is bytes:
                 out.append(part)
                 continue
             kind, argument = part
             if kind == "live":
-                out.append(live.get(int(argument), ""))
+                out.append(live.get(int(argument), "").encode())
             elif kind == "open":
                 if int(argument) not in collapsed:
-                    out.append(" open")
+                    out.append(b" open")
             elif kind == "collapse" and remember:
-                out.append(f' data-collapse-url="{argument}"')
-        return mark_safe("".join(out))  # noqa: S308 - assembled from escaped, rendered parts
+                out.append(f' data-collapse-url="{argument}"'.encode())
+        return b"".join(out)
+
+    def __getstate__(self) -> dict:
+        """What the shared cache keeps: not this process's encoding of the parts."""
+        return {k: v for k, v in self.__dict__.items() if k != "_encoded"}
 
     @property
     def categories(self) -> list[int]:

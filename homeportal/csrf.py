@@ -9,8 +9,9 @@ bytes read at once. A byte of 248 or more is dropped so that every character sta
 likely (248 is the largest multiple of 62 below 256).
 
 Everything else is Django's: the secret is the one `CsrfViewMiddleware` read from the cookie,
-and asking for a token marks the cookie to be sent again, as `get_token` does. Without a
-secret from the middleware (a view it did not run for), Django's own `get_token` answers.
+or a new one (drawn the same way) when the browser had none, and asking for a token marks the
+cookie to be sent, as `get_token` does. A secret the middleware would not have kept is left to
+Django's own `get_token`.
 """
 
 import secrets
@@ -24,7 +25,7 @@ _INDEX = {char: index for index, char in enumerate(_CHARS)}
 _FAIR = 256 - 256 % _SIZE
 
 
-def _mask_indices() -> list[int]:
+def _random_indices() -> list[int]:
     """CSRF_SECRET_LENGTH indices into the alphabet, each equally likely."""
     indices: list[int] = []
     while len(indices) < CSRF_SECRET_LENGTH:
@@ -34,15 +35,18 @@ def _mask_indices() -> list[int]:
 
 def masked_token(request) -> str:
     """The CSRF token for a form of this response, as Django's `get_token` answers it."""
-    secret = request.META.get("CSRF_COOKIE")
-    if not isinstance(secret, str) or len(secret) != CSRF_SECRET_LENGTH:
-        return get_token(request)
+    meta = request.META
+    if "CSRF_COOKIE" not in meta:  # a first visit: a new secret, for the cookie too
+        meta["CSRF_COOKIE"] = "".join(_CHARS[index] for index in _random_indices())
+    secret = meta["CSRF_COOKIE"]
     try:
         shifted = [_INDEX[char] for char in secret]
-    except KeyError:  # not a secret the middleware would have kept
+    except (KeyError, TypeError):  # not a secret the middleware would have kept
         return get_token(request)
-    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # as get_token: the cookie is in use
-    mask = _mask_indices()
+    if len(shifted) != CSRF_SECRET_LENGTH:
+        return get_token(request)
+    meta["CSRF_COOKIE_NEEDS_UPDATE"] = True  # as get_token: send the cookie (again)
+    mask = _random_indices()
     return "".join(_CHARS[index] for index in mask) + "".join(
         _CHARS[(s + m) % _SIZE] for s, m in zip(shifted, mask, strict=True)
     )

@@ -3,6 +3,8 @@ write path names a new body, and what differs per viewer (collapsed categories, 
 for their level, live data) never comes from the shared copy."""
 
 import json
+import pickle
+import re
 import time
 
 import pytest
@@ -235,3 +237,28 @@ def test_the_body_reads_the_items_the_orm_reads(lab):
     at = ITEM_FIELDS.index("options")
     # the options as stored, the text the widget's rendering is keyed by, say the same
     assert [json.loads(stored) for _row, stored in rows] == [row[at] for row in orm]
+
+
+def test_a_body_is_shared_without_this_process_s_encoding_and_shows_other_alphabets(
+    lab, people, login
+):
+    add_item(add_section(lab, "area", "", 2), "notes", text="Sauvegardes à minuit — ☾ 夜")
+    client = login(people.outsider)
+    first = page(client)
+    assert "Sauvegardes à minuit — ☾ 夜" in first
+    board = Board.objects.get(pk=lab.pk)
+    body = board_body(board, None)
+    body.html(collapsed=set(), remember=True, live={})  # its encoded parts made in this process
+    copy = pickle.loads(pickle.dumps(body))
+    assert "_encoded" in body.__dict__ and "_encoded" not in copy.__dict__
+    assert copy.html(collapsed=set(), remember=True, live={}) == body.html(
+        collapsed=set(), remember=True, live={}
+    )
+    clear_process_caches()  # the next view takes the body from the shared cache
+    assert same_page(page(client)) == same_page(first)
+
+
+def same_page(html: str) -> str:
+    """The page without what differs on every response (the nonce, the CSRF token)."""
+    html = re.sub(r'nonce="[^"]+"', "nonce", html)
+    return re.sub(r'(csrfmiddlewaretoken" value=|"X-CSRFToken": |data-csrf=)"\w+"', r"\1", html)

@@ -43,7 +43,7 @@ def test_every_token_has_a_new_mask_drawn_from_the_whole_alphabet():
     assert all(_unmask_cipher_token(token) == SECRET for token in tokens[:200])
 
 
-def test_without_a_secret_from_the_middleware_django_makes_one():
+def test_without_a_secret_a_new_one_is_made_for_the_cookie_too():
     request = request_with(None)
     token = masked_token(request)
     made = request.META["CSRF_COOKIE"]
@@ -55,6 +55,7 @@ def test_without_a_secret_from_the_middleware_django_makes_one():
 def test_a_form_s_token_is_accepted_and_a_changed_one_refused(people):
     client = Client(enforce_csrf_checks=True)
     client.force_login(people.member, backend="accounts.backends.CredentialsBackend")
+    assert "homeportal_csrf" not in client.cookies  # the first page sets it
     page = client.get("/preferences/").content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="(\w+)"', page).group(1)
     assert _unmask_cipher_token(token) == client.cookies["homeportal_csrf"].value
