@@ -572,7 +572,7 @@ def page_parts(board: Board, request) -> tuple[BoardBody, set[int]]:
     key = body_key(board)
     body = local_bodies.get((key,))
     wanted = [key] if body is None else []
-    if user.is_authenticated:
+    if user.is_authenticated and (body is None or body.categories):
         wanted.append(collapsed_key(user.pk, board.pk))
     found = cache.get_many(wanted) if wanted else {}
     if body is None:

@@ -108,7 +108,7 @@ class CompiledQuery:
         for index, argument in plan.slots:
             params[index] = values[argument]
         connection = connections[using]
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
         if not convert or not plan.converters:
@@ -142,6 +142,25 @@ class CompiledQuery:
     def first(self, *values, shape: Hashable = None, using: str = "default"):
         found = self.all(*values, shape=shape, using=using)
         return found[0] if found else None
+
+
+def _cursor(connection):
+    """Django's cursor (its checks, wrappers and query log); on PostgreSQL with prepared
+    statements on (settings: DATABASE_PREPARED_STATEMENTS), around a psycopg cursor that binds
+    the values on the server, which psycopg prepares at its first run on the connection:
+    PostgreSQL then plans the statement once, not on every call (planning was a third to a
+    half of each lookup's time). The ORM's own cursors bind on the client and never prepare."""
+    cursor = connection.cursor()
+    if connection.vendor == "postgresql" and _prepares(connection):
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        client, cursor.cursor = cursor.cursor, ServerBindingCursor(connection.connection)
+        client.close()
+    return cursor
+
+
+def _prepares(connection) -> bool:
+    return connection.settings_dict["OPTIONS"].get("prepare_threshold") is not None
 
 
 def _placeholder(n: int, kind: type) -> Any:

@@ -219,7 +219,14 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-elif _database["ENGINE"] not in ("django.db.backends.postgresql",):
+elif _database["ENGINE"] == "django.db.backends.postgresql":
+    # The few lookups made on every request (homeportal/compiled.py) run as prepared
+    # statements, planned once per connection; the rest of the ORM's queries bind their values
+    # on the client and are never prepared. A pooler in transaction mode that does not follow
+    # prepared statements (PgBouncer before 1.21) needs DATABASE_PREPARED_STATEMENTS=false.
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        _database.setdefault("OPTIONS", {})["prepare_threshold"] = 0
+else:
     raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// URL.")
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

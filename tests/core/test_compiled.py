@@ -3,6 +3,7 @@ objects with the same fields, related objects and annotations, or the same rows;
 compiled once; a builder whose values do not reach the SQL as parameters is refused."""
 
 import pytest
+from django.db import connection
 from django.db.models import Count, F
 
 from apitokens.models import ApiToken
@@ -108,3 +109,34 @@ def test_the_token_lookup_is_the_orm_s(people):
     assert found.pk == row.pk and found.user.pk == people.member.pk
     assert fields_of(found) == fields_of(ApiToken.objects.get(pk=row.pk))
     assert by_token(token + "x") is None
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL)")
+def test_on_postgresql_a_lookup_is_prepared_once_per_connection_and_the_orm_s_are_not(boards):
+    query = CompiledQuery(lambda name: Board.objects.filter(name=name))
+    before = prepared_statements()
+    assert [b.name for b in query.all("lab")] == ["lab"]
+    assert [b.name for b in query.all("media")] == ["media"]
+    assert query.first("nothing") is None
+    assert list(Board.objects.filter(name="kitchen")) == [boards[2]]  # the ORM's own query
+    added = [s for s in prepared_statements() if s not in before]
+    # One statement with its value as a parameter, run three times; the ORM's query is not
+    # among them (its values were bound on the client).
+    assert len(added) == 1 and '"boards_board"."name" = $1' in added[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL)")
+def test_without_prepared_statements_nothing_is_prepared(boards, monkeypatch):
+    options = {**connection.settings_dict["OPTIONS"]}
+    options.pop("prepare_threshold", None)
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
+    query = CompiledQuery(lambda name: Board.objects.filter(name=name))
+    before = prepared_statements()
+    assert [b.name for b in query.all("lab")] == ["lab"]
+    assert prepared_statements() == before

@@ -125,3 +125,29 @@ def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, variable, valu
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert variable in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(None, "{'prepare_threshold': 0}"), ("false", "{}"), ("true", "{'prepare_threshold': 0}")],
+)
+def test_postgresql_prepares_the_compiled_lookups_unless_told_not_to(tmp_path, value, shown):
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "AUTH_"))
+    }
+    environment.update(
+        DATA_DIR=str(tmp_path / "data"), DJANGO_SETTINGS_MODULE="homeportal.settings",
+        DATABASE_URL="postgres://someone@db.invalid:5432/homeportal",
+    )  # fmt: skip
+    if value is not None:
+        environment["DATABASE_PREPARED_STATEMENTS"] = value
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default'].get('OPTIONS', {}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == shown
