@@ -154,7 +154,8 @@ def _cursor(connection):
     if connection.vendor == "postgresql" and _prepares(connection):
         from django.db.backends.postgresql.base import ServerBindingCursor
 
-        client, cursor.cursor = cursor.cursor, ServerBindingCursor(connection.connection)
+        server = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]  # psycopg 3's Cursor; the stubs describe psycopg2's
+        client, cursor.cursor = cursor.cursor, server
         client.close()
     return cursor
 
