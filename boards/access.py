@@ -16,7 +16,7 @@ from groups.decorators import require_held
 from groups.objects import LoginNeeded as LoginNeeded  # what get_board raises for anonymous
 from groups.objects import get_object, with_object
 from groups.permissions import ADMIN
-from groups.resolver import Base
+from groups.resolver import Base, ForViewer
 from homeportal.http import Request
 
 KIND = "board"
@@ -30,9 +30,10 @@ def get_board(request: Request, name: str, level: str = Level.VIEW,
     return get_object(request, KIND, "name", name, level, base)
 
 
-def with_board(level: str = Level.VIEW, base: Base | None = None):
+def with_board(level: str = Level.VIEW, base: Base | None = None,
+               for_viewer: ForViewer | None = None):  # fmt: skip
     """View decorator: passes the board named by the URL's `name` to the view, at `level`."""
-    return with_object(KIND, "name", level, base=base)
+    return with_object(KIND, "name", level, base=base, for_viewer=for_viewer)
 
 
 # View decorators: the `board-create` global permission, or `admin` (login first for anonymous).

@@ -65,6 +65,7 @@ from boards.render import (
     remember_collapsed,
     render_item,
     with_board_csp,
+    with_collapsed,
 )
 from boards.widgets import all_widgets
 from groups import access_tab
@@ -105,7 +106,7 @@ def home(request: Request) -> HttpResponse:
 
 @impersonable
 @require_safe
-@with_board(Level.VIEW)
+@with_board(Level.VIEW, for_viewer=with_collapsed)
 def board_view(request: Request, board: Board) -> HttpResponse:
     return render_board(request, board)
 

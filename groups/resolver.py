@@ -187,19 +187,26 @@ class Grants:
         level = _level_sql(spec, queryset, self.user_id, sorted(self.group_ids))
         return queryset.annotate(**{self._attribute(spec): level})
 
-    def find(self, kind: str, field: str, value: str | int, base: "Base | None" = None):
+    def find(self, kind: str, field: str, value: str | int, base: "Base | None" = None,
+             for_viewer: "ForViewer | None" = None):  # fmt: skip
         """The object of `kind` whose unique `field` is `value`, carrying the user's level as
         `annotate` gives it, or None: one query whose SQL is compiled once per shape (what the
         ORM spends turning the queryset into SQL costs more than running it, and the board
         page and the API ask this on every call). `base` makes the starting queryset (for
-        example with an annotation of its own); the default is every object."""
+        example with an annotation of its own); the default is every object. `for_viewer`
+        adds what belongs to a logged-in viewer (their own state of the object), in the same
+        query."""
         spec = _REGISTRY[kind]
         if isinstance(value, int) and not _fits(spec, field, value):
             return None
-        query = _lookup(kind, field, base)
+        if not self.is_authenticated:
+            return _lookup(kind, field, base, None, rows=False).first(value)
         if not self._needs_rows(spec):
-            return query.first(value, shape="plain")
+            if for_viewer is None:
+                return _lookup(kind, field, base, None, rows=False).first(value)
+            return _lookup(kind, field, base, for_viewer, rows=False).first(value, self.user_id)
         groups = sorted(self.group_ids)
+        query = _lookup(kind, field, base, for_viewer, rows=True)
         found = query.first(value, self.user_id, *groups, shape=len(groups))
         if found is not None:  # the annotation, compiled under a placeholder user id
             found.__dict__[self._attribute(spec)] = found.__dict__.pop(_LEVEL)
@@ -281,23 +288,32 @@ def restrict(grants: Grants, ceilings: dict[str, str | None], permissions) -> Gr
 
 
 Base = Callable[[], models.QuerySet]
+# Adds to `Grants.find`'s queryset what belongs to the viewer (a logged-in user), given their
+# user id to use as a value in the query, never to choose its shape (homeportal/compiled.py).
+ForViewer = Callable[[models.QuerySet, int], models.QuerySet]
 _LEVEL = "_acl_level"
-_LOOKUPS: dict[tuple[str, str, Base | None], CompiledQuery] = {}
+_LOOKUPS: dict[tuple, CompiledQuery] = {}
 
 
-def _lookup(kind: str, field: str, base: Base | None) -> CompiledQuery:
-    """`Grants.find`'s compiled query for (kind, field, base): the object by `field`, with the
-    level annotation `annotate` makes when user and group ids are given."""
-    key = (kind, field, base)
+def _lookup(kind: str, field: str, base: Base | None, for_viewer: ForViewer | None,
+            rows: bool) -> CompiledQuery:  # fmt: skip
+    """`Grants.find`'s compiled query: the object of `kind` by `field` from `base`'s queryset,
+    with `for_viewer`'s additions when given (the query then takes the user id after the
+    value) and, with `rows`, the level annotation `annotate` makes (then the user id and the
+    group ids)."""
+    key = (kind, field, base, for_viewer, rows)
     if key not in _LOOKUPS:
         spec = _REGISTRY[kind]
 
         def build(value: str, user_id: int | None = None, *groups: int) -> models.QuerySet:
             queryset = base() if base is not None else object_model(spec)._default_manager.all()
-            if user_id is not None:
+            if rows:
                 queryset = queryset.annotate(
                     **{_LEVEL: _level_sql(spec, queryset, user_id, groups)}
                 )
+            if for_viewer is not None:
+                assert user_id is not None
+                queryset = for_viewer(queryset, user_id)
             return queryset.filter(**{field: value})
 
         _LOOKUPS[key] = CompiledQuery(build)

@@ -144,6 +144,30 @@ def test_collapsed_categories_are_the_viewers_own(lab, people, login):
         clear_process_caches()
 
 
+def test_collapsed_categories_come_with_the_board_for_members_and_admins(lab, people, login):
+    """The board page reads the viewer's collapsed categories in the board's own query
+    (boards.render.with_collapsed), for a member (level from ACL rows) and an admin (level
+    from a global permission) alike: no round trip of their own, and never someone else's."""
+    media = Section.objects.get(board=lab, kind="category")
+    games = add_section(lab, "category", "Games", 2)
+    member, admin = login(people.member), login(people.admin)
+    opening = {section: f'id="section-{section.pk}"' for section in (media, games)}
+
+    def is_open(client, section) -> bool:
+        return page(client).split(opening[section])[1].startswith(" open")
+
+    page(member), page(admin)  # bodies and frames kept
+    CollapsedSection.objects.create(user=people.member, section=media)
+    CollapsedSection.objects.create(user=people.admin, section=games)
+    CollapsedSection.objects.create(user=people.admin, section=media)
+    # Written behind the cache's back: the page still shows them at once.
+    assert not is_open(member, media) and is_open(member, games)
+    assert not is_open(admin, media) and not is_open(admin, games)
+    CollapsedSection.objects.filter(user=people.admin, section=media).delete()
+    assert is_open(admin, media) and not is_open(admin, games)
+    assert not is_open(member, media) and is_open(member, games)
+
+
 def test_edit_buttons_follow_each_viewers_level_on_a_shared_body(lab, people, login):
     Board.objects.filter(pk=lab.pk).update(is_public=True)
     editor, viewer, anonymous = login(people.member), login(people.outsider), login(None)
