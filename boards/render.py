@@ -585,11 +585,12 @@ def forget_body(board: Board) -> None:
     local_bodies.discard((key,))
 
 
-def page_parts(board: Board, request) -> tuple[BoardBody, set[int]]:
-    """The board's shared body and the viewer's collapsed categories: one cache round-trip
-    for both when they are known (none for the body when this process has it)."""
+def page_parts(board: Board, request, key: str | None = None) -> tuple[BoardBody, set[int]]:
+    """The board's shared body (under `key`, its body_key) and the viewer's collapsed
+    categories: one cache round-trip for both when they are not known (none for the body when
+    this process has it, none for the categories when the board's lookup read them)."""
     user = request.user
-    key = body_key(board)
+    key = key or body_key(board)
     body = local_bodies.get((key,))
     wanted = [key] if body is None else []
     # Read with the board by the board page's lookup (with_collapsed), else from the cache.
@@ -613,7 +614,8 @@ def page_parts(board: Board, request) -> tuple[BoardBody, set[int]]:
     return body, collapsed
 
 
-def live_fragments(body: BoardBody, board: Board, request) -> dict[int, str]:
+def live_fragments(body: BoardBody, board: Board, request,
+                   key: str | None = None) -> dict[int, str]:  # fmt: skip
     """This request's live partials of the body's widgets (their data loaded now). A partial
     depends on its item (named, with its options, by the body's key), its data and the
     viewer's time settings: one rendered for the same (a clock's minute, an app's status) is
@@ -623,11 +625,12 @@ def live_fragments(body: BoardBody, board: Board, request) -> dict[int, str]:
     items = [LiveItem(board, pk, kind, options) for pk, kind, options in body.live]
     attach_data(items, request)
     # What a partial may show of the viewer besides its data: their time zone and time format.
-    key = (body_key(board), timezone.get_current_timezone_name(), preferences.time_format())
+    viewer = (key or body_key(board), timezone.get_current_timezone_name(),
+              preferences.time_format())  # fmt: skip
     fragments: dict[int, str] = {}
     for item in items:
         try:
-            cache_key = ("live", key, item.pk, _key_text(item.data))
+            cache_key = ("live", viewer, item.pk, _key_text(item.data))
         except (TypeError, ValueError):
             fragments[item.pk] = render_live(item, board)  # data JSON cannot describe
             continue

@@ -58,6 +58,7 @@ from boards.models import (
 from boards.render import (
     attach_data,
     board_css,
+    body_key,
     csp_with,
     live_fragments,
     load_sections,
@@ -114,12 +115,13 @@ def board_view(request: Request, board: Board) -> HttpResponse:
 def render_board(request: Request, board: Board) -> HttpResponse:
     """The board's shared body (boards.render.board_body) with this viewer's bits on top:
     their collapsed categories, the toolbar for their level, the live partials of now."""
-    body, collapsed = page_parts(board, request)
+    shared = body_key(board)
+    body, collapsed = page_parts(board, request, shared)
     grants = request.grants
     html = body.html(
         collapsed=collapsed,
         remember=request.user.is_authenticated,
-        live=live_fragments(body, board, request),
+        live=live_fragments(body, board, request, shared),
     )
     level, can_modify = level_of(grants, board), can(grants, board, Level.MODIFY)
     context = {"board": board, "body": html, "empty": body.empty, "level": level,

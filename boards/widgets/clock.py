@@ -58,16 +58,18 @@ def hour_cycle(options: dict) -> str:
 def load(items, request) -> list:
     now = time.time()
     language = get_language()
+    viewers = preferences.time_format()
+    minute = int(now // 60) * 60
     result = []
     for item in items:
         options = item.options
         seconds = bool(options.get("show_seconds"))
         # The hours are the widget's, else the viewer's: part of the live slot, never of the
         # board's shared body (boards/render.py).
-        cycle = hour_cycle(options) or preferences.time_format()
+        cycle = hour_cycle(options) or viewers
         # The shown text changes once a minute (a second with seconds shown): made once per
         # process for that moment, whoever asks.
-        moment = int(now) if seconds else int(now // 60) * 60
+        moment = int(now) if seconds else minute
         result.append(
             _shown(
                 str(options.get("time_zone") or settings.TIME_ZONE),
