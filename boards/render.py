@@ -365,6 +365,16 @@ rendered_cache: RenderedCache[SafeString] = RenderedCache(RENDERED_CACHE_SIZE)
 # json.dumps builds an encoder on every call made with an option; the widgets' cache keys
 # (a few per widget, on every first view) share this one.
 _key_text = json.JSONEncoder(sort_keys=True).encode
+_FLAT = frozenset((str, int, float, bool, type(None)))
+
+
+def _data_key(data) -> object:
+    """A live partial's data as part of a cache key: a flat dict (a clock's time, an app's
+    status) as its items with their types (so 1, 1.0 and True stay apart, as JSON keeps
+    them), which costs a tenth of encoding it; anything else as JSON text."""
+    if type(data) is dict and all(type(v) in _FLAT for v in data.values()):
+        return tuple(sorted((str(k), type(v), v) for k, v in data.items()))
+    return _key_text(data)
 
 
 def render_item(
@@ -506,12 +516,16 @@ class BoardBody:
         return b"".join(out)
 
     def __getstate__(self) -> dict:
-        """What the shared cache keeps: not this process's encoding of the parts."""
-        return {k: v for k, v in self.__dict__.items() if k != "_encoded"}
+        """What the shared cache keeps: not what this process worked out from the parts."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_encoded", "_categories")}
 
     @property
     def categories(self) -> list[int]:
-        return [int(p[1]) for p in self.parts if type(p) is tuple and p[0] == "open"]
+        found = self.__dict__.get("_categories")
+        if found is None:
+            found = [int(p[1]) for p in self.parts if type(p) is tuple and p[0] == "open"]
+            self.__dict__["_categories"] = found
+        return found
 
 
 def render_body(board: Board, request) -> BoardBody:
@@ -630,7 +644,7 @@ def live_fragments(body: BoardBody, board: Board, request,
     fragments: dict[int, str] = {}
     for item in items:
         try:
-            cache_key = ("live", viewer, item.pk, _key_text(item.data))
+            cache_key = ("live", viewer, item.pk, _data_key(item.data))
         except (TypeError, ValueError):
             fragments[item.pk] = render_live(item, board)  # data JSON cannot describe
             continue

@@ -286,3 +286,13 @@ def same_page(html: str) -> str:
     """The page without what differs on every response (the nonce, the CSRF token)."""
     html = re.sub(r'nonce="[^"]+"', "nonce", html)
     return re.sub(r'(csrfmiddlewaretoken" value=|"X-CSRFToken": |data-csrf=)"\w+"', r"\1", html)
+
+
+def test_live_data_keys_keep_values_of_different_types_apart():
+    from boards.render import _data_key
+
+    keys = [_data_key({"up": value}) for value in (1, 1.0, True, "1", None)]
+    assert len(set(keys)) == len(keys)
+    assert _data_key({"a": "x", "b": 2}) == _data_key({"b": 2, "a": "x"})
+    assert _data_key({"a": [1, 2]}) == '{"a": [1, 2]}'  # not flat: as JSON
+    assert _data_key({"a": [1, 2]}) != _data_key({"a": [1, 2.5]})
