@@ -314,7 +314,8 @@ def _lookup(kind: str, field: str, base: Base | None, for_viewer: ForViewer | No
             if for_viewer is not None:
                 assert user_id is not None
                 queryset = for_viewer(queryset, user_id)
-            return queryset.filter(**{field: value})
+            # One object by a unique field: the model's default ordering would only add a sort.
+            return queryset.filter(**{field: value}).order_by()
 
         _LOOKUPS[key] = CompiledQuery(build)
     return _LOOKUPS[key]
