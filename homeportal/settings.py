@@ -226,6 +226,9 @@ elif _database["ENGINE"] == "django.db.backends.postgresql":
     # prepared statements (PgBouncer before 1.21) needs DATABASE_PREPARED_STATEMENTS=false.
     if env_bool("DATABASE_PREPARED_STATEMENTS", True):
         _database.setdefault("OPTIONS", {})["prepare_threshold"] = 0
+    # Django's backend, with a health check of persistent connections that asks the socket,
+    # not the server (homeportal/postgresql/base.py).
+    _database["ENGINE"] = "homeportal.postgresql"
 else:
     raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// URL.")
 DATABASES = {"default": _database}
