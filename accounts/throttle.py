@@ -27,6 +27,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
@@ -163,16 +164,38 @@ def reserve(limits: dict[str, int], window: int) -> int:
     full: 0 when counted, the seconds a lock still lasts, or -1 when a counter is full.
     Counters live for `window` seconds from their first count. One step across processes
     (a Lua script in Redis, a lock in the in-process cache)."""
+    return reserve_and_read(limits, window, [])[0]
+
+
+def reserve_and_read(limits: dict[str, int], window: int,
+                     read: list[str]) -> tuple[int, dict[str, Any]]:  # fmt: skip
+    """`reserve`, and the cache's values of the keys `read` (as `cache.get_many` gives them),
+    in one round trip with Redis: an API call counts itself and reads its holder's grants
+    at once."""
     keys, values = list(limits), list(limits.values())
     if (redis := _redis()) is not None:
         made = [redis.make_and_validate_key(k) for k in keys]
         client = redis._cache.get_client(made[0], write=True)
-        answer = int(
-            client.eval(
-                _RESERVE, 2 * len(made), *made, *(m + ":lock" for m in made), window * 1000, *values
-            )
-        )
-        return math.ceil(answer / 1000) if answer > 0 else answer
+        arguments: list[str | int] = [*made, *(m + ":lock" for m in made), window * 1000, *values]
+        found = {}
+        if not read:
+            answer = int(client.eval(_RESERVE, 2 * len(made), *arguments))
+        else:
+            pipeline = client.pipeline(transaction=False)
+            pipeline.eval(_RESERVE, 2 * len(made), *arguments)
+            pipeline.mget([redis.make_and_validate_key(k) for k in read])
+            answered, raw = pipeline.execute()
+            answer = int(answered)
+            # What get_many does with the values: Django's serializer of this cache.
+            loads = redis._cache._serializer.loads  # type: ignore[attr-defined]  # not in the stubs
+            found = {k: loads(v) for k, v in zip(read, raw, strict=True) if v is not None}
+        return (math.ceil(answer / 1000) if answer > 0 else answer), found
+    return _reserve_here(limits, window), (cache.get_many(read) if read else {})
+
+
+def _reserve_here(limits: dict[str, int], window: int) -> int:
+    """`reserve` with the in-process cache: one step under this process's lock."""
+    keys = list(limits)
     with _LOCAL:
         wait = _lock_wait(keys)
         if wait:

@@ -37,10 +37,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django_htmx.middleware import HtmxDetails
 
 from accounts.preferences import activate_preferences
-from accounts.throttle import reserve
+from accounts.throttle import reserve_and_read
 from apitokens import scopes as scope_names
 from apitokens.models import ApiToken, by_token
-from groups.resolver import ANONYMOUS, grants_for
+from groups.resolver import ANONYMOUS, grants_for, grants_keys
 from homeportal import jsoninput
 from homeportal.http import AuthenticatedRequest
 from homeportal.net import client_ip
@@ -132,25 +132,29 @@ def authenticate(request: HttpRequest) -> ApiToken:
     return token
 
 
-def act_as(request: HttpRequest, token: ApiToken) -> None:
+def act_as(request: HttpRequest, token: ApiToken, found: dict | None = None) -> None:
     """The token's holder, seen through its scopes, becomes the request's user: from here on
-    the request is an `ApiRequest`."""
+    the request is an `ApiRequest`. `found`: the holder's grants as `throttle` read them."""
     user = token.user
     granted = tuple(token.scopes)
     user.restrict_grants = lambda grants: scope_names.narrow(grants, granted)
     user._grants = None
     api_request = cast(ApiRequest, request)
     api_request.user = user
-    api_request.grants = grants_for(user)
+    api_request.grants = grants_for(user, found=found)
     api_request.api_token = token
 
 
-def throttle(token: ApiToken) -> None:
-    wait = reserve({f"api-rate:{token.pk}": settings.API_RATE_LIMIT}, settings.API_RATE_WINDOW)
+def throttle(token: ApiToken) -> dict:
+    """Counts the call against the token's rate limit (ApiError 429 when it is spent) and
+    answers the holder's cached grants, read in the same round trip (`act_as` takes them)."""
+    limits = {f"api-rate:{token.pk}": settings.API_RATE_LIMIT}
+    wait, found = reserve_and_read(limits, settings.API_RATE_WINDOW, grants_keys(token.user))
     if wait:
         error_ = ApiError(429, "rate_limited", _("Too many calls with this token; wait a moment."))
         error_.retry_after = wait if wait > 0 else settings.API_RATE_WINDOW  # type: ignore[attr-defined]
         raise error_
+    return found
 
 
 @dataclass(frozen=True)
@@ -195,8 +199,8 @@ def endpoint(
                 if missing:
                     message = _("This token lacks the scope %s.") % ", ".join(missing)
                     raise ApiError(403, "insufficient_scope", message)
-                throttle(token)
-                act_as(request, token)
+                found = throttle(token)
+                act_as(request, token, found)
                 token.touch(client_ip(request))
                 marker = audit.api_token_name.set(token.name)
                 try:

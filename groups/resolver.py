@@ -477,7 +477,14 @@ def bump_version(cache=default_cache) -> None:
     transaction.on_commit(bump)  # ...and again once committed, so no process caches the old state.
 
 
-def grants_for(user, cache=default_cache, refresh: bool = False) -> Grants:
+def grants_keys(user) -> list[str]:
+    """The cache keys `grants_for` reads (the version and the user's entry), for a caller that
+    reads them with something of its own in one round trip and passes them as `found`."""
+    return [VERSION_KEY, f"{KEY_PREFIX}:{user.pk}"]
+
+
+def grants_for(user, cache=default_cache, refresh: bool = False,
+               found: dict | None = None) -> Grants:  # fmt: skip
     """The user's grants, cached on the user object and, across requests, in the cache."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
@@ -486,7 +493,10 @@ def grants_for(user, cache=default_cache, refresh: bool = False) -> Grants:
     # The version and the user's entry in one round trip; the entry names the version it was
     # computed under, and one computed under another is computed again.
     key = f"{KEY_PREFIX}:{user.pk}"
-    found = {} if refresh else cache.get_many([VERSION_KEY, key])
+    if refresh:
+        found = {}
+    elif found is None:
+        found = cache.get_many(grants_keys(user))
     version = found.get(VERSION_KEY)
     if version is None:
         version = current_version(cache)

@@ -3,6 +3,7 @@ current grants), a demoted or disabled holder, revoked and expired tokens, error
 rate limiting, audit, and the OpenAPI document."""
 
 import json
+import os
 from datetime import timedelta
 
 import pytest
@@ -269,6 +270,35 @@ def test_the_openapi_document_lists_every_api_route(people):
     board = document["paths"]["/api/v1/boards/{name}/"]["get"]
     assert board["security"] == [{"token": ["boards:read"]}]
     assert "401" in board["responses"] and "404" in board["responses"]
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL: Redis round trips")
+def test_with_redis_a_call_counts_itself_and_reads_its_grants_in_one_round_trip(
+    people, family_board, token_for, monkeypatch
+):
+    import redis
+    from redis.client import Pipeline
+
+    client = bearer(token_for(people.member, "boards:read"))
+    assert client.get("/api/v1/boards/family/").status_code == 200  # grants computed, cached
+    sent, pipelines = [], []
+    one, many = redis.Redis.execute_command, Pipeline.execute
+
+    def command(self, *args, **options):
+        sent.append(args[0])
+        return one(self, *args, **options)
+
+    def pipeline(self, *args, **options):
+        pipelines.append([c[0][0] for c in self.command_stack])
+        return many(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", command)
+    monkeypatch.setattr(Pipeline, "execute", pipeline)
+    assert client.get("/api/v1/boards/family/").status_code == 200
+    assert pipelines == [["EVAL", "MGET"]] and sent == []
+    # The grants so read are the holder's current ones: taking the board's group away shows.
+    Membership.objects.filter(user=people.member, group=people.family).delete()
+    assert client.get("/api/v1/boards/family/").status_code == 404
 
 
 def test_query_count_does_not_grow_with_boards_users_or_widgets(people, family_board, token_for):
