@@ -47,6 +47,7 @@ from homeportal.net import client_ip
 from sessions_admin import audit
 
 API_PREFIX = "/api/"
+API_URLCONF = "apitokens.api_root_urls"  # the API's URLs alone, mounted as the site mounts them
 MAX_BODY = 64 * 1024
 PER_PAGE, MAX_PER_PAGE = 50, 200
 
@@ -78,7 +79,7 @@ def api_middleware(get_response):
         request._messages = default_storage(request)
         request.htmx = HtmxDetails(request)
         try:
-            match = resolve(request.path_info)
+            match = resolve(request.path_info, urlconf=API_URLCONF)
         except Resolver404:
             return error(404, "not_found", _("Not found."))
         request.resolver_match = match

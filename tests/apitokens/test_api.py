@@ -377,3 +377,19 @@ def test_a_new_release_never_answers_sections_cached_by_the_old_one(
     monkeypatch.setattr(render, "_DIGEST", ["another-release"])
     answer = client.get("/api/v1/boards/family/").json()
     assert answer["sections"][0]["items"][0]["options"]["title"] == "Lyon"
+
+
+def test_calls_resolve_against_the_api_s_own_urls_mounted_where_the_site_mounts_them():
+    from django.urls import get_resolver, resolve, reverse
+
+    from apitokens.api import API_URLCONF
+
+    api_only = {p.pattern.describe() for p in get_resolver(API_URLCONF).url_patterns}
+    site = [p for p in get_resolver().url_patterns if p.pattern.describe() in api_only]
+    assert len(site) == 1 and getattr(site[0], "namespace", None) == "api"
+    for name, args in (("api:board", ["family"]), ("api:me", []), ("api:openapi", [])):
+        address = reverse(name, args=args)
+        assert address.startswith("/api/v1/")
+        here, there = resolve(address, urlconf=API_URLCONF), resolve(address)
+        assert here.func == there.func and here.kwargs == there.kwargs
+        assert here.view_name == there.view_name
