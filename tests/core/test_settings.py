@@ -57,7 +57,15 @@ def test_networks_are_parsed(monkeypatch):
         env.env_networks("NETS")
 
 
-def run_settings(tmp_path, **variables) -> subprocess.CompletedProcess:
+SHOWN = (
+    "print(s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.DEBUG, "
+    "s.ALLOWED_HOSTS, s.SESSION_COOKIE_SECURE, s.AUTH_SESSION_EXPIRY_TIME)"
+)
+
+
+def run_settings(tmp_path, shown: str = SHOWN, **variables) -> subprocess.CompletedProcess:
+    """Loads the settings in a new process with `variables` in the environment and runs
+    `shown` (Python, with the settings as `s`)."""
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "AUTH_"))
     }
@@ -66,11 +74,7 @@ def run_settings(tmp_path, **variables) -> subprocess.CompletedProcess:
     )
     environment.pop("SECRET_KEY", None)
     environment.update(variables)
-    code = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.DEBUG, "
-        "s.ALLOWED_HOSTS, s.SESSION_COOKIE_SECURE, s.AUTH_SESSION_EXPIRY_TIME)"
-    )
+    code = "import django; django.setup(); from django.conf import settings as s; " + shown
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True,
         timeout=60,
@@ -132,22 +136,10 @@ def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, variable, valu
     [(None, "{'prepare_threshold': 0}"), ("false", "{}"), ("true", "{'prepare_threshold': 0}")],
 )
 def test_postgresql_prepares_the_compiled_lookups_unless_told_not_to(tmp_path, value, shown):
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "AUTH_"))
-    }
-    environment.update(
-        DATA_DIR=str(tmp_path / "data"), DJANGO_SETTINGS_MODULE="homeportal.settings",
-        DATABASE_URL="postgres://someone@db.invalid:5432/homeportal",
-    )  # fmt: skip
+    variables = {"DATABASE_URL": "postgres://someone@db.invalid:5432/homeportal"}
     if value is not None:
-        environment["DATABASE_PREPARED_STATEMENTS"] = value
-    code = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.DATABASES['default'].get('OPTIONS', {}))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True,
-        timeout=60,
-    )  # fmt: skip
+        variables["DATABASE_PREPARED_STATEMENTS"] = value
+    shown_options = "print(s.DATABASES['default'].get('OPTIONS', {}))"
+    result = run_settings(tmp_path, shown_options, **variables)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == shown
