@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client, override_settings
+from django.urls import set_script_prefix
 from django.utils import timezone
 
 from apitokens.models import ApiToken
@@ -51,6 +52,22 @@ def test_never_stronger_than_the_holder(people, family_board, token_for):
     token = token_for(people.member, "boards:write")
     body = bearer(token).get(f"/api/v1/boards/{family_board.name}/").json()
     assert body["board"]["level"] == "view"
+
+
+def test_a_board_s_address_is_its_page_s_under_any_script_prefix(people, family_board, token_for):
+    client = bearer(token_for(people.member, "boards:read"))
+    board = client.get("/api/v1/boards/family/").json()["board"]
+    assert board["url"] == "http://testserver/boards/family/"
+    # Served under /home/ (what a WSGI server's SCRIPT_NAME sets; the test client does not).
+    set_script_prefix("/home/")
+    try:
+        listed = client.get("/api/v1/boards/").json()["results"]
+        under = client.get("/api/v1/boards/family/").json()["board"]
+    finally:
+        set_script_prefix("/")
+    assert [b["url"] for b in listed] == ["http://testserver/home/boards/family/"]
+    assert under["url"] == "http://testserver/home/boards/family/"
+    assert client.get("/api/v1/boards/family/").json()["board"]["url"] == board["url"]
 
 
 def test_a_demoted_holder_s_token_loses_power_at_once(people, family_board, token_for):

@@ -296,3 +296,30 @@ def test_live_data_keys_keep_values_of_different_types_apart():
     assert _data_key({"a": "x", "b": 2}) == _data_key({"b": 2, "a": "x"})
     assert _data_key({"a": [1, 2]}) == '{"a": [1, 2]}'  # not flat: as JSON
     assert _data_key({"a": [1, 2]}) != _data_key({"a": [1, 2.5]})
+
+
+def test_a_body_item_takes_each_field_of_its_row_by_name():
+    from boards.render import ITEM_FIELDS, BodyItem
+
+    row = tuple(f"value of {name}" for name in ITEM_FIELDS)
+    item = BodyItem(board=None, values=row, options_text="{}")  # type: ignore[arg-type]
+    expected = dict(zip(ITEM_FIELDS, row, strict=True))
+    assert {name: getattr(item, name) for name in ITEM_FIELDS} == expected
+    assert item.pk == "value of id" and item.data is None and item.options_text == "{}"
+
+
+@pytest.mark.django_db
+def test_a_widget_body_is_kept_apart_for_live_data_of_different_types(people):
+    from boards.render import render_item, rendered_cache
+
+    board = make_board("typed", people.owner)
+    item = add_item(add_section(board), "app", name="Typed")
+    rendered_cache.clear()
+    item.data = {"status": "up", "code": 1}
+    first = render_item(item, board)
+    item.data = {"status": "up", "code": True}
+    render_item(item, board)
+    item.data = {"status": "up", "code": 1}
+    assert render_item(item, board) is first
+    assert len(rendered_cache.entries) == 2
+    rendered_cache.clear()
