@@ -28,6 +28,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from accounts.preferences import first_day_of_week
+from boards.icon_views import may_upload_by_permission
 from boards.models import Board
 from boards.render import RenderedCache
 from groups.permissions import AUDIT_VIEW, USER_MANAGE
@@ -55,7 +56,8 @@ def frame_key(request, board: Board, level: str | None, can_modify: bool,
     if user.is_authenticated:
         viewer = (user.pk, user.get_short_name(), user.color_scheme, user.motion,
                   first_day_of_week(user), bool(user.time_zone), user.is_local)  # fmt: skip
-    menus = (grants.is_admin, USER_MANAGE in grants.permissions, AUDIT_VIEW in grants.permissions)
+    menus = (grants.is_admin, USER_MANAGE in grants.permissions, AUDIT_VIEW in grants.permissions,
+             may_upload_by_permission(grants))  # fmt: skip
     shown = (board.pk, board.name, board.title, board.description)
     return (shown, request.path, get_language(), viewer, menus, level, can_modify, empty)
 

@@ -38,6 +38,15 @@ from sessions_admin import audit
 ICON_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
+UPLOADING_PERMISSIONS = ("board-create", "integration-create", APP_MANAGE)
+
+
+def may_upload_by_permission(grants) -> bool:
+    """Whether the person's global permissions alone let them upload: what the navigation of
+    every page asks (without a query), to lead them to the icons page."""
+    return grants.is_authenticated and any(grants.has(p) for p in UPLOADING_PERMISSIONS)
+
+
 def may_upload(grants) -> bool:
     """Whether the person can use an icon field somewhere (see the module's docstring)."""
     from boards.access import visible_boards
@@ -46,7 +55,7 @@ def may_upload(grants) -> bool:
 
     if not grants.is_authenticated:
         return False
-    if any(grants.has(p) for p in ("board-create", "integration-create", APP_MANAGE)):
+    if may_upload_by_permission(grants):
         return True
     return (
         visible_boards(grants, "modify").exists()

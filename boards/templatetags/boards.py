@@ -46,3 +46,12 @@ def may_upload_icons(grants) -> bool:
     from boards.icon_views import may_upload
 
     return grants is not None and may_upload(grants)
+
+
+@register.filter
+def uploads_icons_by_permission(grants) -> bool:
+    """Whether the person's global permissions let them upload icons (no query): the site's
+    navigation leads them to the icons page when no other settings page is theirs."""
+    from boards.icon_views import may_upload_by_permission
+
+    return grants is not None and may_upload_by_permission(grants)

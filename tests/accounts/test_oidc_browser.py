@@ -7,11 +7,12 @@ import secrets
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.utils.csp import CSP
 
 from homeportal.auth_settings import origin
 from tests.accounts.conftest import enable
-from tests.services.browser import chromium, chromium_available
+from tests.services.browser import chromium_available
 from tests.services.oidc_provider import ALICE, OidcClient, OidcProvider, node_available
 
 pytestmark = [
@@ -23,6 +24,19 @@ pytestmark = [
 ]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture
+def fresh_context(browser):
+    """A context of its own (no cookies from other tests) in the run's one Chromium:
+    pytest-playwright's `browser`, as every browser test uses, since a second Playwright
+    instance cannot start in the test thread while the first one's loop runs there."""
+    context = browser.new_context()
+    yield context
+    context.close()
+    # The test's own queries went through connections of Playwright's loop: closed here, or
+    # PostgreSQL cannot drop the test database.
+    connections.close_all()
 
 
 @pytest.fixture
@@ -49,39 +63,38 @@ def sso(settings, live_server, owner, monkeypatch):
         yield provider
 
 
-def test_oidc_sign_in_and_out_in_chromium(sso, live_server):
+def test_oidc_sign_in_and_out_in_chromium(sso, live_server, fresh_context):
     ARTIFACTS.mkdir(exist_ok=True)
     errors: list[str] = []
-    with chromium() as browser:
-        page = browser.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page = fresh_context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
-        page.goto(f"{live_server.url}/")
-        assert page.url == f"{live_server.url}/accounts/login/?next=/"
-        page.screenshot(path=ARTIFACTS / "oidc-1-login-page.png")
-        page.get_by_role("button", name="Sign in with Test SSO").click()
+    page.goto(f"{live_server.url}/")
+    assert page.url == f"{live_server.url}/accounts/login/?next=/"
+    page.screenshot(path=ARTIFACTS / "oidc-1-login-page.png")
+    page.get_by_role("button", name="Sign in with Test SSO").click()
 
-        page.wait_for_url(f"{sso.issuer}/interaction/**")
-        page.fill("#username", ALICE.username)
-        page.fill("#password", ALICE.password)
-        page.screenshot(path=ARTIFACTS / "oidc-2-provider.png")
-        page.click("button[type=submit]")
+    page.wait_for_url(f"{sso.issuer}/interaction/**")
+    page.fill("#username", ALICE.username)
+    page.fill("#password", ALICE.password)
+    page.screenshot(path=ARTIFACTS / "oidc-2-provider.png")
+    page.click("button[type=submit]")
 
-        page.wait_for_url(f"{live_server.url}/")
-        heading = page.locator("h1").inner_text()
-        page.screenshot(path=ARTIFACTS / "oidc-3-home.png")
+    page.wait_for_url(f"{live_server.url}/")
+    heading = page.locator("h1").inner_text()
+    page.screenshot(path=ARTIFACTS / "oidc-3-home.png")
 
-        page.locator(".user-menu summary").click()
-        page.get_by_role("button", name="Log out").click()
-        page.wait_for_url(f"{live_server.url}/accounts/login/")
-        page.screenshot(path=ARTIFACTS / "oidc-4-logged-out.png")
-        page.goto(f"{live_server.url}/")
-        back_at_login = page.url
+    page.locator(".user-menu summary").click()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{live_server.url}/accounts/login/")
+    page.screenshot(path=ARTIFACTS / "oidc-4-logged-out.png")
+    page.goto(f"{live_server.url}/")
+    back_at_login = page.url
 
-        # The provider's session ended too: signing in asks for the password again.
-        page.get_by_role("button", name="Sign in with Test SSO").click()
-        page.wait_for_url(f"{sso.issuer}/interaction/**")
-        asks_again = page.locator("#password").is_visible()
+    # The provider's session ended too: signing in asks for the password again.
+    page.get_by_role("button", name="Sign in with Test SSO").click()
+    page.wait_for_url(f"{sso.issuer}/interaction/**")
+    asks_again = page.locator("#password").is_visible()
 
     assert heading == f"Hello, {ALICE.name}"
     assert back_at_login == f"{live_server.url}/accounts/login/?next=/"
@@ -117,32 +130,33 @@ def split_sso(settings, live_server, owner, monkeypatch):
         yield provider
 
 
-def test_oidc_sign_in_and_out_navigate_to_endpoints_on_another_origin(split_sso, live_server):
+def test_oidc_sign_in_and_out_navigate_to_endpoints_on_another_origin(
+    split_sso, live_server, fresh_context
+):
     front = split_sso.front_origin
     assert front and origin(front) != origin(split_sso.issuer)
     errors: list[str] = []
-    with chromium() as browser:
-        page = browser.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_role("button", name="Sign in with Split SSO").click()
+    page = fresh_context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_role("button", name="Sign in with Split SSO").click()
 
-        page.wait_for_url(f"{front}/interaction/**", timeout=10000)
-        page.fill("#username", ALICE.username)
-        page.fill("#password", ALICE.password)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/", timeout=10000)
-        heading = page.locator("h1").inner_text()
+    page.wait_for_url(f"{front}/interaction/**", timeout=10000)
+    page.fill("#username", ALICE.username)
+    page.fill("#password", ALICE.password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/", timeout=10000)
+    heading = page.locator("h1").inner_text()
 
-        page.locator(".user-menu summary").click()
-        page.get_by_role("button", name="Log out").click()
-        page.wait_for_url(f"{live_server.url}/accounts/login/", timeout=10000)
-        page.screenshot(path=ARTIFACTS / "oidc-split-logged-out.png")
+    page.locator(".user-menu summary").click()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{live_server.url}/accounts/login/", timeout=10000)
+    page.screenshot(path=ARTIFACTS / "oidc-split-logged-out.png")
 
-        # The provider's session ended too: signing in asks for the password again.
-        page.get_by_role("button", name="Sign in with Split SSO").click()
-        page.wait_for_url(f"{front}/interaction/**", timeout=10000)
-        asks_again = page.locator("#password").is_visible()
+    # The provider's session ended too: signing in asks for the password again.
+    page.get_by_role("button", name="Sign in with Split SSO").click()
+    page.wait_for_url(f"{front}/interaction/**", timeout=10000)
+    asks_again = page.locator("#password").is_visible()
 
     assert heading == f"Hello, {ALICE.name}"
     assert asks_again

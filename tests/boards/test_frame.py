@@ -14,7 +14,7 @@ from django.contrib.messages.storage.session import SessionStorage
 from accounts.models import Provider
 from boards.frame import frames
 from boards.models import Board, ServerHomeBoard
-from groups.models import Membership
+from groups.models import Group, Membership
 from groups.resolver import bump_version
 from tests.boards.factories import add_item, add_section, grant, make_board
 
@@ -85,6 +85,22 @@ def test_menus_follow_the_viewer_s_global_permissions(lab, people, login):
     Membership.objects.create(user=people.member, group=people.managers)
     bump_version()
     assert ">Settings</a>" in page(client)
+
+
+def test_a_viewer_who_may_create_boards_is_led_to_the_icons_page(lab, people, login):
+    """Creating boards lets them upload icons: the Settings link leads to the icons page,
+    from the board's kept frame as from any page, and goes with the permission."""
+    client = login(people.member)
+    link = '<a href="/icons/">Settings</a>'
+    assert link not in page(client) and link not in page(client, "/boards/")
+    creators = Group.objects.create(name="creators", permissions=["board-create"], position=50)
+    Membership.objects.create(user=people.member, group=creators)
+    bump_version()
+    assert link in page(client) and link in page(client, "/boards/")
+    assert '<a href="/icons/" aria-current="page">Settings</a>' in page(client, "/icons/")
+    creators.delete()
+    bump_version()
+    assert link not in page(client) and ">Settings</a>" not in page(client)
 
 
 def test_the_toolbar_follows_the_viewer_s_level(lab, people, login):

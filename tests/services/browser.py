@@ -13,12 +13,9 @@ With pytest-playwright, override its launch arguments in a conftest.py::
     def test_home(page, live_server):  # pytest-playwright's ``page`` fixture
         page.goto(live_server.url)
 
-Without pytest-playwright's fixtures::
-
-    with chromium() as browser:
-        page = browser.new_page()
-        page.goto(url)
-        page.screenshot(path=tmp_path / "home.png")
+Every browser test uses that one ``browser`` (or its ``page``): a second Playwright instance
+cannot start in the test thread while the first one's event loop runs there, so a test that
+started its own would fail or pass depending on the tests run before it.
 
 Browser tests that touch the ORM need ``DJANGO_ALLOW_ASYNC_UNSAFE=true``: Playwright's sync
 API runs an event loop in the test thread.
@@ -26,10 +23,8 @@ API runs an event loop in the test thread.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
-from collections.abc import Iterator
 from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
@@ -60,16 +55,3 @@ def chromium_available() -> bool:
         and os.access(CHROMIUM, os.X_OK)
         and importlib.util.find_spec("playwright") is not None
     )
-
-
-@contextlib.contextmanager
-def chromium(**launch_args: Any) -> Iterator[Any]:
-    """``with chromium() as browser:`` a Playwright Browser, closed afterwards."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**{**LAUNCH_ARGS, **launch_args})
-        try:
-            yield browser
-        finally:
-            browser.close()
