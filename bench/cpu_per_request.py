@@ -3,19 +3,27 @@ steadier than requests per second on a busy machine, and what a profile explains
 
     .venv/bin/python bench/cpu_per_request.py                 # the table
     .venv/bin/python bench/cpu_per_request.py --profile board # and a profile of one page
+    .venv/bin/python bench/cpu_per_request.py --threads 4     # and the pages under 4 threads
 
 Pages: the board page's first view and unchanged board, the bare 30-card page, the API's board
 call and the bare HttpResponse (bench_board_page.py's and bench_api.py's data set, on SQLite in a
 throwaway folder). Each figure is the best of 5 batches of 50 requests after 20 to warm up;
 the pages take turns batch by batch.
+
+`--threads N` also runs each page from N threads at once, as a gunicorn worker's threads do,
+and prints its requests per second, CPU per request and the process's context switches per
+request: under CPython's global lock, every call that lets go of it (a query, a socket, a read
+of randomness) hands the lock to a waiting thread and waits to take it back.
 """
 
 import argparse
 import cProfile
 import io
 import pstats
+import resource
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -50,6 +58,7 @@ def main() -> None:
     parser.add_argument("--profile", choices=list(PAGES), help="print a profile of this page")
     parser.add_argument("--batches", type=int, default=5)
     parser.add_argument("--per-batch", type=int, default=50)
+    parser.add_argument("--threads", type=int, help="also run each page from this many threads")
     args = parser.parse_args()
     args.postgres = args.redis = False
     args.widgets, args.groups, args.boards = 60, 20, 2000
@@ -100,6 +109,10 @@ def main() -> None:
         print(f"ratio first view {figures['cards'] / figures['first']:.2f}, "
               f"unchanged {figures['cards'] / figures['board']:.2f}, "
               f"api {figures['bare'] / figures['api']:.2f}")  # fmt: skip
+        if args.threads:
+            print(f"\nthreads at once: {args.threads:<6} req/s   CPU ms   switches per request")
+            for name, (path, kind) in PAGES.items():
+                print(f"{name:22}" + threaded(call, path, kind, args.threads, args.per_batch * 4))
         if args.profile:
             path, kind = PAGES[args.profile]
             profiler = cProfile.Profile()
@@ -112,6 +125,29 @@ def main() -> None:
             stats.sort_stats("tottime").print_stats(30)
     finally:
         shutil.rmtree(env["DATA_DIR"], ignore_errors=True)
+
+
+def threaded(call, path: str, kind: str, threads: int, each: int) -> str:
+    """`each` requests from each of `threads` threads at once: requests per second, CPU and
+    context switches (voluntary: waiting for the lock or I/O; forced: the lock's switch
+    interval) per request."""
+
+    def work() -> None:
+        for _ in range(each):
+            call(path, kind)
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    before, start = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF)
+    total = each * threads
+    cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000 / total
+    voluntary = (after.ru_nvcsw - before.ru_nvcsw) / total
+    forced = (after.ru_nivcsw - before.ru_nivcsw) / total
+    return f"{total / elapsed:8.0f} {cpu:8.2f}   {voluntary:.1f} + {forced:.1f}"
 
 
 if __name__ == "__main__":
