@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -387,7 +388,8 @@ def board_edit(request: Request, board: Board) -> HttpResponse:
     items = [item for section in sections for item in section.item_list]
     attach_data(items, request)
     state = layout.state(board, sections)
-    bodies = {item.pk: render_item(item, board, editing=True) for item in items}
+    language = get_language()
+    bodies = {item.pk: render_item(item, board, editing=True, language=language) for item in items}
     for section in state["sections"]:
         for item in section["items"]:
             item["html"] = bodies[item["id"]]
