@@ -173,4 +173,10 @@ def test_no_csp_violation_on_a_hostile_board(browser, live_server, people, log_i
         exercise(page)
         assert_harmless(page)
         assert page.evaluate("window.__violations") == []
+        # The board's own style sheet, allowed by its nonce, applies: the grid has the board's
+        # columns (the site's style sheet alone would leave it one column).
+        columns = page.evaluate(
+            "getComputedStyle(document.querySelector('.board-grid')).gridTemplateColumns"
+        )
+        assert len(columns.split()) == Board.objects.get(name="hostile").columns
         context.close()
