@@ -31,9 +31,10 @@ def get_board(request: Request, name: str, level: str = Level.VIEW,
 
 
 def with_board(level: str = Level.VIEW, base: Base | None = None,
-               for_viewer: ForViewer | None = None):  # fmt: skip
-    """View decorator: passes the board named by the URL's `name` to the view, at `level`."""
-    return with_object(KIND, "name", level, base=base, for_viewer=for_viewer)
+               for_viewer: ForViewer | None = None, counted: int | None = None):  # fmt: skip
+    """View decorator: passes the board named by the URL's `name` to the view, at `level`.
+    `counted`: a change count every table of the lookup raises (see get_object)."""
+    return with_object(KIND, "name", level, base=base, for_viewer=for_viewer, counted=counted)
 
 
 # View decorators: the `board-create` global permission, or `admin` (login first for anonymous).

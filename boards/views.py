@@ -73,6 +73,7 @@ from boards.widgets import all_widgets
 from groups import access_tab
 from groups.decorators import impersonable
 from groups.models import Group
+from homeportal import changes
 from homeportal.forms import save_unique
 from homeportal.http import AuthenticatedRequest, Request
 from homeportal.net import client_ip
@@ -108,7 +109,8 @@ def home(request: Request) -> HttpResponse:
 
 @impersonable
 @require_safe
-@with_board(Level.VIEW, for_viewer=with_collapsed)
+# The board, the viewer's level and collapsed categories: kept under the change count.
+@with_board(Level.VIEW, for_viewer=with_collapsed, counted=changes.BOARDS)
 def board_view(request: Request, board: Board) -> HttpResponse:
     return render_board(request, board)
 

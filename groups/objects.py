@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from groups.resolver import Base, ForViewer, Grants, acl_spec
+from homeportal.changes import count_of
 from homeportal.http import Request
 
 Check = Callable[[Grants, Any], bool]
@@ -36,18 +37,23 @@ class LoginNeeded(Http404):
 
 def get_object(request: Request, kind: str, field: str, value: str | int,
                level: str | None = None, base: Base | None = None,
-               check: Check | None = None, for_viewer: ForViewer | None = None) -> Any:  # fmt: skip
+               check: Check | None = None, for_viewer: ForViewer | None = None,
+               counted: int | None = None) -> Any:  # fmt: skip
     """The object of `kind` whose unique `field` is `value`, which the user reaches at `level`
     (the kind's lowest by default) and which passes `check(grants, obj)` when one is given.
     `base` (a module-level function, as the lookup's SQL is kept per function) makes the
     queryset the object is read from, for an annotation of the caller's own; `for_viewer`
-    (module-level too) adds the logged-in viewer's own state of it (Grants.find)."""
+    (module-level too) adds the logged-in viewer's own state of it (Grants.find). `counted`:
+    a change count (homeportal.changes) that every table the lookup reads raises, so its
+    answer may be kept in this process under the count read with the request's session.
+    The permission checks below run on every request, kept answer or not."""
     grants = request.grants
     spec = acl_spec(kind)
     lowest = spec.levels[0]
     if spec.public_field is None and not request.user.is_authenticated:
         raise LoginNeeded  # nothing of this kind is open to anonymous visitors
-    found = grants.find(kind, field, value, base, for_viewer)
+    count = count_of(request, counted) if counted is not None else None
+    found = grants.find(kind, field, value, base, for_viewer, count)
     reachable = found is not None and grants.can(kind, found, lowest)
     if (
         reachable
@@ -64,7 +70,8 @@ def get_object(request: Request, kind: str, field: str, value: str | int,
 
 def with_object(kind: str, field: str, level: str | None = None, *, url_kwarg: str | None = None,
                 base: Base | None = None, check: Check | None = None,
-                for_viewer: ForViewer | None = None) -> Callable:  # fmt: skip
+                for_viewer: ForViewer | None = None,
+                counted: int | None = None) -> Callable:  # fmt: skip
     """View decorator: passes the object named by the URL's `url_kwarg` (`field` by default)
     to the view in its place, as `get_object` answers it; anonymous visitors who cannot reach
     it get the login page."""
@@ -75,7 +82,9 @@ def with_object(kind: str, field: str, level: str | None = None, *, url_kwarg: s
         def wrapper(request, *args, **kwargs):
             value = kwargs.pop(name)
             try:
-                found = get_object(request, kind, field, value, level, base, check, for_viewer)
+                found = get_object(
+                    request, kind, field, value, level, base, check, for_viewer, counted
+                )
             except LoginNeeded:
                 return redirect_to_login(request.get_full_path())
             return view(request, found, *args, **kwargs)

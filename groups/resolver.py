@@ -26,6 +26,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import RawSQL
 
 from groups.permissions import ADMIN, PERMISSIONS, expand
+from homeportal.changes import may_keep
 from homeportal.compiled import CompiledQuery
 
 if TYPE_CHECKING:
@@ -188,26 +189,29 @@ class Grants:
         return queryset.annotate(**{self._attribute(spec): level})
 
     def find(self, kind: str, field: str, value: str | int, base: "Base | None" = None,
-             for_viewer: "ForViewer | None" = None):  # fmt: skip
+             for_viewer: "ForViewer | None" = None, count: int | None = None):  # fmt: skip
         """The object of `kind` whose unique `field` is `value`, carrying the user's level as
         `annotate` gives it, or None: one query whose SQL is compiled once per shape (what the
         ORM spends turning the queryset into SQL costs more than running it, and the board
         page and the API ask this on every call). `base` makes the starting queryset (for
         example with an annotation of its own); the default is every object. `for_viewer`
         adds what belongs to a logged-in viewer (their own state of the object), in the same
-        query."""
+        query. With `count` (the database's change count, homeportal.changes), the answer read
+        under that count is kept in this process and given again while the count stays: only
+        for lookups whose tables all raise it."""
         spec = _REGISTRY[kind]
         if isinstance(value, int) and not _fits(spec, field, value):
             return None
         if not self.is_authenticated:
-            return _lookup(kind, field, base, None, rows=False).first(value)
+            return _lookup(kind, field, base, None, rows=False).first(value, count=count)
         if not self._needs_rows(spec):
             if for_viewer is None:
-                return _lookup(kind, field, base, None, rows=False).first(value)
-            return _lookup(kind, field, base, for_viewer, rows=False).first(value, self.user_id)
+                return _lookup(kind, field, base, None, rows=False).first(value, count=count)
+            query = _lookup(kind, field, base, for_viewer, rows=False)
+            return query.first(value, self.user_id, count=count)
         groups = sorted(self.group_ids)
         query = _lookup(kind, field, base, for_viewer, rows=True)
-        found = query.first(value, self.user_id, *groups, shape=len(groups))
+        found = query.first(value, self.user_id, *groups, shape=len(groups), count=count)
         if found is not None:  # the annotation, compiled under a placeholder user id
             found.__dict__[self._attribute(spec)] = found.__dict__.pop(_LEVEL)
         return found
@@ -483,13 +487,36 @@ def grants_keys(user) -> list[str]:
     return [VERSION_KEY, f"{KEY_PREFIX}:{user.pk}"]
 
 
+# Grants read from the database under a change count of groups and memberships
+# (homeportal.changes.GROUPS), by (user id, is owner, count): what Grants holds besides.
+_kept_grants: dict[tuple[int, bool, int], tuple] = {}
+KEPT_GRANTS = 4096
+
+
+def forget_kept_grants() -> None:
+    """Drops the grants kept under counts (the tests, whose rolled-back transactions count
+    again)."""
+    _kept_grants.clear()
+
+
 def grants_for(user, cache=default_cache, refresh: bool = False,
-               found: dict | None = None) -> Grants:  # fmt: skip
-    """The user's grants, cached on the user object and, across requests, in the cache."""
+               found: dict | None = None, count: int | None = None) -> Grants:  # fmt: skip
+    """The user's grants, cached on the user object and, across requests, in the cache.
+
+    With `count`, the change count of groups and memberships read with the request's session
+    (homeportal.changes.GROUPS): the grants read from the database under that count are kept
+    in this process and given again while it stays, with no cache round trip. A user's
+    grants come from their groups and memberships and their own row (its owner flag, read
+    with the user on every request), so a change to any of them is seen by the next request,
+    made however it was (signals or not)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
     if not refresh and getattr(user, "_grants", None) is not None:
         return user._grants
+    if count is not None and not refresh and getattr(user, "restrict_grants", None) is None:
+        grants = _grants_under(user, count)
+        user._grants = grants
+        return grants
     # The version and the user's entry in one round trip; the entry names the version it was
     # computed under, and one computed under another is computed again.
     key = f"{KEY_PREFIX}:{user.pk}"
@@ -515,6 +542,24 @@ def grants_for(user, cache=default_cache, refresh: bool = False,
         grants = restriction(grants)
     user._grants = grants
     return grants
+
+
+def _grants_under(user, count: int) -> Grants:
+    """grants_for's answer under the change count `count`: kept, or read from the database
+    (rows read now are those of `count` or later: the count was read first)."""
+    key = (user.pk, bool(user.is_owner), count)
+    kept = _kept_grants.get(key)
+    if kept is None:
+        grants = compute(user)
+        kept = grants.as_cached()
+        if may_keep():
+            if len(_kept_grants) >= KEPT_GRANTS:
+                _kept_grants.clear()  # a count moved on: what is kept is of older counts
+            _kept_grants[key] = kept
+        return grants
+    permissions, group_ids, two_factor_required = kept
+    return Grants(user.pk, user.is_owner, frozenset(permissions), frozenset(group_ids),
+                  two_factor_required)  # fmt: skip
 
 
 def _bump_on_change(sender, **kwargs) -> None:

@@ -15,6 +15,11 @@ shape is named separately by `shape` (for example how many group ids an annotati
 each shape is compiled once. The ORM answers some values without asking the database (a
 number out of an integer column's range finds nothing); the SQL here is always run, so a
 caller passing numbers from outside checks them first (as `Grants.find` does).
+
+A query whose tables all raise the database's change count (homeportal.changes) can keep its
+rows in this process under the count they were read at: `all(..., count=n)` answers from
+them, without a query, while the count is `n`; the objects are made anew on every call, so no
+two requests share one.
 """
 
 import threading
@@ -26,6 +31,8 @@ from typing import Any
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
+
+from homeportal.changes import may_keep
 
 
 class _Text(str):
@@ -53,6 +60,17 @@ class _Plan:
     annotations: tuple[tuple[str, int], ...]
 
 
+KEPT_ROWS = 2048  # answers kept per query, per process (a count change leaves them unused)
+_QUERIES: list["CompiledQuery"] = []  # every query made, for forget_kept
+
+
+def forget_kept() -> None:
+    """Drops the rows every query keeps under change counts (the tests, whose rolled-back
+    transactions count again)."""
+    for query in _QUERIES:
+        query.forget()
+
+
 class CompiledQuery:
     """`build(*values)` → a queryset whose SQL is kept per (database, shape)."""
 
@@ -60,6 +78,8 @@ class CompiledQuery:
         self.build = build
         self._plans: dict[tuple, _Plan] = {}
         self._lock = threading.Lock()
+        self._kept: dict[tuple, list] = {}
+        _QUERIES.append(self)
 
     def _plan(self, alias: str, shape: Hashable, count: int, kinds: Sequence[type]) -> _Plan:
         key = (alias, shape, tuple(kinds))
@@ -124,13 +144,39 @@ class CompiledQuery:
             converted.append(tuple(row))
         return converted
 
-    def all(self, *values, shape: Hashable = None, using: str = "default") -> list:
-        """The model instances, as iterating the queryset makes them."""
+    def _kept_rows(self, plan: _Plan, values: Sequence, using: str, count: int) -> list:
+        """The rows as `_rows` answers them, kept under the change count `count` (read before
+        this call, so rows read now are those of `count` or of a later one)."""
+        key = (using, count, *values)
+        rows = self._kept.get(key)
+        if rows is not None:
+            return rows
+        rows = self._rows(plan, values, using, convert=True)
+        immutable = all(type(v) not in (list, dict) for row in rows for v in row)  # JSON
+        if immutable and may_keep(connections[using]):
+            with self._lock:
+                while len(self._kept) >= KEPT_ROWS:
+                    del self._kept[next(iter(self._kept))]
+                self._kept[key] = rows
+        return rows
+
+    def forget(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+    def all(self, *values, shape: Hashable = None, using: str = "default",
+            count: int | None = None) -> list:  # fmt: skip
+        """The model instances, as iterating the queryset makes them; from the rows kept
+        under `count` when one is given (see the module's notes)."""
         plan = self._plan(using, shape, len(values), [type(v) for v in values])
         if plan.from_db is None:
             raise TypeError("a values_list query: ask rows()")
+        if count is None:
+            rows = self._rows(plan, values, using, convert=True)
+        else:
+            rows = self._kept_rows(plan, values, using, count)
         found = []
-        for row in self._rows(plan, values, using, convert=True):
+        for row in rows:
             obj = plan.from_db(using, plan.init_list, row[plan.start : plan.end])
             for populator in plan.populators:
                 populator.populate(row, obj)
@@ -139,8 +185,9 @@ class CompiledQuery:
             found.append(obj)
         return found
 
-    def first(self, *values, shape: Hashable = None, using: str = "default"):
-        found = self.all(*values, shape=shape, using=using)
+    def first(self, *values, shape: Hashable = None, using: str = "default",
+              count: int | None = None):  # fmt: skip
+        found = self.all(*values, shape=shape, using=using, count=count)
         return found[0] if found else None
 
 

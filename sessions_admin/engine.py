@@ -15,6 +15,7 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
 
+from homeportal.changes import count_annotations, counts_of
 from sessions_admin.models import UserSession, hash_session_key
 
 # Keys of session data that are copied onto the row.
@@ -36,6 +37,8 @@ def _from_epoch(value) -> datetime:
 
 class SessionStore(DatabaseStore):
     model: type[UserSession]  # Django's cached property, answering get_model_class()
+    # The database's change counts (homeportal.changes), read in the session's own query.
+    change_counts: dict[int, int | None] | None = None
 
     @classmethod
     def get_model_class(cls) -> type[UserSession]:
@@ -45,12 +48,17 @@ class SessionStore(DatabaseStore):
         if self.session_key is None:  # no key yet: nothing to read, as in Django's store
             return None
         try:
-            return self.model.objects.get(
+            return self.model.objects.annotate(**count_annotations()).get(
                 session_key=hash_session_key(self.session_key), expire_date__gt=timezone.now()
             )
         except (self.model.DoesNotExist, SuspiciousOperation):
             self._session_key = None
             return None
+
+    def load(self) -> dict:
+        found = self._get_session_from_db()
+        self.change_counts = counts_of(found) if found is not None else None
+        return self.decode(found.session_data) if found is not None else {}
 
     def exists(self, session_key) -> bool:
         return self.model.objects.filter(session_key=hash_session_key(session_key)).exists()

@@ -40,8 +40,12 @@ def clear_process_caches() -> None:
     from apitokens.endpoints import local_sections
     from boards.frame import frames
     from boards.render import local_bodies, rendered_cache
+    from groups.resolver import forget_kept_grants
+    from homeportal.compiled import forget_kept
 
     cache.clear()
+    forget_kept()
+    forget_kept_grants()
     for kept in (frames, local_bodies, rendered_cache, local_sections):
         kept.clear()
 
