@@ -262,6 +262,16 @@ def test_two_servers_behind_nginx_act_as_one(cluster, world, people):
         body = member.get(f"{server}/boards/lab/")[2]
         assert "Second version" in body and "First version" not in body
 
+    # Access taken away outside both servers and behind every signal (raw SQL): each server
+    # keeps the board's lookup for this member under the database's change count
+    # (homeportal.changes), and each answers 404 on the next request.
+    for server in (a, b):
+        assert member.get(f"{server}/boards/lab/")[0] == 200
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM boards_boardaccess WHERE user_id = %s", [people.member.pk])
+    for server in (a, b):
+        assert member.get(f"{server}/boards/lab/")[0] == 404
+
     # Login throttling counts failures on both servers together.
     stranger = Browser()
     upstreams = set()
