@@ -151,7 +151,8 @@ MIDDLEWARE = [
     # from Accept-Language; accounts.preferences applies a user's own choice later.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    # Django's, sending the cookie only when the browser needs it (homeportal/csrf.py).
+    "homeportal.csrf.CsrfMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Right after authentication: the proxy login (switches or ends sessions as the headers
     # say) and the OIDC session refresh, so everything below sees the right user.

@@ -3,6 +3,7 @@
 import re
 from collections import Counter
 
+import pytest
 from django.middleware.csrf import (
     CSRF_ALLOWED_CHARS,
     _unmask_cipher_token,
@@ -11,8 +12,18 @@ from django.middleware.csrf import (
 from django.test import Client, RequestFactory
 
 from homeportal.csrf import masked_token
+from sessions_admin import engine
+from tests.boards.factories import grant, make_board
+from tests.conftest import PASSWORD
 
 SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
+
+
+@pytest.fixture
+def lab_board(people):
+    board = make_board("lab", people.owner, title="Lab")
+    grant(board, "view", group=people.family)
+    return board
 
 
 def request_with(secret):
@@ -69,3 +80,44 @@ def test_a_form_s_token_is_accepted_and_a_changed_one_refused(people):
     assert answer.status_code == 302
     people.member.refresh_from_db()
     assert people.member.display_name == "Member M"
+
+
+def _sets_csrf_cookie(response) -> bool:
+    return "homeportal_csrf" in response.cookies
+
+
+def test_the_cookie_is_sent_when_the_browser_needs_it_not_with_every_page(people, lab_board):
+    """Django sends the CSRF cookie again with every page that shows a token; here it goes with
+    the first page, a new secret (login), and the session's own saves (once a minute while a
+    logged-in session is used), which keep it from expiring while it is used."""
+    client = Client(enforce_csrf_checks=True)
+    first = client.get("/accounts/login/")
+    assert _sets_csrf_cookie(first)  # a first visit: the browser has no secret
+    assert not _sets_csrf_cookie(client.get("/accounts/login/"))  # it holds this one
+    login_page = client.get("/accounts/login/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="(\w+)"', login_page).group(1)
+    answer = client.post(
+        "/accounts/login/", {"username": "mia", "password": PASSWORD, "csrfmiddlewaretoken": token}
+    )
+    assert answer.status_code == 302 and _sets_csrf_cookie(answer)  # login: a new secret
+    secret = client.cookies["homeportal_csrf"].value
+    page = client.get("/boards/lab/")  # the first page after login saves the session (last seen)
+    assert page.status_code == 200
+    assert not _sets_csrf_cookie(client.get("/boards/lab/"))  # shows a token, holds the secret
+    assert "csrfmiddlewaretoken" in client.get("/preferences/").content.decode()
+    assert not _sets_csrf_cookie(client.get("/preferences/"))
+
+    session = client.session  # last seen over a minute ago: this page saves the session
+    session[engine.SEEN] -= 120
+    session.save()
+    refreshed = client.get("/boards/lab/")
+    assert _sets_csrf_cookie(refreshed)
+    assert refreshed.cookies["homeportal_csrf"].value == secret  # the same secret, kept alive
+
+    # A browser sending a cookie that is no secret (damaged, forged) is sent a new secret, the
+    # one its page's tokens are masked from.
+    client.cookies["homeportal_csrf"] = "not a secret"
+    again = client.get("/preferences/")
+    assert _sets_csrf_cookie(again) and again.cookies["homeportal_csrf"].value != secret
+    shown = re.search(r'name="csrfmiddlewaretoken" value="(\w+)"', again.content.decode())
+    assert _unmask_cipher_token(shown.group(1)) == again.cookies["homeportal_csrf"].value
