@@ -6,7 +6,9 @@
   cookie; with no cookie there is no CSRF to forge, and API views are exempt from its check.
 - The token's holder becomes `request.user`, and `request.grants` is the resolver's answer for
   them narrowed by the token's scopes (apitokens.scopes): every check in the views, forms and
-  rules the API shares with the pages asks the same resolver.
+  rules the API shares with the pages asks the same resolver. The token is read with the
+  database's change counts, as a session is (homeportal.changes), so the holder's grants are
+  kept in the process while their groups and memberships are unchanged.
 - Errors are `{"error": {"code": ..., "message": ...}}` with the matching status.
 - Calls are counted per token in the cache with the login throttle's counters
   (accounts.throttle.reserve): API_RATE_LIMIT per API_RATE_WINDOW, then 429 with Retry-After.
@@ -42,6 +44,7 @@ from apitokens import scopes as scope_names
 from apitokens.models import ApiToken, by_token
 from groups.resolver import ANONYMOUS, grants_for, grants_keys
 from homeportal import jsoninput
+from homeportal.changes import GROUPS, counts_of
 from homeportal.http import AuthenticatedRequest
 from homeportal.net import client_ip
 from sessions_admin import audit
@@ -142,15 +145,17 @@ def act_as(request: HttpRequest, token: ApiToken, found: dict | None = None) -> 
     user._grants = None
     api_request = cast(ApiRequest, request)
     api_request.user = user
-    api_request.grants = grants_for(user, found=found)
+    api_request.grants = grants_for(user, found=found, count=counts_of(token)[GROUPS])
     api_request.api_token = token
 
 
 def throttle(token: ApiToken) -> dict:
     """Counts the call against the token's rate limit (ApiError 429 when it is spent) and
-    answers the holder's cached grants, read in the same round trip (`act_as` takes them)."""
+    answers the holder's cached grants, read in the same round trip (`act_as` takes them),
+    unless they are kept under the database's change count read with the token."""
     limits = {f"api-rate:{token.pk}": settings.API_RATE_LIMIT}
-    wait, found = reserve_and_read(limits, settings.API_RATE_WINDOW, grants_keys(token.user))
+    wanted = grants_keys(token.user) if counts_of(token)[GROUPS] is None else []
+    wait, found = reserve_and_read(limits, settings.API_RATE_WINDOW, wanted)
     if wait:
         error_ = ApiError(429, "rate_limited", _("Too many calls with this token; wait a moment."))
         error_.retry_after = wait if wait > 0 else settings.API_RATE_WINDOW  # type: ignore[attr-defined]

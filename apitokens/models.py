@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from homeportal.changes import count_annotations
 from homeportal.compiled import CompiledQuery
 from invites.tokens import hash_token, new_token
 
@@ -129,8 +130,14 @@ class ApiToken(models.Model):
 
 
 # Asked on every API call: its SQL compiled once (homeportal.compiled).
+# With the database's change counts (homeportal.changes), as a session reads them: the
+# holder's grants are kept under the groups' count.
 _BY_HASH = CompiledQuery(
-    lambda token_hash: ApiToken.objects.select_related("user").filter(token_hash=token_hash)
+    lambda token_hash: (
+        ApiToken.objects.select_related("user")
+        .annotate(**count_annotations())
+        .filter(token_hash=token_hash)
+    )
 )
 
 

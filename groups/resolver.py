@@ -504,8 +504,8 @@ def grants_for(user, cache=default_cache, refresh: bool = False,
     """The user's grants, cached on the user object and, across requests, in the cache.
 
     With `count`, the change count of groups and memberships read with the request's session
-    (homeportal.changes.GROUPS): the grants read from the database under that count are kept
-    in this process and given again while it stays, with no cache round trip. A user's
+    or API token (homeportal.changes.GROUPS): the grants read from the database under that
+    count are kept in this process and given again while it stays. A user's
     grants come from their groups and memberships and their own row (its owner flag, read
     with the user on every request), so a change to any of them is seen by the next request,
     made however it was (signals or not)."""
@@ -513,16 +513,25 @@ def grants_for(user, cache=default_cache, refresh: bool = False,
         return ANONYMOUS
     if not refresh and getattr(user, "_grants", None) is not None:
         return user._grants
-    if count is not None and not refresh and getattr(user, "restrict_grants", None) is None:
+    if count is not None and not refresh:
         grants = _grants_under(user, count)
-        user._grants = grants
-        return grants
-    # The version and the user's entry in one round trip; the entry names the version it was
-    # computed under, and one computed under another is computed again.
+    else:
+        grants = _grants_cached(user, cache, {} if refresh else found)
+    # A request made with an API token: the token's scopes narrow every answer, the rules'
+    # fresh reads (`refresh`) included.
+    restriction = getattr(user, "restrict_grants", None)
+    if restriction is not None:
+        grants = restriction(grants)
+    user._grants = grants
+    return grants
+
+
+def _grants_cached(user, cache, found: dict | None) -> Grants:
+    """grants_for's answer from the shared cache: the version and the user's entry in one
+    round trip (or `found`, read by the caller); the entry names the version it was computed
+    under, and one computed under another is computed again."""
     key = f"{KEY_PREFIX}:{user.pk}"
-    if refresh:
-        found = {}
-    elif found is None:
+    if found is None:
         found = cache.get_many(grants_keys(user))
     version = found.get(VERSION_KEY)
     if version is None:
@@ -531,17 +540,10 @@ def grants_for(user, cache=default_cache, refresh: bool = False,
     if cached is None or cached[0] != version:
         grants = compute(user)
         cache.set(key, (version, grants.as_cached()), GRANTS_TIMEOUT)
-    else:
-        permissions, group_ids, two_factor_required = cached[1]
-        grants = Grants(user.pk, user.is_owner, frozenset(permissions), frozenset(group_ids),
-                        two_factor_required)  # fmt: skip
-    # A request made with an API token: the token's scopes narrow every answer, the rules'
-    # fresh reads (`refresh`) included.
-    restriction = getattr(user, "restrict_grants", None)
-    if restriction is not None:
-        grants = restriction(grants)
-    user._grants = grants
-    return grants
+        return grants
+    permissions, group_ids, two_factor_required = cached[1]
+    return Grants(user.pk, user.is_owner, frozenset(permissions), frozenset(group_ids),
+                  two_factor_required)  # fmt: skip
 
 
 def _grants_under(user, count: int) -> Grants:

@@ -7,6 +7,7 @@ import os
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client, override_settings
 from django.urls import set_script_prefix
 from django.utils import timezone
@@ -15,7 +16,7 @@ from apitokens.models import ApiToken
 from apitokens.scopes import narrow
 from boards.models import Board, BoardAccess, Item
 from groups import rules
-from groups.models import Membership
+from groups.models import Group, Membership
 from groups.resolver import grants_for
 from sessions_admin.models import AuditEntry
 from tests.apitokens.conftest import bearer
@@ -410,3 +411,17 @@ def test_calls_resolve_against_the_api_s_own_urls_mounted_where_the_site_mounts_
         here, there = resolve(address, urlconf=API_URLCONF), resolve(address)
         assert here.func == there.func and here.kwargs == there.kwargs
         assert here.view_name == there.view_name
+
+
+def test_a_token_s_grants_follow_group_changes_made_behind_every_signal(people, token_for):
+    """The token is read with the database's change counts (homeportal.changes): its holder's
+    grants are kept while groups and memberships are unchanged, and read again after any
+    write to them, however made."""
+    Board.objects.create(name="private", title="Private", owner=people.owner)
+    api = bearer(token_for(people.member, "boards:read"))
+    assert api.get("/api/v1/boards/private/").status_code == 404
+    Group.objects.filter(pk=people.family.pk).update(permissions=["board-view-all"])
+    assert api.get("/api/v1/boards/private/").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM groups_membership WHERE user_id = %s", [people.member.pk])
+    assert api.get("/api/v1/boards/private/").status_code == 404
