@@ -13,9 +13,9 @@ or a new one (drawn the same way) when the browser had none, and asking for a to
 cookie to be sent, as `get_token` does. A secret the middleware would not have kept is left to
 Django's own `get_token`.
 
-`CsrfMiddleware` is Django's, but for when the cookie is sent: Django sends it again with
-every page that shows a token, only to push its expiry (a year) forward. Here it is sent
-when the browser does not hold this secret (a first visit, a new secret after login), and
+`csrf_cookie_middleware` changes when Django's middleware sends the cookie: Django sends it
+again with every page that shows a token, only to push its expiry (a year) forward. Here it
+is sent when the browser does not hold this secret (a first visit, a new secret after login), and
 with the session's own saves (at least once a minute while a logged-in session is used,
 sessions_admin.middleware), which keeps it alive as long as it is used. A browser that used
 no session for a year gets a new secret on its next page, as it would from Django once the
@@ -25,12 +25,7 @@ cookie expired.
 import secrets
 
 from django.conf import settings
-from django.middleware.csrf import (
-    CSRF_ALLOWED_CHARS,
-    CSRF_SECRET_LENGTH,
-    CsrfViewMiddleware,
-    get_token,
-)
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
 from django.utils.functional import SimpleLazyObject
 
 _CHARS = CSRF_ALLOWED_CHARS
@@ -72,11 +67,13 @@ def csrf(request) -> dict:
     return {"csrf_token": SimpleLazyObject(lambda: masked_token(request))}
 
 
-class CsrfMiddleware(CsrfViewMiddleware):
-    """Django's CSRF middleware, sending the cookie only when the browser needs it (see the
-    module's notes)."""
+def csrf_cookie_middleware(get_response):
+    """Right inside Django's CsrfViewMiddleware (which sends the cookie on the way out when a
+    token was asked for): keeps the cookie from being sent again while the browser holds its
+    secret and is not due (see the module's notes)."""
 
-    def process_response(self, request, response):
+    def middleware(request):
+        response = get_response(request)
         meta = request.META
         if (
             meta.get("CSRF_COOKIE_NEEDS_UPDATE")
@@ -84,5 +81,7 @@ class CsrfMiddleware(CsrfViewMiddleware):
             and request.COOKIES.get(settings.CSRF_COOKIE_NAME) == meta.get("CSRF_COOKIE")
             and not getattr(getattr(request, "session", None), "modified", False)
         ):
-            meta["CSRF_COOKIE_NEEDS_UPDATE"] = False  # the browser holds it; not due yet
-        return super().process_response(request, response)
+            meta["CSRF_COOKIE_NEEDS_UPDATE"] = False
+        return response
+
+    return middleware

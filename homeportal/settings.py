@@ -151,8 +151,10 @@ MIDDLEWARE = [
     # from Accept-Language; accounts.preferences applies a user's own choice later.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # Django's, sending the cookie only when the browser needs it (homeportal/csrf.py).
-    "homeportal.csrf.CsrfMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    # Right inside it: the CSRF cookie is sent when the browser needs it, not again with every
+    # page that shows a token (homeportal/csrf.py).
+    "homeportal.csrf.csrf_cookie_middleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Right after authentication: the proxy login (switches or ends sessions as the headers
     # say) and the OIDC session refresh, so everything below sees the right user.
