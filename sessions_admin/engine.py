@@ -16,6 +16,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
 
 from homeportal.changes import count_annotations, counts_of
+from homeportal.compiled import CompiledQuery
 from sessions_admin.models import UserSession, hash_session_key
 
 # Keys of session data that are copied onto the row.
@@ -35,6 +36,14 @@ def _from_epoch(value) -> datetime:
     return datetime.fromtimestamp(value, UTC) if value else timezone.now()
 
 
+# Every request with a session cookie asks this: compiled once (homeportal.compiled), with the
+# database's change counts (homeportal.changes). The expiry is checked on the row, so that the
+# SQL takes the key alone.
+_BY_KEY = CompiledQuery(
+    lambda key: UserSession.objects.annotate(**count_annotations()).filter(session_key=key)
+)
+
+
 class SessionStore(DatabaseStore):
     model: type[UserSession]  # Django's cached property, answering get_model_class()
     # The database's change counts (homeportal.changes), read in the session's own query.
@@ -48,12 +57,13 @@ class SessionStore(DatabaseStore):
         if self.session_key is None:  # no key yet: nothing to read, as in Django's store
             return None
         try:
-            return self.model.objects.annotate(**count_annotations()).get(
-                session_key=hash_session_key(self.session_key), expire_date__gt=timezone.now()
-            )
-        except (self.model.DoesNotExist, SuspiciousOperation):
+            found = _BY_KEY.first(hash_session_key(self.session_key))
+        except SuspiciousOperation:
+            found = None
+        if found is None or found.expire_date <= timezone.now():  # Django's filter, here
             self._session_key = None
             return None
+        return found
 
     def load(self) -> dict:
         found = self._get_session_from_db()

@@ -3,12 +3,16 @@ objects with the same fields, related objects and annotations, or the same rows;
 compiled once; a builder whose values do not reach the SQL as parameters is refused."""
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F
+from django.utils import timezone
 
 from apitokens.models import ApiToken
 from boards.models import Board, Item, Section
+from homeportal.changes import count_annotations
 from homeportal.compiled import CompiledQuery
+from sessions_admin.models import UserSession, hash_session_key
 from tests.boards.factories import add_item, add_section, make_board
 
 pytestmark = pytest.mark.django_db
@@ -107,8 +111,26 @@ def test_the_token_lookup_is_the_orm_s(people):
 
     found = by_token(token)
     assert found.pk == row.pk and found.user.pk == people.member.pk
-    assert fields_of(found) == fields_of(ApiToken.objects.get(pk=row.pk))
+    expected = ApiToken.objects.annotate(**count_annotations()).get(pk=row.pk)
+    assert fields_of(found) == fields_of(expected)
+    assert found.count_groups == expected.count_groups is not None  # the groups were written
     assert by_token(token + "x") is None
+
+
+def test_the_session_lookup_is_the_orm_s_and_an_expired_session_is_none(people, login):
+    from sessions_admin.engine import SessionStore
+
+    client = login(people.member)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    store = SessionStore(key)
+    found = store._get_session_from_db()
+    expected = UserSession.objects.annotate(**count_annotations()).get(
+        session_key=hash_session_key(key)
+    )
+    assert fields_of(found) == fields_of(expected) and found.user_id == people.member.pk
+    UserSession.objects.filter(pk=expected.pk).update(expire_date=timezone.now())
+    assert SessionStore(key)._get_session_from_db() is None
+    assert SessionStore(key).load() == {}
 
 
 def prepared_statements() -> list[str]:
