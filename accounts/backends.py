@@ -4,6 +4,23 @@ from django.contrib.auth.backends import ModelBackend
 
 from accounts.models import Provider, User
 from accounts.usernames import canonical
+from homeportal.compiled import CompiledQuery
+
+# Every request with a session asks for its user: the lookup compiled once per process
+# (homeportal.compiled), as the session's own.
+_BY_ID = CompiledQuery(lambda pk: User.objects.filter(pk=pk))
+_LARGEST_ID = 2**63 - 1  # a BigAutoField's
+
+
+def active_user(user_id) -> User | None:
+    """The session's user by id, when there is one and it is active (what every backend's
+    `get_user` answers)."""
+    if isinstance(user_id, str) and user_id.isdigit():
+        user_id = int(user_id)
+    if type(user_id) is not int or not 0 < user_id <= _LARGEST_ID:
+        return None
+    user = _BY_ID.first(user_id)
+    return user if user is not None and user.is_active else None
 
 
 class CredentialsBackend(ModelBackend):
@@ -23,6 +40,9 @@ class CredentialsBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        return active_user(user_id)
 
     def get_all_permissions(self, user_obj, obj=None):
         return set()

@@ -2,8 +2,8 @@
 
 import logging
 
+from accounts.backends import active_user
 from accounts.identities import LoginRefused
-from accounts.models import User
 from sessions_admin.services import record_login
 
 logger = logging.getLogger("accounts.providers")
@@ -20,8 +20,7 @@ class ExternalBackend:
     provider = ""
 
     def get_user(self, user_id):
-        user = User.objects.filter(pk=user_id).first()
-        return user if user is not None and user.is_active else None
+        return active_user(user_id)
 
     def get_user_permissions(self, user_obj, obj=None):
         return set()

@@ -162,3 +162,19 @@ def test_without_prepared_statements_nothing_is_prepared(boards, monkeypatch):
     before = prepared_statements()
     assert [b.name for b in query.all("lab")] == ["lab"]
     assert prepared_statements() == before
+
+
+def test_the_session_s_user_is_the_orm_s_and_only_when_active(people):
+    from accounts.backends import CredentialsBackend
+    from accounts.models import User
+    from accounts.providers.base import ExternalBackend
+
+    for backend in (CredentialsBackend(), ExternalBackend()):
+        found = backend.get_user(people.member.pk)
+        assert fields_of(found) == fields_of(User.objects.get(pk=people.member.pk))
+        assert fields_of(backend.get_user(str(people.member.pk))) == fields_of(found)
+        for stranger in (0, -1, 2**63, 10**6, "x", "", None, 1.5, True):
+            assert backend.get_user(stranger) is None, stranger
+    User.objects.filter(pk=people.member.pk).update(is_active=False)
+    assert CredentialsBackend().get_user(people.member.pk) is None
+    assert ExternalBackend().get_user(people.member.pk) is None
