@@ -302,13 +302,11 @@ def gunicorn(tmp_path, bind_host: str = "127.0.0.1", **variables):
         for k, v in os.environ.items()
         if not k.startswith(("DATABASE_", "REDIS_", "AUTH_", "DJANGO_", "SECRET_", "TRUSTED_"))
     }
-    port = _free_port()
     environment.update(
         DJANGO_SETTINGS_MODULE="homeportal.settings",
         DATA_DIR=str(tmp_path / "data"),
         STATIC_ROOT=str(tmp_path / "static"),
         SECRET_KEY="gunicorn-test-secret-key-0123456789-abcdefghijklmnop",
-        BIND=f"{bind_host}:{port}",
         AUTH_PROVIDERS="credentials,proxy",
         AUTH_PROXY_TRUSTED_NETWORKS="127.0.0.1/32",
         AUTH_PROXY_PRESET="authelia",
@@ -327,6 +325,11 @@ def gunicorn(tmp_path, bind_host: str = "127.0.0.1", **variables):
         done = subprocess.run([*manage, *command], cwd=ROOT, env=environment,
                               capture_output=True, text=True, timeout=120)  # fmt: skip
         assert done.returncode == 0, done.stderr
+    # The port is chosen last, right before gunicorn binds it: chosen before the set-up
+    # commands (seconds on a busy machine), it was once taken meanwhile by another server of
+    # a test run beside this one.
+    port = _free_port()
+    environment["BIND"] = f"{bind_host}:{port}"
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
@@ -340,7 +343,7 @@ def gunicorn(tmp_path, bind_host: str = "127.0.0.1", **variables):
             try:
                 request(port, "/healthz")
                 break
-            except OSError:
+            except (OSError, http.client.HTTPException):  # not up yet, or not gunicorn
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"gunicorn did not start:\n{log.read_text()}")
                 time.sleep(0.2)
