@@ -52,7 +52,14 @@ def safe_web_url(value) -> str:
 
 
 def web_origin(value) -> str | None:
-    """`scheme://host[:port]` of an http(s) address, for a Content-Security-Policy source."""
+    """`scheme://host[:port]` of an http(s) address, for a Content-Security-Policy source
+    (worked out once per process for the same address: a board's first view asks for each
+    of its frames' and search boxes')."""
+    return _web_origin(str(value or ""))
+
+
+@functools.lru_cache(maxsize=512)
+def _web_origin(value: str) -> str | None:
     url = safe_web_url(value)
     if not url:
         return None

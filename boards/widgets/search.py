@@ -4,6 +4,7 @@ The box is a plain GET form to the engine (it works without JavaScript); the boa
 Content-Security-Policy allows forms to be sent to exactly the engines on it.
 """
 
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from django import forms
@@ -16,8 +17,15 @@ from boards.widgets.base import WidgetForm, WidgetKind, register, title_field
 PLACEHOLDER = "%s"
 
 
-def split_template(template: str) -> tuple[str, list[tuple[str, str]], str] | None:
-    """(form action, hidden fields, name of the words' field) for an engine's template."""
+def split_template(template: str) -> tuple[str, tuple[tuple[str, str], ...], str] | None:
+    """(form action, hidden fields, name of the words' field) for an engine's template;
+    worked out once per process for the same template (every first view of a board asks for
+    each search box's, for its form and for the page's policy)."""
+    return _split_template(str(template or ""))
+
+
+@lru_cache(maxsize=512)
+def _split_template(template: str) -> tuple[str, tuple[tuple[str, str], ...], str] | None:
     url = safe_web_url(template)
     if not url or url.count(PLACEHOLDER) != 1:
         return None
@@ -28,7 +36,7 @@ def split_template(template: str) -> tuple[str, list[tuple[str, str]], str] | No
     names = [name for name, value in fields if value == PLACEHOLDER]
     if len(names) != 1 or any(PLACEHOLDER in name for name, _ in fields):
         return None
-    hidden = [(name, value) for name, value in fields if value != PLACEHOLDER]
+    hidden = tuple((name, value) for name, value in fields if value != PLACEHOLDER)
     action = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
     return action, hidden, names[0]
 
@@ -63,7 +71,7 @@ def load(items, request) -> list:
             result.append(None)
         else:
             action, hidden, field = parts
-            result.append({"action": action, "hidden": hidden, "field": field})
+            result.append({"action": action, "hidden": list(hidden), "field": field})
     return result
 
 

@@ -323,3 +323,43 @@ def test_a_widget_body_is_kept_apart_for_live_data_of_different_types(people):
     assert render_item(item, board) is first
     assert len(rendered_cache.entries) == 2
     rendered_cache.clear()
+
+
+def test_each_category_s_collapse_address_names_its_own_section(people, login):
+    """The body builds the collapse addresses from one reversed address: a board named with
+    the number that address is built with still names each category's own section."""
+    from boards.render import _ANY_SECTION
+
+    board = make_board(str(_ANY_SECTION), people.owner)
+    grant(board, "view", group=people.everyone)
+    first, second = add_section(board, "category", "A", 0), add_section(board, "category", "B", 1)
+    html = page(login(people.outsider), board.name)
+    for section in (first, second):
+        url = f"/boards/{board.name}/sections/{section.pk}/collapse/"
+        assert f'id="section-{section.pk}" open data-collapse-url="{url}"' in html
+
+
+def test_options_are_decoded_once_per_text_and_as_the_json_field_decodes_them():
+    from boards import render
+
+    render._DECODED.clear()
+    text = json.dumps({"name": "Jellyfin", "links": [{"url": "https://a.b/"}]})
+    first = render.decoded_options(text)
+    assert first == json.loads(text)
+    assert render.decoded_options(str(text)) is first  # the same text: decoded once
+    assert render.decoded_options("not JSON") == "not JSON"  # as Django's JSONField answers
+    assert render.decoded_options({"given": 1}) == {"given": 1}  # decoded by the database
+
+
+def test_the_decoded_options_kept_have_a_bound(monkeypatch):
+    from boards import render
+
+    render._DECODED.clear()
+    render._decoded_size[0] = 0
+    monkeypatch.setattr(render, "DECODED_CHARACTERS", 100)
+    texts = [json.dumps({"n": n, "pad": "x" * 20}) for n in range(10)]
+    for text in texts:
+        assert render.decoded_options(text) == json.loads(text)
+        assert render._decoded_size[0] <= 100
+        assert sum(len(t) for t in render._DECODED) == render._decoded_size[0]
+    assert texts[-1] in render._DECODED and texts[0] not in render._DECODED

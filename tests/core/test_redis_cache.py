@@ -54,3 +54,31 @@ def test_the_shared_client_serves_threads_at_once():
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_asking_for_no_keys_sends_nothing():
+    """A page whose apps have no status check asks the cache for the statuses of none
+    (boards.ping.cached_statuses): no round trip for that."""
+    import redis
+
+    backend = caches["default"]
+    backend.set("present", 1)
+    sent = []
+    execute = redis.Redis.execute_command
+
+    def counting(self, *args, **options):
+        sent.append(args[0])
+        return execute(self, *args, **options)
+
+    redis.Redis.execute_command = counting
+    try:
+        assert backend.get_many([]) == {}
+        backend.delete_many([])
+        backend.set_many({}, 60)
+        assert sent == []
+        assert backend.get_many(["present", "absent"]) == {"present": 1}
+        backend.delete_many(["present"])
+        assert sent == ["MGET", "DEL"]
+    finally:
+        redis.Redis.execute_command = execute
+    assert backend.get("present") is None
