@@ -1,5 +1,5 @@
 """Everything a board page needs, in a fixed number of queries: the sections and their items
-(two queries, whatever the number of widgets), the data of every widget (one loader call per
+(one query, whatever the number of widgets), the data of every widget (one loader call per
 kind, no query for the built-in kinds), the viewer's collapsed categories (one query), the
 page's style sheet and its Content-Security-Policy.
 
@@ -27,7 +27,17 @@ from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import CharField, OuterRef, QuerySet, StringAgg, Subquery, Value
+from django.db.models import (
+    CharField,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Cast
 from django.template import Context, engines
 from django.template.backends.django import DjangoTemplates
@@ -136,25 +146,6 @@ class LiveItem:
 ItemLike = Item | BodyItem | LiveItem
 
 
-def _item_rows(board: Board) -> list[tuple[tuple, str | None]]:
-    """The board's items as tuples of ITEM_FIELDS in reading order, each with its options as
-    stored (text, or None when the database gave them decoded). The query's SQL is compiled
-    once and its rows are read as the database gives them: for the 60 items of a big board
-    the ORM's per-row conversions took 3.1 ms where the query and the decoding of the options
-    take 0.5 ms (a seventh of a first view); the options are the only value that needs
-    converting (JSON text on every database homeportal runs on), and they are decoded as the
-    JSON field would, once per process for the same text (`decoded_options`)."""
-    rows = _ITEMS.rows(board.id, convert=False)
-    at = _OPTIONS_AT
-    return [
-        (
-            (*row[:at], decoded_options(row[at]), *row[at + 1 :]),
-            row[at] if type(row[at]) is str else None,
-        )
-        for row in rows
-    ]
-
-
 _OPTIONS_AT = ITEM_FIELDS.index("options")
 # Options decoded in this process, by their stored text: a board's first view after a change
 # decodes only the items that changed (60 decodings were a tenth of a big board's first view).
@@ -191,24 +182,42 @@ def _json_value(value):
         return value  # what Django's JSONField answers for text that is not JSON
 
 
-# The two queries of a board's first view, their SQL compiled once (homeportal.compiled).
-_SECTIONS = CompiledQuery(lambda board_id: Section.objects.filter(board_id=board_id))
-_ITEMS = CompiledQuery(
+SECTION_FIELDS = ("id", "board_id", "kind", "title", "position")
+# A board's sections, each with its items, in one query, its SQL compiled once
+# (homeportal.compiled): a row per item with its section's fields before them, and a row of
+# the section alone (the item's fields null) for a section without items. The items joined
+# are those of the board (the join's own condition), as `load_sections` reads them.
+_BODY_ROWS = CompiledQuery(
     lambda board_id: (
-        Item.objects.filter(board_id=board_id).order_by("y", "x", "id").values_list(*ITEM_FIELDS)
+        Section.objects.filter(board_id=board_id)
+        .annotate(own=FilteredRelation("items", condition=Q(items__board_id=F("board_id"))))
+        .order_by("position", "id", "own__y", "own__x", "own__id")
+        .values_list(*SECTION_FIELDS, *(f"own__{name}" for name in ITEM_FIELDS))
     )
 )
 
 
 def load_body_sections(board: Board) -> list[Section]:
-    """`load_sections` for rendering only: the same two queries, items as `BodyItem`s."""
-    sections = _SECTIONS.all(board.id)
-    by_section: dict[int, list] = {section.id: [] for section in sections}
-    for row, options_text in _item_rows(board):
-        item = BodyItem(board, row, options_text)
-        by_section.setdefault(item.section_id, []).append(item)
-    for section in sections:
-        section.item_list = by_section[section.id]
+    """`load_sections` for rendering only, in one query: items as `BodyItem`s.
+
+    The rows are read as the database gives them: for the 60 items of a big board the ORM's
+    per-row conversions took 3.1 ms where the query and the decoding of the options take
+    0.5 ms (a seventh of a first view); the options are the only value that needs converting
+    (JSON text on every database homeportal runs on), and they are decoded as the JSON field
+    would, once per process for the same text (`decoded_options`)."""
+    sections: list[Section] = []
+    section = None
+    width, at = len(SECTION_FIELDS), len(SECTION_FIELDS) + _OPTIONS_AT
+    for row in _BODY_ROWS.rows(board.id, convert=False):
+        if section is None or section.id != row[0]:  # a section's rows come together
+            section = Section.from_db(None, SECTION_FIELDS, row[:width])
+            section.item_list = []
+            sections.append(section)
+        if row[width] is None:
+            continue  # the row of a section without items
+        stored = row[at]
+        values = (*row[width:at], decoded_options(stored), *row[at + 1 :])
+        section.item_list.append(BodyItem(board, values, stored if type(stored) is str else None))
     return sections
 
 
@@ -575,7 +584,7 @@ def _collapse_url(board: Board):
 
 
 def render_body(board: Board, request) -> BoardBody:
-    """Renders a board's shared body (two queries: sections and items)."""
+    """Renders a board's shared body (one query: the sections with their items)."""
     sections = load_body_sections(board)
     items = [item for section in sections for item in section.item_list]
     attach_data(items, request)

@@ -241,10 +241,12 @@ def test_a_change_seen_through_one_cache_client_is_seen_through_another(lab, peo
     )
 
 
-def test_the_body_reads_the_items_the_orm_reads(lab):
-    """The body's items are read on the database cursor (boards.render._item_rows): the same
-    rows, order and decoded options as the ORM's, for options JSON holds in every shape."""
-    from boards.render import ITEM_FIELDS, _item_rows
+def test_the_body_reads_the_sections_and_items_the_orm_reads(lab, people):
+    """The body's sections and items are read in one query on the database cursor
+    (boards.render.load_body_sections): the same sections, items, order and decoded options
+    as the ORM's two queries (load_sections), for options JSON holds in every shape, with a
+    section without items, and without an item whose row names another board."""
+    from boards.render import ITEM_FIELDS, load_body_sections
 
     area = lab.sections.get(kind="area")
     add_item(area, "app", box=(4, 0, 2, 1), name='Ünïcödé ✓ "quoted" <b>', url="https://a.b/")
@@ -252,15 +254,26 @@ def test_the_body_reads_the_items_the_orm_reads(lab):
     Item.objects.filter(board=lab, kind="notes").update(
         options={"text": "", "html": None, "n": 1.5}
     )
-    orm = list(
-        Item.objects.filter(board_id=lab.id).order_by("y", "x", "id").values_list(*ITEM_FIELDS)
-    )
-    assert len(orm) == 4
-    rows = _item_rows(lab)
-    assert [row for row, _stored in rows] == orm
-    at = ITEM_FIELDS.index("options")
+    add_section(lab, "area", "Empty", 5)
+    add_section(lab, "category", "Before the rest", 0)  # same position as Media: by id then
+    stray = add_item(area, "app", box=(8, 0, 2, 1), name="Stray")
+    Item.objects.filter(pk=stray.pk).update(board=make_board("elsewhere", people.owner))
+
+    def described(sections):
+        return [
+            (s.id, s.kind, s.title, s.position,
+             [tuple(getattr(i, f) for f in ITEM_FIELDS) for i in s.item_list])
+            for s in sections
+        ]  # fmt: skip
+
+    orm = load_sections(Board.objects.get(pk=lab.pk))
+    body = load_body_sections(Board.objects.get(pk=lab.pk))
+    assert described(body) == described(orm)
+    assert [len(s.item_list) for s in body] == [1, 0, 3, 0]
+    assert "Stray" not in repr(described(body))
     # the options as stored, the text the widget's rendering is keyed by, say the same
-    assert [json.loads(stored) for _row, stored in rows] == [row[at] for row in orm]
+    items = [i for s in body for i in s.item_list]
+    assert [json.loads(i.options_text) for i in items] == [i.options for i in items]
 
 
 def test_a_body_is_shared_without_this_process_s_encoding_and_shows_other_alphabets(

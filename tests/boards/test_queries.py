@@ -2,7 +2,8 @@
 number of groups, or the number of boards in the database: two for a board unchanged since it
 was last shown (the session and the user: the board with the viewer's level and collapsed
 categories is kept under the change count read with the session, its body comes from the
-cache), five for its first view after a change.
+cache), four for its first view after a change (the board, then its sections with their items
+in one query).
 
 The database holds 200 boards (600 ACL rows), and the first test grows it tenfold and counts
 again. A query count does not depend on how long a query takes, only on whether code runs a
@@ -75,7 +76,7 @@ def test_board_page_queries_do_not_grow_with_widgets_groups_or_boards(world, log
                 first[(boards, user_key, board_key)] = page_queries(client, url)
                 unchanged[(boards, user_key, board_key)] = page_queries(client, url)
     assert len(set(unchanged.values())) == 1, unchanged
-    assert set(first.values()) == {5}, first  # the sections and the items besides
+    assert set(first.values()) == {4}, first  # the board, and its sections with their items
     # Session (with the change counts) and user; the board with the viewer's ACL level and
     # collapsed categories, and the grants, are kept under the counts (homeportal.changes);
     # the board's body comes from the cache.
@@ -92,7 +93,7 @@ def test_first_view_of_a_changed_board_costs_two_more_queries(world, login):
             Board.objects.filter(name=board_key).update(updated=timezone.now())
             counts[(user_key, board_key)] = page_queries(client, f"/boards/{board_key}/")
     assert len(set(counts.values())) == 1, counts
-    assert next(iter(counts.values())) == 5, counts  # ...plus its sections and its items
+    assert next(iter(counts.values())) == 4, counts  # the board; its sections with their items
 
 
 def test_board_page_queries_with_cold_grants_cache(world, login):
@@ -103,12 +104,12 @@ def test_board_page_queries_with_cold_grants_cache(world, login):
         client.get("/boards/small/")
         for board_key in ("small", "big"):
             # The resolver recomputes (one query), the onboarding flag too (one), the body is
-            # rendered again (two); the collapsed categories come with the board (no query of
-            # their own, cache or not).
+            # rendered again (one: the sections with their items); the collapsed categories
+            # come with the board (no query of their own, cache or not).
             clear_process_caches()
             counts[(user_key, board_key)] = page_queries(client, f"/boards/{board_key}/")
     assert len(set(counts.values())) == 1, counts
-    assert next(iter(counts.values())) == 7, counts
+    assert next(iter(counts.values())) == 6, counts
 
 
 def test_home_board_and_anonymous_public_board_queries_are_constant(world, login, people):
