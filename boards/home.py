@@ -9,8 +9,16 @@ In order, the first board the user can view among:
 and else none: `/` then leads to the board list. On a phone (told by the User-Agent) each step
 offers its phone board first and its desktop board next, so a phone board needs to be set only
 where it differs. A board the user cannot view is skipped, never shown.
+
+`/` is the page people open most, so its answer is kept in this process under the change
+counts read with the session (homeportal.changes), as the board page's lookup is: every table
+the choice reads raises one of them (the preferences and the server's default, boards and
+their ACL rows: `BOARDS`; groups, their home boards and memberships: `GROUPS`), and the board
+is then read by the board page's own kept lookup. An unchanged `/` costs what an unchanged
+board page costs: the session and the user.
 """
 
+import threading
 from functools import lru_cache
 
 from django.db.models import Q
@@ -18,6 +26,8 @@ from user_agents import parse as parse_user_agent
 
 from boards.access import KIND, can
 from boards.models import Board, Level, ServerHomeBoard, UserPreference
+from boards.render import with_collapsed
+from homeportal import changes
 
 
 @lru_cache(maxsize=512)
@@ -29,7 +39,45 @@ def is_phone(request) -> bool:
     return _is_phone(request.META.get("HTTP_USER_AGENT", "")[:400])
 
 
+KEPT_CHOICES = 4096
+_kept_choices: dict[tuple, str] = {}  # (user, owner, phone, counts) -> board name, "" for none
+_lock = threading.Lock()
+
+
+def forget_kept_choices() -> None:
+    """Drops the home boards kept under counts (the tests, whose rolled-back transactions
+    count again)."""
+    with _lock:
+        _kept_choices.clear()
+
+
 def resolve_home_board(request) -> Board | None:
+    """The board `/` shows this user, with their level and collapsed categories (as the
+    board page reads it), or None."""
+    boards_count = changes.count_of(request, changes.BOARDS)
+    groups_count = changes.count_of(request, changes.GROUPS)
+    user = request.user
+    if boards_count is None or groups_count is None or not request.grants.is_authenticated:
+        return choose_home_board(request)
+    key = (user.pk, bool(user.is_owner), is_phone(request), boards_count, groups_count)
+    name = _kept_choices.get(key)
+    if name is None:
+        board = choose_home_board(request)
+        name = board.name if board is not None else ""
+        if changes.may_keep():
+            with _lock:
+                if len(_kept_choices) >= KEPT_CHOICES:
+                    _kept_choices.clear()  # a count moved on: what is kept is of older counts
+                _kept_choices[key] = name
+    if not name:
+        return None
+    # Chosen under these counts, so still there and viewable: read as the board page reads
+    # it (with the viewer's level and collapsed categories), and kept the same way.
+    return request.grants.find(KIND, "name", name, None, with_collapsed, boards_count)
+
+
+def choose_home_board(request) -> Board | None:
+    """The home board as the database says now (three queries at most)."""
     grants = request.grants
     phone = is_phone(request)
 

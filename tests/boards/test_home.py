@@ -1,6 +1,8 @@
 """Home-board resolution, one test per step of DESIGN.md's order: the user's choice, their
 groups by position (`everyone` last), the server's default, the board list."""
 
+import re
+
 import pytest
 
 from boards.models import ServerHomeBoard, UserPreference
@@ -235,3 +237,122 @@ def test_home_boards_are_a_settings_tab_for_admins(people, login):
         'href="/boards/home-boards/"'
         not in login(people.user_manager).get("/settings/users/").content.decode()
     )
+
+
+# --- `/` kept under the change counts (boards.home) ---------------------------------------------
+
+
+def shown(client) -> tuple[str | None, int]:
+    """The title of the board `/` shows (None for the board list), read from the page itself
+    (a kept page frame has no template context), and the queries it took."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/", **DESKTOP)
+    assert response.status_code == 200
+    page = response.content.decode()
+    title = re.search(r"<title>(.*?) · homeportal</title>", page)
+    is_board = 'class="board-page' in page
+    return (title.group(1) if is_board and title else None), len(queries)
+
+
+def raw(sql: str, params=()) -> None:
+    """A write with no model and no signal, as another server or the SQL prompt makes it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_an_unchanged_home_page_costs_what_an_unchanged_board_page_costs(people, boards, login):
+    choose(people.member, boards["mine"])
+    client = login(people.member)
+    shown(client)  # the choice made and kept, the board's body rendered
+    assert shown(client) == ("Mine", 2)  # the session and the user
+    # The same board as its own page shows it (the navigation marks a different link).
+    by_name = client.get("/boards/mine/", **DESKTOP).content.decode()
+    at_home = client.get("/", **DESKTOP).content.decode()
+    assert main_part(at_home) == main_part(by_name) and 'class="board-page' in at_home
+
+
+def main_part(page: str) -> str:
+    return re.sub(r'nonce="[^"]+"', "", page[page.index("<main") : page.index("</main>")])
+
+
+def test_the_home_page_follows_every_change_made_behind_the_application_s_back(
+    people, boards, login
+):
+    """Each step's rows changed with raw SQL: the next `/` shows what the database says."""
+    ServerHomeBoard.objects.update_or_create(pk=1, defaults={"desktop_board": boards["default"]})
+    household = make_group("household", position=5)
+    Membership.objects.create(user=people.member, group=household)
+    client = login(people.member)
+    assert shown(client)[0] == "Default"
+    assert shown(client) == ("Default", 2)  # kept
+    raw("UPDATE boards_serverhomeboard SET desktop_board_id = %s", [boards["second"].pk])
+    assert shown(client)[0] == "Second"
+    raw("UPDATE groups_group SET desktop_home_board_id = %s WHERE id = %s",
+        [boards["first"].pk, household.pk])  # fmt: skip
+    assert shown(client)[0] == "First"
+    raw("INSERT INTO boards_userpreference (user_id, desktop_home_board_id) VALUES (%s, %s)",
+        [people.member.pk, boards["hidden"].pk])  # fmt: skip
+    assert shown(client)[0] == "First"  # a choice the user cannot view is skipped
+    raw(
+        "INSERT INTO boards_boardaccess (board_id, user_id, level, created) "
+        "VALUES (%s, %s, 'view', CURRENT_TIMESTAMP)",
+        [boards["hidden"].pk, people.member.pk],
+    )
+    assert shown(client)[0] == "Hidden"
+    assert shown(client) == ("Hidden", 2)
+    raw("DELETE FROM boards_boardaccess WHERE board_id = %s", [boards["hidden"].pk])
+    assert shown(client)[0] == "First"
+    raw("DELETE FROM groups_membership WHERE user_id = %s AND group_id = %s",
+        [people.member.pk, household.pk])  # fmt: skip
+    assert shown(client)[0] == "Second"
+    raw("UPDATE boards_board SET title = 'Renamed' WHERE id = %s", [boards["second"].pk])
+    assert shown(client)[0] == "Renamed"
+    raw("DELETE FROM boards_serverhomeboard")
+    assert shown(client)[0] is None  # the board list
+
+
+def test_the_home_choice_reads_only_tables_that_raise_a_count(people, boards, login):
+    """`/` keeps its choice under the change counts: every table the choice reads must raise
+    one of them, or a change to it would go unseen. Every step is asked here (each names a
+    board the user cannot view), so every table of the choice is read."""
+    from homeportal.changes import watched_tables
+    from tests.conftest import clear_process_caches
+
+    household = make_group("household", position=5)
+    Membership.objects.create(user=people.member, group=household)
+    set_group(household, boards["hidden"], boards["hidden"])
+    choose(people.member, boards["hidden"], boards["hidden"])
+    ServerHomeBoard.objects.update_or_create(pk=1, defaults={"desktop_board": boards["hidden"]})
+    client = login(people.member)
+    client.get("/boards/first/")
+    clear_process_caches()
+    from boards import home as home_module
+
+    read: list[str] = []
+    original = home_module.choose_home_board
+
+    def choosing(request):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            found = original(request)
+        read.extend(q["sql"] for q in queries.captured_queries)
+        return found
+
+    home_module.choose_home_board = choosing
+    try:
+        assert shown(client)[0] is None
+    finally:
+        home_module.choose_home_board = original
+    tables = {t for sql in read for t in re.findall(r'(?:FROM|JOIN) "(\w+)"', sql)}
+    assert {"boards_userpreference", "groups_group", "boards_serverhomeboard",
+            "boards_board", "boards_boardaccess"} <= tables  # fmt: skip
+    assert tables <= set(watched_tables()), tables - set(watched_tables())

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from boards.models import Board, BoardAccess, Item, Section
+from boards.models import Board, BoardAccess, Item, Section, ServerHomeBoard
 from groups.models import Group, Membership
 from groups.resolver import _lookup
 from homeportal.changes import BOARDS, COUNTS, GROUPS, count_of, watched_tables
@@ -24,6 +24,8 @@ WATCHED = {
     "boards_boardaccess": BOARDS,
     "boards_section": BOARDS,
     "boards_collapsedsection": BOARDS,
+    "boards_userpreference": BOARDS,
+    "boards_serverhomeboard": BOARDS,
     "groups_group": GROUPS,
     "groups_membership": GROUPS,
 }
@@ -79,6 +81,20 @@ def _writes(people, lab):
             ),
         ),
         (BOARDS, lambda: raw("DELETE FROM boards_collapsedsection")),
+        (
+            BOARDS,
+            lambda: raw(
+                "INSERT INTO boards_userpreference (user_id, desktop_home_board_id) "
+                "VALUES (%s, %s)",
+                [people.member.pk, lab.pk],
+            ),
+        ),
+        (BOARDS, lambda: raw("UPDATE boards_userpreference SET desktop_home_board_id = NULL")),
+        (
+            BOARDS,
+            lambda: ServerHomeBoard.objects.update_or_create(pk=1, defaults={"desktop_board": lab}),
+        ),
+        (BOARDS, lambda: raw("DELETE FROM boards_serverhomeboard")),
         (GROUPS, lambda: Group.objects.filter(pk=people.family.pk).update(permissions=["admin"])),
         (
             GROUPS,
