@@ -168,8 +168,12 @@ def populate(args) -> dict:
             made += n_items
         return board
 
-    make("bench", args.widgets, 4)
+    bench = make("bench", args.widgets, 4)
     make("small", 5, 2)
+    # The user's own home board: `/` shows the 60-widget board (bench/cpu_per_request.py).
+    from boards.models import UserPreference
+
+    UserPreference.objects.create(user=user, desktop_home_board=bench)
     return {"user_id": user.pk}
 
 

@@ -5,9 +5,10 @@ steadier than requests per second on a busy machine, and what a profile explains
     .venv/bin/python bench/cpu_per_request.py --profile board # and a profile of one page
     .venv/bin/python bench/cpu_per_request.py --threads 4     # and the pages under 4 threads
 
-Pages: the board page's first view and unchanged board, the bare 30-card page, the API's board
-call and the bare HttpResponse (bench_board_page.py's and bench_api.py's data set, on SQLite in a
-throwaway folder). Each figure is the best of 5 batches of 50 requests after 20 to warm up;
+Pages: the board page's first view and unchanged board, the start page `/` (the user's home
+board is the same board), the bare 30-card page, the API's board call and the bare
+HttpResponse (bench_board_page.py's and bench_api.py's data set, on SQLite in a throwaway
+folder). Each figure is the best of 5 batches of 50 requests after 20 to warm up;
 the pages take turns batch by batch.
 
 `--threads N` also runs each page from N threads at once, as a gunicorn worker's threads do,
@@ -35,6 +36,7 @@ from bench.bench_board_page import populate, prepare_environment, session_cookie
 PAGES = {
     "first": ("/bench/first-view/bench/", "cookie"),
     "board": ("/boards/bench/", "cookie"),
+    "home": ("/", "cookie"),
     "cards": ("/bench/cards/", "cookie"),
     "api": ("/api/v1/boards/bench/", "bearer"),
     "bare": ("/bench/bare/", "bearer"),
