@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from boards import icons, ping
 from boards.icon_field import IconField, clean_icon_value
-from boards.safety import WEB_SCHEMES, LinkField, WebURLField, safe_link, safe_web_url
+from boards.safety import WEB_SCHEMES, LinkField, WebURLField, safe_web_url
 from boards.widgets.base import WidgetForm, WidgetKind, register
 
 
@@ -132,16 +132,12 @@ def ping_target(options: dict) -> str:
 
 
 def load(items, request) -> list:
-    """The remembered status of every pinged app on the page, in one cache round-trip."""
+    """The remembered status of every pinged app on the page, in one cache round-trip; None
+    for an app without a status check, whose template shows nothing but its options (and
+    whose rendering is then kept without data to tell apart)."""
     targets = [ping_target(item.options) for item in items]
     known = ping.cached_statuses([t for t in targets if t])
-    return [
-        {
-            "status": known.get(t, ping.UNKNOWN) if t else None,
-            "href": safe_link(i.options.get("url")),
-        }
-        for t, i in zip(targets, items, strict=True)
-    ]
+    return [{"status": known.get(t, ping.UNKNOWN)} if t else None for t in targets]
 
 
 def refresh(item, request) -> dict:

@@ -220,7 +220,7 @@ def test_rendered_widgets_are_reused_only_for_the_same_inputs(people):
     assert "First" in first and render_item(item, board) is first  # kept
     item.options = {**item.options, "name": "Second"}
     assert "Second" in render_item(item, board)
-    item.data = {**item.data, "status": "down"}
+    item.data = {"status": "down"}  # a status check turned on: its data
     item.options["ping"] = True
     down = render_item(item, board)
     assert "status-down" in down and 'hx-get="/boards/b/' in down
