@@ -84,7 +84,7 @@ class BodyItem:
     """What rendering a widget reads of an item, without a model instance's cost (a board's
     body builds 60 of them on its first view)."""
 
-    __slots__ = (*ITEM_FIELDS, "board", "data", "options_text")
+    __slots__ = (*ITEM_FIELDS, "board", "data", "options_text", "stored")
     id: int
     section_id: int
     kind: str
@@ -100,14 +100,17 @@ class BodyItem:
     board: Board
     data: object
     options_text: str | None  # the options as stored: what render_item keys the widget by
+    stored: tuple | None  # the row as stored (options as text), when it was read as one
 
-    def __init__(self, board: Board, values: tuple, options_text: str | None = None):
+    def __init__(self, board: Board, values: tuple, options_text: str | None = None,
+                 stored: tuple | None = None):  # fmt: skip
         # ITEM_FIELDS in order, assigned at once (a loop of setattr cost three times more).
         (self.id, self.section_id, self.kind, self.options, self.x, self.y, self.w, self.h,
          self.nx, self.ny, self.nw, self.nh) = values  # fmt: skip
         self.board = board
         self.data = None
         self.options_text = options_text
+        self.stored = stored
 
     @property
     def pk(self) -> int:
@@ -217,7 +220,8 @@ def load_body_sections(board: Board) -> list[Section]:
             continue  # the row of a section without items
         stored = row[at]
         values = (*row[width:at], decoded_options(stored), *row[at + 1 :])
-        section.item_list.append(BodyItem(board, values, stored if type(stored) is str else None))
+        text = stored if type(stored) is str else None
+        section.item_list.append(BodyItem(board, values, text, row[width:] if text else None))
     return sections
 
 
@@ -298,6 +302,22 @@ def board_css(board: Board, items: list[Item]) -> str:
     Only validated values are written (integers, a #rrggbb color, an address without quotes,
     brackets or spaces), so nothing stored can break out of the style sheet.
     """
+    rules = [_item_rules(item) for item in items]
+    return _style_sheet(board, [wide for wide, _ in rules], [narrow for _, narrow in rules])
+
+
+def _item_rules(item: Item | BodyItem) -> tuple[str, str]:
+    """An item's place on a wide page and on a phone, as style rules."""
+    pk = int(item.pk)
+    return (
+        f"#item-{pk}{{grid-area:{int(item.y) + 1}/{int(item.x) + 1}"
+        f"/span {int(item.h)}/span {int(item.w)}}}",
+        f"#item-{pk}{{grid-area:{int(item.ny) + 1}/{int(item.nx) + 1}"
+        f"/span {int(item.nh)}/span {int(item.nw)}}}",
+    )
+
+
+def _style_sheet(board: Board, wide: list[str], narrow: list[str]) -> str:
     rules = []
     if board.color_scheme in ("light", "dark"):
         rules.append(f"html[data-theme]{{color-scheme:{board.color_scheme}}}")
@@ -308,30 +328,31 @@ def board_css(board: Board, items: list[Item]) -> str:
         rules.append(f'.board-page{{background-image:url("{board.background_url}")}}')
     columns = int(board.columns)
     rules.append(f".board-grid{{grid-template-columns:repeat({columns},minmax(0,1fr))}}")
-    for item in items:
-        rules.append(
-            f"#item-{int(item.pk)}{{grid-area:{int(item.y) + 1}/{int(item.x) + 1}"
-            f"/span {int(item.h)}/span {int(item.w)}}}"
-        )
-    narrow = [f".board-grid{{grid-template-columns:repeat({NARROW_COLUMNS},minmax(0,1fr))}}"]
-    for item in items:
-        narrow.append(
-            f"#item-{int(item.pk)}{{grid-area:{int(item.ny) + 1}/{int(item.nx) + 1}"
-            f"/span {int(item.nh)}/span {int(item.nw)}}}"
-        )
-    rules.append("@media (max-width:640px){" + "".join(narrow) + "}")
+    rules.extend(wide)
+    phone = f".board-grid{{grid-template-columns:repeat({NARROW_COLUMNS},minmax(0,1fr))}}"
+    rules.append("@media (max-width:640px){" + phone + "".join(narrow) + "}")
     return "\n".join(rules)
 
 
 def csp_sources(items: list[Item]) -> dict[str, list[str]]:
     """The frame and form-action origins that the board's iframes and search boxes need."""
+    return _merged_sources(_item_sources(item) for item in items)
+
+
+def _item_sources(item: ItemLike) -> dict[str, list[str]] | None:
+    widget = get_widget(item.kind)
+    if widget is None or widget.csp_sources is None:
+        return None
+    return widget.csp_sources(item.options)
+
+
+def _merged_sources(each) -> dict[str, list[str]]:
     extra: dict[str, set[str]] = defaultdict(set)
-    for item in items:
-        widget = get_widget(item.kind)
-        if widget is not None and widget.csp_sources is not None:
-            for directive, sources in widget.csp_sources(item.options).items():
-                extra[directive].update(sources)
-    return {directive: sorted(sources) for directive, sources in extra.items()}
+    for sources in each:
+        if sources:
+            for directive, origins in sources.items():
+                extra[directive].update(origins)
+    return {directive: sorted(origins) for directive, origins in extra.items()}
 
 
 def csp_with(extra: dict[str, list[str]]) -> dict:
@@ -415,7 +436,7 @@ def _data_key(data) -> object:
 
 
 def render_item(
-    item: Item,
+    item: Item | BodyItem,
     board: Board,
     editing: bool = False,
     live_slot: str | None = None,
@@ -583,6 +604,34 @@ def _collapse_url(board: Board):
     return lambda section_id: f"{head}{int(section_id)}{tail}"
 
 
+# What the body shows of one item, kept per process by everything it is made of (the board's
+# name, the language, the item's row as stored and its data): its article, its two style
+# rules and the sources the page's policy needs for it. After a change only the changed
+# items are made again (a kept article still comes from render_item's kept rendering).
+_pieces: RenderedCache[tuple] = RenderedCache(RENDERED_CACHE_SIZE)
+
+
+def _piece(item: BodyItem, board: Board, language: str) -> tuple:
+    try:
+        data_key = "" if item.data is None else _data_key(item.data)
+    except (TypeError, ValueError):
+        data_key = None  # data that JSON cannot describe: made every time
+    key = (board.name, language, item.stored, data_key)
+    if item.stored is not None and data_key is not None:
+        found = _pieces.get(key)
+        if found is not None:
+            return found
+    slot = _slot("live", item.pk)
+    article = (
+        f'<article class="board-item widget-{html.escape(item.kind)}" id="item-{int(item.pk)}">'
+        f"{render_item(item, board, live_slot=slot, language=language)}</article>\n"
+    )
+    piece = (article, *_item_rules(item), _item_sources(item))
+    if item.stored is not None and data_key is not None:
+        _pieces.put(key, piece)
+    return piece
+
+
 def render_body(board: Board, request) -> BoardBody:
     """Renders a board's shared body (one query: the sections with their items)."""
     sections = load_body_sections(board)
@@ -590,15 +639,16 @@ def render_body(board: Board, request) -> BoardBody:
     attach_data(items, request)
     language = get_language()
     collapse_url = None
-    chunks = []
+    chunks, wide, narrow, sources = [], [], [], []
     for section in sections:
-        grid = "".join(
-            f'<article class="board-item widget-{html.escape(item.kind)}" id="item-{int(item.pk)}">'
-            f"{render_item(item, board, live_slot=_slot('live', item.pk), language=language)}"
-            "</article>\n"
-            for item in section.item_list
-        )
-        grid = f'<div class="board-grid">\n{grid}</div>\n'
+        articles = []
+        for item in section.item_list:
+            article, wide_rule, narrow_rule, item_sources = _piece(item, board, language)
+            articles.append(article)
+            wide.append(wide_rule)
+            narrow.append(narrow_rule)
+            sources.append(item_sources)
+        grid = f'<div class="board-grid">\n{"".join(articles)}</div>\n'
         # Text from the database: escaped as Django's escape does (html.escape), without its
         # lazy-text wrapper, which cost more than the escaping on a 60-widget body.
         title = html.escape(section.title)
@@ -625,8 +675,8 @@ def render_body(board: Board, request) -> BoardBody:
     live_ids = {int(p[1]) for p in parts if type(p) is tuple and p[0] == "live"}
     return BoardBody(
         parts=parts,
-        css=board_css(board, items),
-        csp=csp_sources(items),
+        css=_style_sheet(board, wide, narrow),
+        csp=_merged_sources(sources),
         live=[(item.pk, item.kind, item.options) for item in items if item.pk in live_ids],
         empty=not sections,
     )

@@ -40,7 +40,7 @@ def clear_process_caches() -> None:
     from apitokens.endpoints import local_sections
     from boards.frame import frames
     from boards.home import forget_kept_choices
-    from boards.render import local_bodies, rendered_cache
+    from boards.render import _pieces, local_bodies, rendered_cache
     from groups.resolver import forget_kept_grants
     from homeportal.compiled import forget_kept
 
@@ -48,7 +48,7 @@ def clear_process_caches() -> None:
     forget_kept()
     forget_kept_grants()
     forget_kept_choices()
-    for kept in (frames, local_bodies, rendered_cache, local_sections):
+    for kept in (frames, local_bodies, rendered_cache, _pieces, local_sections):
         kept.clear()
 
 

@@ -376,3 +376,47 @@ def test_the_decoded_options_kept_have_a_bound(monkeypatch):
         assert render._decoded_size[0] <= 100
         assert sum(len(t) for t in render._DECODED) == render._decoded_size[0]
     assert texts[-1] in render._DECODED and texts[0] not in render._DECODED
+
+
+def test_an_item_s_kept_piece_of_the_body_follows_everything_it_is_made_of(lab):
+    """The body keeps each item's article, style rules and policy sources by the board's name,
+    the language, the item's stored row and its data (boards.render._piece): a change to any
+    of them makes that piece again, and an unchanged item's piece is the one kept."""
+    from django.utils import translation
+
+    from boards.render import _pieces, render_body
+
+    def body(board_name="lab"):
+        return render_body(Board.objects.get(name=board_name), None)
+
+    def text(found):
+        return "".join(p for p in found.parts if type(p) is str)
+
+    area = lab.sections.get(kind="area")
+    frame = add_item(area, "iframe", box=(4, 0, 4, 2), url="https://grafana.example.org/d/x")
+    _pieces.clear()
+    first = body()
+    kept = len(_pieces.entries)
+    assert kept == 3 and body().parts == first.parts and len(_pieces.entries) == kept
+    assert f"#item-{frame.pk}{{grid-area:1/5/span 2/span 4}}" in first.css
+    assert first.csp == {"frame-src": ["https://grafana.example.org"]}
+    Item.objects.filter(pk=frame.pk).update(x=6)  # moved: its style rule
+    assert f"#item-{frame.pk}{{grid-area:1/7/span 2/span 4}}" in body().css
+    Item.objects.filter(pk=frame.pk).update(
+        options={**frame.options, "url": "https://dash.example.org/d/x"}
+    )  # its options: its article and its policy source
+    moved = body()
+    assert 'src="https://dash.example.org/d/x"' in text(moved)
+    assert moved.csp == {"frame-src": ["https://dash.example.org"]}
+    assert 'sandbox="allow-scripts allow-same-origin"' in text(moved)
+    Item.objects.filter(pk=frame.pk).update(
+        options={**frame.options, "url": "https://dash.example.org/d/x", "allow_scripts": False}
+    )  # the loader's data (the frame's sandbox) follows
+    assert 'sandbox="allow-same-origin"' in text(body())
+    made = len(_pieces.entries)
+    Board.objects.filter(pk=lab.pk).update(name="renamed")  # addresses may name the board
+    assert body("renamed").parts != moved.parts and len(_pieces.entries) == made + 3
+    with translation.override("fr"):
+        body("renamed")
+    assert len(_pieces.entries) == made + 6  # each item's piece again, in French
+    assert body("renamed") and len(_pieces.entries) == made + 6  # then kept
