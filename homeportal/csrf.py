@@ -22,11 +22,11 @@ no session for a year gets a new secret on its next page, as it would from Djang
 cookie expired.
 """
 
-import secrets
-
 from django.conf import settings
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
 from django.utils.functional import SimpleLazyObject
+
+from homeportal.randomness import random_bytes
 
 _CHARS = CSRF_ALLOWED_CHARS
 _SIZE = len(_CHARS)
@@ -38,7 +38,7 @@ def _random_indices() -> list[int]:
     """CSRF_SECRET_LENGTH indices into the alphabet, each equally likely."""
     indices: list[int] = []
     while len(indices) < CSRF_SECRET_LENGTH:
-        indices += [byte % _SIZE for byte in secrets.token_bytes(40) if byte < _FAIR]
+        indices += [byte % _SIZE for byte in random_bytes(40) if byte < _FAIR]
     return indices[:CSRF_SECRET_LENGTH]
 
 

@@ -139,9 +139,11 @@ MIDDLEWARE = [
     # The bundled brand icons, read from the one file that holds them all (boards/icons.py):
     # whitenoise would keep an entry per icon in every process.
     "boards.icons.BrandIconMiddleware",
-    # The Content-Security-Policy header with its nonce, then (inside it, so it can add to the
-    # policy of the answer) the OIDC provider's endpoint origins in form-action.
+    # The Content-Security-Policy header with its nonce (made from randomness read in blocks,
+    # homeportal.randomness), then (inside it, so it can add to the policy of the answer) the
+    # OIDC provider's endpoint origins in form-action.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "homeportal.randomness.nonce_middleware",
     "accounts.providers.oidc_hooks.csp_middleware",
     # Before sessions: API calls are answered here, never authenticated by a cookie, without
     # the browser-session middleware below (apitokens.api).
