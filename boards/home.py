@@ -71,9 +71,13 @@ def resolve_home_board(request) -> Board | None:
                 _kept_choices[key] = name
     if not name:
         return None
-    # Chosen under these counts, so still there and viewable: read as the board page reads
-    # it (with the viewer's level and collapsed categories), and kept the same way.
-    return request.grants.find(KIND, "name", name, None, with_collapsed, boards_count)
+    # Read as the board page reads it (with the viewer's level and collapsed categories, kept
+    # the same way), and asked of the resolver again as the board page asks it: a choice is
+    # only a name, never a permission.
+    found = request.grants.find(KIND, "name", name, None, with_collapsed, boards_count)
+    if found is None or not can(request.grants, found, Level.VIEW):
+        return choose_home_board(request)
+    return found
 
 
 def choose_home_board(request) -> Board | None:

@@ -176,9 +176,7 @@ def decoded_options(value):
     return found
 
 
-def _json_value(value):
-    if not isinstance(value, str):
-        return value
+def _json_value(value: str):
     try:
         return json.loads(value)
     except json.JSONDecodeError:

@@ -228,3 +228,15 @@ def test_rendered_widgets_are_reused_only_for_the_same_inputs(people):
     board.name = "renamed"
     assert 'hx-get="/boards/renamed/' in render_item(item, board)
     rendered_cache.clear()
+
+
+def test_app_links_carry_data_only_for_their_status_check(people):
+    """An app link's template makes its link from the options: only a status check gives it
+    data (and an app without one is kept rendered by its options alone)."""
+    from boards.widgets import app
+
+    board = make_board("apps", people.owner)
+    section = add_section(board)
+    plain = add_item(section, "app", name="Plain", url="https://plain.example/")
+    pinged = add_item(section, "app", name="Pinged", url="https://up.example/", ping=True)
+    assert app.load([plain, pinged], None) == [None, {"status": "unknown"}]
