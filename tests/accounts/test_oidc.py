@@ -64,6 +64,9 @@ def provider():
 
 @pytest.fixture
 def oidc_on(settings, provider, owner):
+    # Up again if an earlier test's `provider.down()` could not bring it back: that test
+    # fails, the next ones do not fail for it.
+    provider.start()
     enable(settings, "credentials", "oidc")
     settings.AUTH_OIDC_ISSUER = provider.issuer
     settings.AUTH_OIDC_CLIENT_ID = HOMEPORTAL.client_id

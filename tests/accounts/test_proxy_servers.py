@@ -27,6 +27,7 @@ from sessions_admin.models import UserSession
 from tests.accounts.conftest import enable
 from tests.conftest import make_group
 from tests.services.nginx import AUTHELIA, AUTHENTIK, NGINX, Nginx, ProxyUser
+from tests.services.process import START_TIMEOUT
 
 pytestmark = [
     pytest.mark.services,
@@ -338,7 +339,7 @@ def gunicorn(tmp_path, bind_host: str = "127.0.0.1", **variables):
             cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + START_TIMEOUT
         while True:
             try:
                 request(port, "/healthz")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services.process import START_TIMEOUT
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -92,7 +94,7 @@ def test_image_start_serves_healthz_static_files_and_onboarding(tmp_path):
         cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + START_TIMEOUT
         while True:
             try:
                 status, _, body = get(f"http://127.0.0.1:{port}/healthz")

@@ -12,6 +12,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from tests.services.process import START_TIMEOUT
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -43,7 +45,7 @@ def app_servers(count: int = 2, threads: int = 30):
             ))  # fmt: skip
             urls.append(f"http://127.0.0.1:{port}")
         for url, process in zip(urls, processes, strict=True):
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + START_TIMEOUT
             while True:
                 if process.poll() is not None:
                     raise RuntimeError(f"the server at {url} stopped")

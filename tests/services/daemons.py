@@ -51,7 +51,8 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any, Self
 
-START_TIMEOUT = 30.0
+from tests.services.process import START_TIMEOUT
+
 TRACKER = "http://127.0.0.1:1/announce"
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 

@@ -74,8 +74,6 @@ def _address(url: str) -> str:
 class _Gateway(LoopbackServer):
     """A proxy process serving `apps` ((host, upstream URL) pairs)."""
 
-    start_timeout = 15.0
-
     def __init__(self, portal: str, apps: Sequence[tuple[str, str]]) -> None:
         super().__init__()
         self.portal = portal.rstrip("/")

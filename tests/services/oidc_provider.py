@@ -47,9 +47,10 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any, Self
 
+from tests.services.process import START_TIMEOUT
+
 OIDC_DIR = Path(__file__).resolve().parent / "oidc"
 SCOPE = "openid email profile groups"
-START_TIMEOUT = 20.0
 NPM_TIMEOUT = 300.0
 
 

@@ -21,6 +21,12 @@ from pathlib import Path
 from typing import Self
 
 ATTEMPTS = 3
+# How long a server the tests start may take to answer, for every helper here. Generous on
+# purpose: CI runs two passes side by side on two cores while Home Assistant installs in the
+# background, and a start stalled that long was seen (the OpenID provider, alive but silent for
+# more than 20 s and deaf to SIGTERM for 5). Waiting costs nothing when the server answers;
+# one that exits at start is reported at once.
+START_TIMEOUT = 90.0
 
 
 def free_port() -> int:
@@ -32,7 +38,7 @@ def free_port() -> int:
 class LoopbackServer:
     """Subclasses write the configuration and name the command."""
 
-    start_timeout = 10.0
+    start_timeout = START_TIMEOUT
 
     def __init__(self) -> None:
         self.port = 0

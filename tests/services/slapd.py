@@ -75,6 +75,8 @@ import ldap  # noqa: E402  (after slapdtest, which switches off ~/.ldaprc)
 import ldap.modlist  # noqa: E402
 import ldif  # noqa: E402
 
+from tests.services.process import START_TIMEOUT  # noqa: E402
+
 BASE_DN = "dc=example,dc=org"
 PEOPLE_DN = f"ou=people,{BASE_DN}"
 GROUPS_DN = f"ou=groups,{BASE_DN}"
@@ -210,7 +212,7 @@ class _Slapd(slapdtest.SlapdObject):
             urls.append(self.ldapi_uri)
         args = [self.PATH_SLAPD, "-F", self._slapd_conf, "-h", " ".join(urls), "-d", "0"]
         self._proc = subprocess.Popen(args, stdin=subprocess.DEVNULL)
-        if not _wait_for(self._probe, self._proc, seconds=10):
+        if not _wait_for(self._probe, self._proc, seconds=START_TIMEOUT):
             self._stopped()
             raise RuntimeError("slapd did not start")
 

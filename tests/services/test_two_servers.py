@@ -30,6 +30,7 @@ from boards.widgets import get_widget
 from tests.boards.factories import add_item, add_section, make_board
 from tests.conftest import PASSWORD, make_group
 from tests.services.nginx import NGINX
+from tests.services.process import START_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -53,7 +54,7 @@ def free_port() -> int:
 
 
 def wait_for(port: int, process: subprocess.Popen, what: str, log: Path) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{what} stopped: {log.read_text()[-2000:]}")
@@ -62,7 +63,7 @@ def wait_for(port: int, process: subprocess.Popen, what: str, log: Path) -> None
                 return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"{what} did not start within 30 s")
+    raise RuntimeError(f"{what} did not start within {START_TIMEOUT:.0f} s")
 
 
 def stop(process: subprocess.Popen) -> None:
