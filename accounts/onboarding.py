@@ -29,13 +29,20 @@ def mark_onboarded() -> None:
 
 
 def onboarding_middleware(get_response):
-    """Until the owner exists, every page leads to onboarding."""
+    """Until the owner exists, every page leads to onboarding.
+
+    Someone signed in is an account, so the instance is onboarded: their pages ask nothing
+    (with Redis, the flag's lookup was the one round trip of an unchanged board page)."""
     allowed: list[str] = []
 
     def middleware(request):
         if not allowed:
             allowed.extend([reverse("onboarding"), reverse("healthz"), "/static/"])
-        if not any(request.path.startswith(p) for p in allowed) and not is_onboarded():
+        if (
+            not request.user.is_authenticated
+            and not any(request.path.startswith(p) for p in allowed)
+            and not is_onboarded()
+        ):
             return redirect("onboarding")
         return get_response(request)
 
