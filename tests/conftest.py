@@ -8,11 +8,15 @@
 - anonymous: nobody logged in.
 """
 
+import contextlib
 import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
+from unittest.mock import patch
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 
 from accounts.models import User
@@ -46,10 +50,39 @@ def clear_process_caches() -> None:
 
     cache.clear()
     forget_kept()
+    oidc = sys.modules.get("accounts.providers.oidc")  # loaded only where OIDC is used
+    if oidc is not None:
+        oidc.forget_kept_origins()
     forget_kept_grants()
     forget_kept_choices()
     for kept in (frames, local_bodies, rendered_cache, _pieces, local_sections):
         kept.clear()
+
+
+CACHE_OPERATIONS = ("get", "get_many", "set", "set_many", "add", "delete", "delete_many",
+                    "incr", "touch", "has_key")  # fmt: skip
+
+
+@contextlib.contextmanager
+def cache_operations() -> Iterator[list[tuple[str, object]]]:
+    """``with cache_operations() as asked:`` each operation on the shared cache inside the
+    block, as (method, first argument): with Redis, each is a round trip."""
+    backend = caches["default"]
+    asked: list[tuple[str, object]] = []
+
+    def counted(name: str):
+        method = getattr(backend, name)
+
+        def ask(*args, **kwargs):
+            asked.append((name, args[0] if args else None))
+            return method(*args, **kwargs)
+
+        return ask
+
+    with contextlib.ExitStack() as stack:
+        for name in CACHE_OPERATIONS:
+            stack.enter_context(patch.object(backend, name, counted(name)))
+        yield asked
 
 
 def make_user(username: str, *groups: Group, **fields) -> User:

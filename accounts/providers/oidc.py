@@ -82,6 +82,21 @@ def _cache_key(kind: str = "discovery") -> str:
 # Cognito's are), and the page's Content-Security-Policy must let a form lead there.
 BROWSER_ENDPOINTS = ("authorization_endpoint", "end_session_endpoint")
 ORIGINS_RETRY = 60  # seconds before a failed look-up of those origins is tried again
+# Every HTML page's policy names those origins. Each process keeps them this long before it
+# asks the shared cache again (with Redis, a round trip per page otherwise): a provider whose
+# endpoints move reaches the other servers' pages within a minute, this one's at once.
+ORIGINS_KEPT = 60.0
+_kept_origins: dict[str, tuple[float, list[str]]] = {}  # cache key -> (kept until, origins)
+
+
+def forget_kept_origins() -> None:
+    """Drops the origins kept in this process (the tests, whose shared cache is emptied)."""
+    _kept_origins.clear()
+
+
+def _keep_origins(key: str, origins: list[str]) -> list[str]:
+    _kept_origins[key] = (time.monotonic() + ORIGINS_KEPT, origins)
+    return origins
 
 
 def _origin(url) -> str:
@@ -114,16 +129,21 @@ def discovery() -> dict:
     # Kept without expiry: pages need them even when the provider cannot be asked.
     origins = sorted({o for o in (_origin(meta.get(k)) for k in BROWSER_ENDPOINTS) if o})
     cache.set(_cache_key("origins"), origins, timeout=None)
+    _keep_origins(_cache_key("origins"), origins)
     return meta
 
 
 def browser_origins() -> list[str]:
     """The origins of the provider's authorization and end-session endpoints, from the last
     discovery document read; read now when none was yet (and not again for a minute when
-    the provider cannot be reached)."""
-    origins = cache.get(_cache_key("origins"))
+    the provider cannot be reached). Kept in the process for ORIGINS_KEPT seconds."""
+    key = _cache_key("origins")
+    kept = _kept_origins.get(key)
+    if kept is not None and kept[0] > time.monotonic():
+        return kept[1]
+    origins = cache.get(key)
     if origins is not None:
-        return origins
+        return _keep_origins(key, origins)
     if cache.get(_cache_key("origins-failed")):
         return []
     try:
@@ -132,7 +152,7 @@ def browser_origins() -> list[str]:
         logger.warning("the provider's endpoints are not known yet: %s", error)
         cache.set(_cache_key("origins-failed"), True, timeout=ORIGINS_RETRY)
         return []
-    return cache.get(_cache_key("origins")) or []
+    return cache.get(key) or []
 
 
 def csp_middleware(get_response):

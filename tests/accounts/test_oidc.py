@@ -20,7 +20,7 @@ from accounts.providers import oidc
 from groups.models import Membership
 from sessions_admin.models import LoginRecord, UserSession
 from tests.accounts.conftest import enable
-from tests.conftest import PASSWORD, make_group, make_user
+from tests.conftest import PASSWORD, cache_operations, make_group, make_user
 from tests.services.oidc_provider import (
     ALICE,
     BOB,
@@ -588,3 +588,30 @@ def test_oidc_endpoint_origins_stay_known_while_the_provider_is_down(split_on, s
     with split_provider.down():
         page = Client().get("/accounts/login/")
     assert front in form_action(page)
+
+
+def test_oidc_pages_of_someone_signed_in_ask_the_shared_cache_nothing(oidc_on, provider):
+    """Every HTML page's policy names the provider's endpoint origins: each server keeps them
+    a minute (with Redis, a lookup per page was a round trip)."""
+    client = Client()
+    sign_in(client, provider, BOB)
+    client.get("/")
+    with cache_operations() as asked:
+        page = client.get("/")
+    assert page.status_code == 200 and user_of(client).username == "bob"
+    assert provider.issuer in form_action(page)  # the issuer is an origin here
+    assert asked == []
+
+
+def test_oidc_endpoint_origins_another_server_read_are_seen_after_a_minute(
+    split_on, split_provider, monkeypatch
+):
+    front = split_provider.front_origin
+    assert front in form_action(Client().get("/accounts/login/"))
+    # Another server read the document of a provider whose endpoints moved.
+    oidc.cache.set(oidc._cache_key("origins"), ["http://moved.example"], timeout=None)
+    assert front in form_action(Client().get("/accounts/login/"))  # kept by this process
+    monkeypatch.setattr(oidc, "ORIGINS_KEPT", 0.0)
+    oidc.forget_kept_origins()  # as a minute later
+    page = Client().get("/accounts/login/")
+    assert "http://moved.example" in form_action(page) and front not in form_action(page)

@@ -17,7 +17,7 @@ from groups.models import Membership
 from homeportal.proxy_presets import PROXY_PRESETS
 from sessions_admin.models import LoginRecord, UserSession
 from tests.accounts.conftest import enable
-from tests.conftest import PASSWORD, make_group, make_user
+from tests.conftest import PASSWORD, cache_operations, make_group, make_user
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,6 +151,17 @@ def test_nobody_is_logged_in_by_a_header_before_onboarding(settings, db):
     response = via().get("/", headers=alice())
     assert response["Location"] == "/onboarding/"
     assert not User.objects.exists()
+
+
+def test_a_proxy_sessions_pages_ask_the_shared_cache_nothing(proxy_on):
+    """The proxy's headers come with every request; someone it vouches for, signed in
+    already, costs no round trip to a shared cache (the onboarding flag was one)."""
+    client = via()
+    client.get("/boards/", headers=alice())
+    with cache_operations() as asked:
+        response = client.get("/boards/", headers=alice())
+    assert response.status_code == 200 and user_of(response).username == "alice"
+    assert asked == []
 
 
 # --- the session follows the header ----------------------------------------------------------

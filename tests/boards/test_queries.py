@@ -12,18 +12,14 @@ hundreds of extra queries at 200 boards just as at 20,000, and comparing two siz
 nothing grows with them, which one size cannot; the other tests count at 200. What large
 tables cost in time is measured by bench/bench_grants.py and bench/bench_board_page.py."""
 
-import contextlib
-from unittest.mock import patch
-
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from boards.models import Board, BoardAccess
 from tests.boards.factories import fill_board, grant, make_board
-from tests.conftest import clear_process_caches, make_group, make_user
+from tests.conftest import cache_operations, clear_process_caches, make_group, make_user
 
 MANY_BOARDS = 200
 GROWN_BOARDS = 20_000
@@ -120,27 +116,12 @@ def test_unchanged_board_page_asks_the_shared_cache_nothing(world, login):
     """The shared cache is Redis when several servers run: a lookup there is a round trip.
     An unchanged board keeps everything in the process under the change counts read with the
     session (its apps here have no status check, whose lookup is the one a page may make)."""
-    backend = caches["default"]
-    asked = []
-
-    def counted(name):
-        method = getattr(backend, name)
-
-        def ask(*args, **kwargs):
-            asked.append((name, args[:1]))
-            return method(*args, **kwargs)
-
-        return ask
-
-    names = ["get", "get_many", "set", "set_many", "add", "delete", "delete_many", "incr", "touch"]
     client = login(world["twenty"])
     for url in ("/boards/big/", "/"):
         client.get(url)
-        with contextlib.ExitStack() as stack:
-            for name in names:
-                stack.enter_context(patch.object(backend, name, counted(name)))
+        with cache_operations() as asked:
             assert client.get(url).status_code == 200
-    assert asked == []
+        assert asked == [], url
 
 
 def test_home_board_and_anonymous_public_board_queries_are_constant(world, login, people):
