@@ -18,7 +18,6 @@ is then read by the board page's own kept lookup. An unchanged `/` costs what an
 board page costs: the session and the user.
 """
 
-import threading
 from functools import lru_cache
 
 from django.db.models import Q
@@ -39,16 +38,7 @@ def is_phone(request) -> bool:
     return _is_phone(request.META.get("HTTP_USER_AGENT", "")[:400])
 
 
-KEPT_CHOICES = 4096
-_kept_choices: dict[tuple, str] = {}  # (user, owner, phone, counts) -> board name, "" for none
-_lock = threading.Lock()
-
-
-def forget_kept_choices() -> None:
-    """Drops the home boards kept under counts (the tests, whose rolled-back transactions
-    count again)."""
-    with _lock:
-        _kept_choices.clear()
+_kept_choices = changes.Kept(4096)  # (user, owner, phone, counts) -> board name, "" for none
 
 
 def resolve_home_board(request) -> Board | None:
@@ -64,11 +54,7 @@ def resolve_home_board(request) -> Board | None:
     if name is None:
         board = choose_home_board(request)
         name = board.name if board is not None else ""
-        if changes.may_keep():
-            with _lock:
-                if len(_kept_choices) >= KEPT_CHOICES:
-                    _kept_choices.clear()  # a count moved on: what is kept is of older counts
-                _kept_choices[key] = name
+        _kept_choices.keep(key, name)
     if not name:
         return None
     # Read as the board page reads it (with the viewer's level and collapsed categories, kept

@@ -26,7 +26,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import RawSQL
 
 from groups.permissions import ADMIN, PERMISSIONS, expand
-from homeportal.changes import may_keep
+from homeportal.changes import Kept
 from homeportal.compiled import CompiledQuery
 
 if TYPE_CHECKING:
@@ -489,14 +489,7 @@ def grants_keys(user) -> list[str]:
 
 # Grants read from the database under a change count of groups and memberships
 # (homeportal.changes.GROUPS), by (user id, is owner, count): what Grants holds besides.
-_kept_grants: dict[tuple[int, bool, int], tuple] = {}
-KEPT_GRANTS = 4096
-
-
-def forget_kept_grants() -> None:
-    """Drops the grants kept under counts (the tests, whose rolled-back transactions count
-    again)."""
-    _kept_grants.clear()
+_kept_grants = Kept(4096)
 
 
 def grants_for(user, cache=default_cache, refresh: bool = False,
@@ -554,10 +547,7 @@ def _grants_under(user, count: int) -> Grants:
     if kept is None:
         grants = compute(user)
         kept = grants.as_cached()
-        if may_keep():
-            if len(_kept_grants) >= KEPT_GRANTS:
-                _kept_grants.clear()  # a count moved on: what is kept is of older counts
-            _kept_grants[key] = kept
+        _kept_grants.keep(key, kept)
         return grants
     permissions, group_ids, two_factor_required = kept
     return Grants(user.pk, user.is_owner, frozenset(permissions), frozenset(group_ids),

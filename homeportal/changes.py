@@ -37,6 +37,8 @@ servers stopped (restarting them empties what they kept).
 """
 
 import re
+import threading
+from collections.abc import Hashable
 
 from django.db import connection as default_connection
 from django.db.models import Subquery
@@ -162,3 +164,40 @@ def may_keep(connection=default_connection) -> bool:
     request's own, whose writes could be rolled back (the tests' own outer transaction, which
     Django's test case marks, is no such thing: it is the whole of the test's world)."""
     return not any(not getattr(a, "_from_testcase", False) for a in connection.atomic_blocks)
+
+
+class Kept:
+    """Answers kept in this process under change counts, at most `size` of them (the oldest
+    goes first). The counts are part of each key, so a count that moved on leaves the older
+    answers unused until they are pushed out. `keep` keeps nothing read inside a transaction of
+    the request's own (`may_keep`)."""
+
+    _every: list["Kept"] = []
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: dict[Hashable, object] = {}
+        self._lock = threading.Lock()
+        Kept._every.append(self)
+
+    def get(self, key: Hashable):
+        return self._kept.get(key)
+
+    def keep(self, key: Hashable, value, connection=default_connection) -> None:
+        if not may_keep(connection):
+            return
+        with self._lock:
+            while len(self._kept) >= self.size:
+                del self._kept[next(iter(self._kept))]
+            self._kept[key] = value
+
+    def forget(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+def forget_kept() -> None:
+    """Drops everything kept under counts in this process (the tests, whose rolled-back
+    transactions count again)."""
+    for kept in Kept._every:
+        kept.forget()

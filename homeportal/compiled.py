@@ -32,7 +32,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
 
-from homeportal.changes import may_keep
+from homeportal.changes import Kept
 
 
 class _Text(str):
@@ -61,14 +61,6 @@ class _Plan:
 
 
 KEPT_ROWS = 2048  # answers kept per query, per process (a count change leaves them unused)
-_QUERIES: list["CompiledQuery"] = []  # every query made, for forget_kept
-
-
-def forget_kept() -> None:
-    """Drops the rows every query keeps under change counts (the tests, whose rolled-back
-    transactions count again)."""
-    for query in _QUERIES:
-        query.forget()
 
 
 class CompiledQuery:
@@ -78,8 +70,7 @@ class CompiledQuery:
         self.build = build
         self._plans: dict[tuple, _Plan] = {}
         self._lock = threading.Lock()
-        self._kept: dict[tuple, list] = {}
-        _QUERIES.append(self)
+        self._kept = Kept(KEPT_ROWS)
 
     def _plan(self, alias: str, shape: Hashable, count: int, kinds: Sequence[type]) -> _Plan:
         key = (alias, shape, tuple(kinds))
@@ -152,17 +143,9 @@ class CompiledQuery:
         if rows is not None:
             return rows
         rows = self._rows(plan, values, using, convert=True)
-        immutable = all(type(v) not in (list, dict) for row in rows for v in row)  # JSON
-        if immutable and may_keep(connections[using]):
-            with self._lock:
-                while len(self._kept) >= KEPT_ROWS:
-                    del self._kept[next(iter(self._kept))]
-                self._kept[key] = rows
+        if all(type(v) not in (list, dict) for row in rows for v in row):  # JSON is mutable
+            self._kept.keep(key, rows, connections[using])
         return rows
-
-    def forget(self) -> None:
-        with self._lock:
-            self._kept.clear()
 
     def all(self, *values, shape: Hashable = None, using: str = "default",
             count: int | None = None) -> list:  # fmt: skip

@@ -43,18 +43,14 @@ def _fresh_cache():
 def clear_process_caches() -> None:
     from apitokens.endpoints import local_sections
     from boards.frame import frames
-    from boards.home import forget_kept_choices
     from boards.render import _pieces, local_bodies, rendered_cache
-    from groups.resolver import forget_kept_grants
-    from homeportal.compiled import forget_kept
+    from homeportal.changes import forget_kept
 
     cache.clear()
     forget_kept()
     oidc = sys.modules.get("accounts.providers.oidc")  # loaded only where OIDC is used
     if oidc is not None:
         oidc.forget_kept_origins()
-    forget_kept_grants()
-    forget_kept_choices()
     for kept in (frames, local_bodies, rendered_cache, _pieces, local_sections):
         kept.clear()
 

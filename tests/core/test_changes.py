@@ -12,7 +12,15 @@ from django.test.utils import CaptureQueriesContext
 from boards.models import Board, BoardAccess, Item, Section, ServerHomeBoard
 from groups.models import Group, Membership
 from groups.resolver import _lookup
-from homeportal.changes import BOARDS, COUNTS, GROUPS, count_of, watched_tables
+from homeportal.changes import (
+    BOARDS,
+    COUNTS,
+    GROUPS,
+    Kept,
+    count_of,
+    forget_kept,
+    watched_tables,
+)
 from homeportal.compiled import CompiledQuery
 from homeportal.models import ChangeCount
 from tests.boards.factories import add_item, add_section, grant, make_board
@@ -224,3 +232,15 @@ def test_nothing_is_kept_from_inside_a_transaction_that_could_roll_back(lab):
     with CaptureQueriesContext(connection) as queries:
         assert query.first("lab", count=3).title == "Lab"
     assert len(queries) == 1
+
+
+def test_kept_answers_are_bounded_oldest_first_and_forgotten_together(db):
+    kept = Kept(3)
+    for n in range(4):
+        kept.keep(("key", n), n)
+    assert [kept.get(("key", n)) for n in range(4)] == [None, 1, 2, 3]  # the oldest went
+    with transaction.atomic():  # the request's own transaction: its reads may roll back
+        kept.keep(("key", 9), 9)
+    assert kept.get(("key", 9)) is None
+    forget_kept()
+    assert [kept.get(("key", n)) for n in range(4)] == [None] * 4
