@@ -41,6 +41,7 @@ def _fresh_cache():
 
 
 def clear_process_caches() -> None:
+    from accounts.onboarding import forget_onboarded
     from apitokens.endpoints import local_sections
     from boards.frame import frames
     from boards.render import _pieces, local_bodies, rendered_cache
@@ -48,6 +49,7 @@ def clear_process_caches() -> None:
 
     cache.clear()
     forget_kept()
+    forget_onboarded()
     oidc = sys.modules.get("accounts.providers.oidc")  # loaded only where OIDC is used
     if oidc is not None:
         oidc.forget_kept_origins()

@@ -177,9 +177,8 @@ def ProxyLoginMiddleware(get_response):
 
     def middleware(request):
         # Before onboarding nobody is logged in by a header: the first account must be the
-        # owner created in the browser, not whoever happens to pass the proxy first. Someone
-        # signed in is an account: the instance is onboarded, and the flag is not looked up.
-        if enabled() and (request.user.is_authenticated or is_onboarded()):
+        # owner created in the browser, not whoever happens to pass the proxy first.
+        if enabled() and is_onboarded():
             follow_headers(request)
         return get_response(request)
 

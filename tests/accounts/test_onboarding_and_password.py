@@ -7,10 +7,11 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import User
+from accounts.onboarding import ONBOARDED_KEY
 from groups.models import Group
 from groups.resolver import grants_for
 from sessions_admin.models import AuditEntry, UserSession
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, cache_operations
 
 GOOD = {"username": "Olivia", "password1": PASSWORD, "password2": PASSWORD}
 
@@ -40,6 +41,17 @@ def test_onboarding_creates_the_owner_in_an_admin_group_and_logs_them_in():
     assert Group.objects.get(name="admins").permissions == ["admin"]
     assert client.get("/").status_code == 200
     assert AuditEntry.objects.filter(action="instance.onboarded").count() == 1
+
+
+@pytest.mark.django_db
+def test_once_onboarded_a_process_asks_the_cache_no_more():
+    """Every request asks whether the instance is onboarded; with Redis a lookup of the flag
+    is a round trip. An onboarded instance stays so (its owner cannot be deleted)."""
+    Client().post("/onboarding/", GOOD)
+    with cache_operations() as asked:
+        assert Client().get("/accounts/login/").status_code == 200
+        assert Client().get("/healthz").status_code == 200
+    assert ONBOARDED_KEY not in [key for _, key in asked]
 
 
 @pytest.mark.django_db
