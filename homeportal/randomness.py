@@ -33,7 +33,8 @@ def random_bytes(count: int) -> bytes:
 
 
 def _forget() -> None:
-    _lock._at_fork_reinit()  # type: ignore[attr-defined]  # CPython's, as threading's own locks
+    global _lock
+    _lock = threading.Lock()  # the parent's may have been held by a thread the child lacks
     _buffer.clear()
 
 
